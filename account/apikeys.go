@@ -1,0 +1,154 @@
+package account
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"kairos"
+	"kairos/store"
+)
+
+// APIKeyPrefix starts every API key, so that leaked keys are recognisable.
+const APIKeyPrefix = "kairos_"
+
+// APIKey is an organisation's key for the JSON API. Only its hash is stored.
+type APIKey struct {
+	ID         int64      `json:"id"`
+	OrgID      int64      `json:"org_id"`
+	Name       string     `json:"name"`
+	Prefix     string     `json:"prefix"` // first characters, to recognise the key
+	CreatedBy  string     `json:"created_by,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+}
+
+// CreateAPIKey creates a key for organisation orgID and returns it with its
+// secret token, shown once. The actor must be the OF's account manager (or
+// the system, from the command line).
+func (s *Service) CreateAPIKey(ctx context.Context, a *kairos.Actor, orgID int64, name string) (*APIKey, string, error) {
+	if a != kairos.System {
+		if a == nil || a.Role != kairos.RoleOFAdmin {
+			return nil, "", kairos.Errorf(kairos.EForbidden, "Seul le responsable du compte de l'organisme peut créer une clé d'API.")
+		}
+		if err := kairos.OwnedBy(a, orgID, "Organisation"); err != nil {
+			return nil, "", err
+		}
+	}
+	name = strings.TrimSpace(name)
+	if name == "" || utf8.RuneCountInString(name) > 80 {
+		return nil, "", kairos.Invalid(map[string]string{"name": "Donnez à la clé un nom de 1 à 80 caractères (par exemple le logiciel qui l'utilise)."})
+	}
+	if _, err := s.Organisation(ctx, orgID); err != nil {
+		return nil, "", err
+	}
+	token, hash := newToken(APIKeyPrefix)
+	k := &APIKey{OrgID: orgID, Name: name, Prefix: token[:len(APIKeyPrefix)+6], CreatedAt: s.now()}
+	var by any
+	if a != nil && a.UserID != 0 {
+		by = a.UserID
+		k.CreatedBy = a.Name
+	}
+	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
+		id, err := tx.Insert(ctx, "INSERT INTO api_keys (org_id, name, prefix, token_hash, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+			orgID, name, k.Prefix, hash, by, k.CreatedAt)
+		if err != nil {
+			return err
+		}
+		k.ID = id
+		return tx.Record(ctx, store.Change{Action: "apikey.create", OrgID: orgID, ObjectType: "api_key", ObjectID: id, After: k, At: k.CreatedAt})
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return k, token, nil
+}
+
+// APIKeys lists the keys of an organisation, newest first.
+func (s *Service) APIKeys(ctx context.Context, orgID int64) ([]APIKey, error) {
+	rows, err := s.DB.Query(ctx, `SELECT k.id, k.org_id, k.name, k.prefix, COALESCE(u.name, ''), k.created_at, k.last_used_at, k.revoked_at
+		FROM api_keys k LEFT JOIN users u ON u.id = k.created_by WHERE k.org_id = ? ORDER BY k.id DESC`, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []APIKey
+	for rows.Next() {
+		var k APIKey
+		if err := rows.Scan(&k.ID, &k.OrgID, &k.Name, &k.Prefix, &k.CreatedBy, &k.CreatedAt, &k.LastUsedAt, &k.RevokedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// RevokeAPIKey revokes a key of the actor's organisation. It is immediate on
+// every instance, since each call checks the database.
+func (s *Service) RevokeAPIKey(ctx context.Context, a *kairos.Actor, id int64) error {
+	if a == nil || a.Role != kairos.RoleOFAdmin {
+		return kairos.Errorf(kairos.EForbidden, "Seul le responsable du compte de l'organisme peut révoquer une clé d'API.")
+	}
+	return s.DB.Tx(ctx, func(tx *store.Tx) error {
+		var orgID int64
+		var revoked sql.NullTime
+		err := tx.QueryRow(ctx, "SELECT org_id, revoked_at FROM api_keys WHERE id = ?", id).Scan(&orgID, &revoked)
+		if err != nil {
+			return store.NotFoundIf(err, "Clé d'API")
+		}
+		if err := kairos.OwnedBy(a, orgID, "Clé d'API"); err != nil {
+			return err
+		}
+		if revoked.Valid {
+			return kairos.Errorf(kairos.EConflict, "Cette clé est déjà révoquée.")
+		}
+		now := s.now()
+		if _, err := tx.Exec(ctx, "UPDATE api_keys SET revoked_at = ? WHERE id = ?", now, id); err != nil {
+			return err
+		}
+		return tx.Record(ctx, store.Change{Action: "apikey.revoke", OrgID: orgID, ObjectType: "api_key", ObjectID: id, After: map[string]any{"revoked_at": now}, At: now})
+	})
+}
+
+// APIKeyActor returns the actor of an API token, or an EUnauthorized error
+// when the token is unknown or revoked. The key acts for its organisation
+// with the role of its account manager.
+func (s *Service) APIKeyActor(ctx context.Context, token string) (*kairos.Actor, error) {
+	unauth := kairos.Errorf(kairos.EUnauthorized, "Clé d'API absente, inconnue ou révoquée.")
+	if !strings.HasPrefix(token, APIKeyPrefix) {
+		return nil, unauth
+	}
+	var id, orgID int64
+	var name, orgName string
+	var kind kairos.OrgKind
+	var revoked, lastUsed sql.NullTime
+	err := s.DB.QueryRow(ctx, `SELECT k.id, k.org_id, k.name, o.name, o.kind, k.revoked_at, k.last_used_at
+		FROM api_keys k JOIN organisations o ON o.id = k.org_id WHERE k.token_hash = ?`, HashToken(token)).
+		Scan(&id, &orgID, &name, &orgName, &kind, &revoked, &lastUsed)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && revoked.Valid) {
+		return nil, unauth
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if !lastUsed.Valid || now.Sub(lastUsed.Time) > time.Minute {
+		if _, err := s.DB.Exec(ctx, "UPDATE api_keys SET last_used_at = ? WHERE id = ?", now, id); err != nil {
+			return nil, err
+		}
+	}
+	role := kairos.RoleOFAdmin
+	switch kind {
+	case kairos.OrgCarif:
+		role = kairos.RoleCarif
+	case kairos.OrgFTAgence:
+		role = kairos.RoleConseiller
+	case kairos.OrgFTService:
+		role = kairos.RoleFTGestionnaire
+	}
+	return &kairos.Actor{APIKeyID: id, OrgID: orgID, OrgName: orgName, Role: role, Name: name}, nil
+}

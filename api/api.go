@@ -1,0 +1,213 @@
+// Package api is the JSON edge of Kairos: /api/v1, authenticated by an
+// organisation's API key (Authorization: Bearer …), errors as RFC 9457
+// problem details, described by the OpenAPI 3.1 document openapi.json (a
+// test checks it against the routes declared here).
+package api
+
+import (
+	_ "embed"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+
+	"kairos"
+	"kairos/account"
+)
+
+//go:embed openapi.json
+var openapiJSON []byte
+
+// API serves /api/v1.
+type API struct {
+	Accounts *account.Service
+	Log      *slog.Logger
+	routes   []route
+}
+
+type route struct {
+	pattern string
+	rule    kairos.Rule
+	handler func(w http.ResponseWriter, r *http.Request) error
+}
+
+var (
+	public   = kairos.Rule{Public: true}
+	loggedIn = kairos.Rule{}
+	ofAdmin  = kairos.Rule{Roles: []kairos.Role{kairos.RoleOFAdmin}}
+)
+
+// New builds the API and its routes.
+func New(acc *account.Service, log *slog.Logger) *API {
+	a := &API{Accounts: acc, Log: log}
+	a.routes = []route{
+		{"GET /api/v1/openapi.json", public, a.openapi},
+		{"GET /api/v1/me", loggedIn, a.me},
+		{"GET /api/v1/users", ofAdmin, a.listUsers},
+		{"GET /api/v1/users/{id}", ofAdmin, a.getUser},
+	}
+	return a
+}
+
+// Routes returns the declared route patterns ("METHOD /path").
+func (a *API) Routes() []string {
+	out := make([]string, len(a.routes))
+	for i, r := range a.routes {
+		out[i] = r.pattern
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Handler returns the API's HTTP handler.
+func (a *API) Handler() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range a.routes {
+		mux.Handle(rt.pattern, a.guard(rt))
+	}
+	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
+		a.problem(w, r, kairos.Errorf(kairos.ENotFound, "Aucune ressource à cette adresse : voir /api/v1/openapi.json."))
+	})
+	return mux
+}
+
+// guard authenticates the API key, checks the route's rule and turns the
+// handler's error into a problem document.
+func (a *API) guard(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		if h := r.Header.Get("Authorization"); h != "" {
+			scheme, token, _ := strings.Cut(h, " ")
+			if !strings.EqualFold(scheme, "Bearer") {
+				a.problem(w, r, kairos.Errorf(kairos.EUnauthorized, "En-tête Authorization invalide : utilisez « Bearer <clé d'API> »."))
+				return
+			}
+			actor, err := a.Accounts.APIKeyActor(r.Context(), strings.TrimSpace(token))
+			if err != nil {
+				a.problem(w, r, err)
+				return
+			}
+			r = r.WithContext(kairos.WithActor(r.Context(), actor))
+		}
+		if err := kairos.Authorize(kairos.ActorFrom(r.Context()), rt.rule); err != nil {
+			if kairos.ErrorCode(err) == kairos.EUnauthorized {
+				err = kairos.Errorf(kairos.EUnauthorized, "Clé d'API absente : envoyez l'en-tête « Authorization: Bearer <clé d'API> ».")
+			}
+			a.problem(w, r, err)
+			return
+		}
+		if err := rt.handler(w, r); err != nil {
+			a.problem(w, r, err)
+		}
+	})
+}
+
+// Problem is an RFC 9457 problem document.
+type Problem struct {
+	Type     string         `json:"type"`
+	Title    string         `json:"title"`
+	Status   int            `json:"status"`
+	Detail   string         `json:"detail,omitempty"`
+	Instance string         `json:"instance,omitempty"`
+	Code     kairos.Code    `json:"code"`
+	Errors   []FieldProblem `json:"errors,omitempty"`
+}
+
+// FieldProblem is the error of one input field.
+type FieldProblem struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+var problemTitles = map[kairos.Code]string{
+	kairos.ENotFound:     "Ressource introuvable",
+	kairos.EInvalid:      "Données invalides",
+	kairos.EForbidden:    "Action non autorisée",
+	kairos.EConflict:     "Conflit avec l'état actuel",
+	kairos.EUnauthorized: "Authentification requise",
+	kairos.ETooMany:      "Trop de requêtes",
+	kairos.EInternal:     "Erreur interne",
+}
+
+func (a *API) problem(w http.ResponseWriter, r *http.Request, err error) {
+	code := kairos.ErrorCode(err)
+	status := kairos.HTTPStatus(code)
+	if status >= 500 {
+		a.Log.Error("api: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	p := Problem{
+		Type:     "urn:kairos:problem:" + string(code),
+		Title:    problemTitles[code],
+		Status:   status,
+		Detail:   kairos.ErrorMessage(err),
+		Instance: r.URL.Path,
+		Code:     code,
+	}
+	fields := kairos.FieldErrors(err)
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		p.Errors = append(p.Errors, FieldProblem{Field: k, Message: fields[k]})
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="kairos"`)
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(p)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func (a *API) openapi(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(openapiJSON)
+	return nil
+}
+
+// Me describes the caller.
+type Me struct {
+	Kind         string      `json:"kind"` // "api_key"
+	APIKey       *KeyRef     `json:"api_key,omitempty"`
+	Organisation *OrgRef     `json:"organisation,omitempty"`
+	Role         kairos.Role `json:"role"`
+	RoleLabel    string      `json:"role_label"`
+}
+
+// KeyRef identifies an API key.
+type KeyRef struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// OrgRef identifies an organisation.
+type OrgRef struct {
+	ID   int64          `json:"id"`
+	Name string         `json:"name"`
+	Kind kairos.OrgKind `json:"kind"`
+}
+
+func (a *API) me(w http.ResponseWriter, r *http.Request) error {
+	actor := kairos.ActorFrom(r.Context())
+	org, err := a.Accounts.Organisation(r.Context(), actor.OrgID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, Me{
+		Kind:         "api_key",
+		APIKey:       &KeyRef{ID: actor.APIKeyID, Name: actor.Name},
+		Organisation: &OrgRef{ID: org.ID, Name: org.Name, Kind: org.Kind},
+		Role:         actor.Role,
+		RoleLabel:    actor.Role.Label(),
+	})
+}

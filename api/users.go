@@ -1,0 +1,69 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"kairos"
+	"kairos/account"
+)
+
+// UserList is a page of users.
+type UserList struct {
+	Items  []account.User `json:"items"`
+	Total  int            `json:"total"`
+	Offset int            `json:"offset"`
+	Limit  int            `json:"limit"`
+}
+
+// listUsers lists the users of the caller's organisation.
+func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	offset, limit, err := paging(q.Get("offset"), q.Get("limit"))
+	if err != nil {
+		return err
+	}
+	actor := kairos.ActorFrom(r.Context())
+	users, total, err := a.Accounts.Users(r.Context(), account.UserFilter{OrgID: actor.OrgID, Query: q.Get("q"), Offset: offset, Limit: limit})
+	if err != nil {
+		return err
+	}
+	if users == nil {
+		users = []account.User{}
+	}
+	return writeJSON(w, http.StatusOK, UserList{Items: users, Total: total, Offset: offset, Limit: limit})
+}
+
+// getUser returns one user of the caller's organisation; any other is not found.
+func (a *API) getUser(w http.ResponseWriter, r *http.Request) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return kairos.NotFound("Utilisateur")
+	}
+	u, err := a.Accounts.OrgUser(r.Context(), kairos.ActorFrom(r.Context()), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, u)
+}
+
+// paging reads offset and limit (default 50, at most 200).
+func paging(off, lim string) (int, int, error) {
+	offset, limit := 0, 50
+	var err error
+	fields := map[string]string{}
+	if off != "" {
+		if offset, err = strconv.Atoi(off); err != nil || offset < 0 {
+			fields["offset"] = "Entier positif ou nul attendu."
+		}
+	}
+	if lim != "" {
+		if limit, err = strconv.Atoi(lim); err != nil || limit < 1 || limit > 200 {
+			fields["limit"] = "Entier de 1 à 200 attendu."
+		}
+	}
+	if len(fields) > 0 {
+		return 0, 0, kairos.Invalid(fields)
+	}
+	return offset, limit, nil
+}

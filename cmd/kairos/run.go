@@ -1,0 +1,347 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"kairos"
+	"kairos/account"
+	"kairos/api"
+	"kairos/config"
+	"kairos/demo"
+	"kairos/mail"
+	"kairos/metrics"
+	"kairos/store"
+	"kairos/web"
+	"kairos/worker"
+)
+
+// Version is set at build time (-ldflags "-X main.Version=…").
+var Version = "dev"
+
+const usage = `Kairos — échanges entre organismes de formation et France Travail.
+
+Usage : kairos <commande> [options]
+
+Commandes :
+  serve            lance le portail et l'API (applique les migrations au démarrage)
+  migrate          applique les migrations de la base de données
+  demo             charge les données de démonstration (sans effet si elles existent déjà)
+  user create      crée un utilisateur
+  apikey create    crée une clé d'API pour une organisation et affiche le secret
+  version          affiche la version
+
+Configuration par variables d'environnement (voir docs/OPERATIONS.md) :
+  KAIROS_ADDR, KAIROS_DATABASE_URL, KAIROS_BASE_URL, KAIROS_DEMO, KAIROS_SECRET,
+  KAIROS_SMTP_HOST, KAIROS_SMTP_PORT, KAIROS_SMTP_USERNAME, KAIROS_SMTP_PASSWORD, KAIROS_MAIL_FROM,
+  KAIROS_LOG_FORMAT, KAIROS_LOG_LEVEL, KAIROS_TRUST_PROXY, KAIROS_WORKER
+`
+
+// run is the whole program; main only calls it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	switch args[0] {
+	case "version":
+		fmt.Fprintln(stdout, "kairos", Version)
+		return nil
+	case "serve":
+		return serve(ctx, cfg, log, stdout)
+	case "migrate":
+		db, err := openDB(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		applied, err := db.Migrate(ctx)
+		if err != nil {
+			return err
+		}
+		if len(applied) == 0 {
+			fmt.Fprintln(stdout, "Base à jour : aucune migration à appliquer.")
+		}
+		for _, v := range applied {
+			fmt.Fprintln(stdout, "Migration appliquée :", v)
+		}
+		return nil
+	case "demo":
+		db, acc, err := openAccounts(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		orgs, users, err := demo.Load(kairos.WithActor(ctx, kairos.System), acc)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Données de démonstration : %d organisation(s) et %d compte(s) créés (mot de passe : %s).\n", orgs, users, demo.Password)
+		return nil
+	case "user":
+		if len(args) < 2 || args[1] != "create" {
+			return errors.New("usage : kairos user create --email E --name N --role R [--org ID|NOM] [--habilitations h1,h2] [--password-stdin]")
+		}
+		return userCreate(ctx, cfg, log, args[2:], stdin, stdout)
+	case "apikey":
+		if len(args) < 2 || args[1] != "create" {
+			return errors.New("usage : kairos apikey create --org ID|NOM --name NOM")
+		}
+		return apikeyCreate(ctx, cfg, log, args[2:], stdout)
+	}
+	return fmt.Errorf("commande inconnue %q (kairos help liste les commandes)", args[0])
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+func openDB(ctx context.Context, cfg config.Config) (*store.DB, error) {
+	return store.Open(ctx, cfg.DatabaseURL)
+}
+
+func openAccounts(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.DB, *account.Service, error) {
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, &account.Service{DB: db, BaseURL: cfg.BaseURL, Log: log}, nil
+}
+
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	db, acc, err := openAccounts(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if cfg.Demo {
+		orgs, users, err := demo.Load(kairos.WithActor(ctx, kairos.System), acc)
+		if err != nil {
+			return err
+		}
+		if orgs+users > 0 {
+			log.Info("demo data loaded", "organisations", orgs, "users", users)
+		}
+	}
+	secret := cfg.Secret
+	if secret == "" {
+		// Shared by every instance on this database, so that a form served
+		// by one instance can be posted to another.
+		secret, err = db.Setting(ctx, "csrf_secret", randomHex)
+		if err != nil {
+			return err
+		}
+	}
+	reg := metrics.New()
+	apiHandler := api.New(acc, log)
+	srv, err := web.New(&web.Server{Cfg: cfg, DB: db, Accounts: acc, Log: log, Metrics: reg, API: apiHandler.Handler(), Secret: []byte(secret)})
+	if err != nil {
+		return err
+	}
+
+	host, _ := os.Hostname()
+	w := &worker.Worker{
+		DB:  db,
+		ID:  worker.InstanceID(host, os.Getpid()) + ":" + randomHex()[:6],
+		Log: log,
+		Handlers: map[string]worker.Handler{
+			mail.JobKind:       (&mail.Deliverer{DB: db, SMTP: mail.SMTPConfig{Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword, From: cfg.MailFrom}}).Handle,
+			"accounts.cleanup": func(ctx context.Context, _ json.RawMessage) error { return acc.Cleanup(ctx) },
+		},
+		Schedules: []worker.Schedule{{Name: "accounts.cleanup", Every: time.Hour, Kind: "accounts.cleanup"}},
+		Poll:      500 * time.Millisecond,
+	}
+	reg.Gauge("kairos_jobs_processed", "Jobs run by this instance's worker.", func() float64 { return float64(w.Processed.Load()) })
+	reg.Gauge("kairos_jobs_failed_attempts", "Failed job attempts in this instance's worker.", func() float64 { return float64(w.Failed.Load()) })
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	workCtx, stopWork := context.WithCancel(context.Background())
+	workDone := make(chan struct{})
+	go func() {
+		defer close(workDone)
+		if cfg.Worker {
+			if err := w.Run(workCtx); err != nil {
+				log.Error("worker stopped", "err", err)
+			}
+		}
+	}()
+	log.Info("kairos listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "database", string(db.Engine()), "demo", cfg.Demo, "version", Version)
+	fmt.Fprintf(stdout, "Kairos écoute sur %s (%s)\n", ln.Addr().String(), cfg.BaseURL)
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		stopWork()
+		<-workDone
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err = hs.Shutdown(shutCtx)
+	stopWork()
+	<-workDone
+	log.Info("stopped")
+	return err
+}
+
+func randomHex() string {
+	var b [32]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// findOrg resolves an organisation given by id or by exact name.
+func findOrg(ctx context.Context, acc *account.Service, ref string) (*account.Organisation, error) {
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		return acc.Organisation(ctx, id)
+	}
+	orgs, err := acc.Organisations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range orgs {
+		if strings.EqualFold(o.Name, ref) {
+			return &o, nil
+		}
+	}
+	return nil, fmt.Errorf("organisation %q introuvable", ref)
+}
+
+func userCreate(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdin io.Reader, stdout io.Writer) error {
+	fs := flag.NewFlagSet("user create", flag.ContinueOnError)
+	email := fs.String("email", "", "adresse e-mail (identifiant)")
+	name := fs.String("name", "", "prénom et nom")
+	role := fs.String("role", "", "rôle : "+rolesList())
+	org := fs.String("org", "", "organisation (identifiant ou nom exact), sauf pour demandeur et admin")
+	habs := fs.String("habilitations", "", "habilitations d'un of_user, séparées par des virgules : rdv,candidatures,assiduite,devis,bilan,facturation")
+	pwStdin := fs.Bool("password-stdin", false, "lire le mot de passe sur l'entrée standard ; sinon un lien d'activation est envoyé par courriel")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, acc, err := openAccounts(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n := account.NewUser{Email: *email, Name: *name, Role: kairos.Role(*role), Habilitations: kairos.ParseHabSet(*habs), InvitedBy: "L'équipe d'exploitation de Kairos"}
+	if *org != "" {
+		o, err := findOrg(ctx, acc, *org)
+		if err != nil {
+			return err
+		}
+		n.OrgID = o.ID
+	}
+	if *pwStdin {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && err != io.EOF {
+			return err
+		}
+		n.Password = strings.TrimRight(line, "\r\n")
+	}
+	u, err := acc.CreateUser(kairos.WithActor(ctx, kairos.System), n)
+	if err != nil {
+		return cliError(err)
+	}
+	fmt.Fprintf(stdout, "Utilisateur n°%d créé : %s (%s)\n", u.ID, u.Email, u.Role.Label())
+	if u.Status == account.StatusInvited {
+		fmt.Fprintln(stdout, "Un courriel d'activation lui a été envoyé.")
+	}
+	return nil
+}
+
+func apikeyCreate(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("apikey create", flag.ContinueOnError)
+	org := fs.String("org", "", "organisation (identifiant ou nom exact)")
+	name := fs.String("name", "", "nom de la clé (par exemple le logiciel qui l'utilise)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *org == "" {
+		return errors.New("--org est obligatoire")
+	}
+	db, acc, err := openAccounts(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	o, err := findOrg(ctx, acc, *org)
+	if err != nil {
+		return err
+	}
+	_, token, err := acc.CreateAPIKey(kairos.WithActor(ctx, kairos.System), kairos.System, o.ID, *name)
+	if err != nil {
+		return cliError(err)
+	}
+	fmt.Fprintln(stdout, token)
+	return nil
+}
+
+// cliError turns a domain error into a readable message with its fields.
+func cliError(err error) error {
+	fields := kairos.FieldErrors(err)
+	if len(fields) == 0 {
+		if kairos.ErrorCode(err) == kairos.EInternal {
+			return err
+		}
+		return errors.New(kairos.ErrorMessage(err))
+	}
+	var b strings.Builder
+	b.WriteString(kairos.ErrorMessage(err))
+	for k, v := range fields {
+		fmt.Fprintf(&b, "\n  --%s : %s", k, v)
+	}
+	return errors.New(b.String())
+}
+
+func rolesList() string {
+	var s []string
+	for _, r := range kairos.Roles {
+		s = append(s, string(r))
+	}
+	return strings.Join(s, ", ")
+}

@@ -1,0 +1,100 @@
+// Package config reads the configuration of kairos from environment
+// variables (documented in docs/OPERATIONS.md).
+package config
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Config is the whole configuration.
+type Config struct {
+	Addr        string // KAIROS_ADDR, default ":8080"
+	DatabaseURL string // KAIROS_DATABASE_URL, default "kairos.db" (SQLite); postgres://… selects PostgreSQL
+	BaseURL     string // KAIROS_BASE_URL, absolute URL of the portal (links in e-mails); https:// turns on Secure cookies
+	Demo        bool   // KAIROS_DEMO: demo accounts listed on the login page, dev mailbox when no SMTP
+	Secret      string // KAIROS_SECRET: key of CSRF tokens; generated and stored in the database when empty
+	LogFormat   string // KAIROS_LOG_FORMAT: "json" (default) or "text"
+	LogLevel    string // KAIROS_LOG_LEVEL: debug, info (default), warn, error
+	TrustProxy  bool   // KAIROS_TRUST_PROXY: take the client IP from X-Forwarded-For (behind a load balancer)
+	Worker      bool   // KAIROS_WORKER: run the background worker in this process (default true)
+
+	SMTPHost     string // KAIROS_SMTP_HOST; empty: no SMTP
+	SMTPPort     int    // KAIROS_SMTP_PORT, default 587
+	SMTPUsername string // KAIROS_SMTP_USERNAME
+	SMTPPassword string // KAIROS_SMTP_PASSWORD
+	MailFrom     string // KAIROS_MAIL_FROM, default "Kairos <ne-pas-repondre@kairos.localhost>"
+}
+
+// Load reads the configuration through getenv.
+func Load(getenv func(string) string) (Config, error) {
+	c := Config{
+		Addr:         or(getenv("KAIROS_ADDR"), ":8080"),
+		DatabaseURL:  or(getenv("KAIROS_DATABASE_URL"), "kairos.db"),
+		BaseURL:      strings.TrimRight(getenv("KAIROS_BASE_URL"), "/"),
+		Secret:       getenv("KAIROS_SECRET"),
+		LogFormat:    or(getenv("KAIROS_LOG_FORMAT"), "json"),
+		LogLevel:     or(getenv("KAIROS_LOG_LEVEL"), "info"),
+		SMTPHost:     getenv("KAIROS_SMTP_HOST"),
+		SMTPUsername: getenv("KAIROS_SMTP_USERNAME"),
+		SMTPPassword: getenv("KAIROS_SMTP_PASSWORD"),
+		MailFrom:     or(getenv("KAIROS_MAIL_FROM"), "Kairos <ne-pas-repondre@kairos.localhost>"),
+	}
+	var err error
+	if c.Demo, err = boolVar(getenv, "KAIROS_DEMO", false); err != nil {
+		return c, err
+	}
+	if c.TrustProxy, err = boolVar(getenv, "KAIROS_TRUST_PROXY", false); err != nil {
+		return c, err
+	}
+	if c.Worker, err = boolVar(getenv, "KAIROS_WORKER", true); err != nil {
+		return c, err
+	}
+	c.SMTPPort = 587
+	if p := getenv("KAIROS_SMTP_PORT"); p != "" {
+		if c.SMTPPort, err = strconv.Atoi(p); err != nil || c.SMTPPort <= 0 || c.SMTPPort > 65535 {
+			return c, fmt.Errorf("KAIROS_SMTP_PORT: %q is not a port number", p)
+		}
+	}
+	if c.BaseURL == "" {
+		host := c.Addr
+		if strings.HasPrefix(host, ":") {
+			host = "localhost" + host
+		}
+		c.BaseURL = "http://" + host
+	}
+	if !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
+		return c, fmt.Errorf("KAIROS_BASE_URL: %q must start with http:// or https://", c.BaseURL)
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		return c, fmt.Errorf("KAIROS_LOG_FORMAT: %q is neither json nor text", c.LogFormat)
+	}
+	return c, nil
+}
+
+// SecureCookies reports whether cookies must carry the Secure flag (the
+// portal is served over TLS).
+func (c Config) SecureCookies() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+// DevMailbox reports whether mails are kept and shown at /dev/courriels.
+func (c Config) DevMailbox() bool { return c.Demo && c.SMTPHost == "" }
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func boolVar(getenv func(string) string, name string, def bool) (bool, error) {
+	switch strings.ToLower(getenv(name)) {
+	case "":
+		return def, nil
+	case "1", "true", "yes", "oui", "on":
+		return true, nil
+	case "0", "false", "no", "non", "off":
+		return false, nil
+	}
+	return false, fmt.Errorf("%s: %q is not a boolean (use 1 or 0)", name, getenv(name))
+}

@@ -1,0 +1,159 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"kairos"
+)
+
+// Change describes one state change: the audit record and the domain event
+// written together, in the transaction that makes the change.
+type Change struct {
+	Action     string // e.g. "user.invite"; also the event type
+	OrgID      int64  // organisation the object belongs to (0: none)
+	ObjectType string // e.g. "user"
+	ObjectID   any    // int64 or string
+	Before     any    // state before (nil on creation), marshalled to JSON
+	After      any    // state after (nil on deletion), marshalled to JSON
+	At         time.Time
+}
+
+// Record writes the audit record (actor and client IP taken from ctx) and the
+// outbox event of c. It must be called inside the transaction of the change.
+func (tx *Tx) Record(ctx context.Context, c Change) error {
+	if c.At.IsZero() {
+		c.At = kairos.SystemClock()
+	}
+	before, err := jsonOrNil(c.Before)
+	if err != nil {
+		return err
+	}
+	after, err := jsonOrNil(c.After)
+	if err != nil {
+		return err
+	}
+	a := kairos.ActorFrom(ctx)
+	var userID, keyID, actorOrg any
+	if a != nil {
+		userID, keyID = nullID(a.UserID), nullID(a.APIKeyID)
+		actorOrg = nullID(a.OrgID)
+	}
+	org := nullID(c.OrgID)
+	if org == nil {
+		org = actorOrg
+	}
+	objID := fmt.Sprint(c.ObjectID)
+	if _, err := tx.Exec(ctx, `INSERT INTO audit_log
+		(at, actor_user_id, actor_api_key_id, actor_label, org_id, action, object_type, object_id, before_json, after_json, ip)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.At, userID, keyID, a.Label(), org, c.Action, c.ObjectType, objID, before, after, kairos.ClientIPFrom(ctx)); err != nil {
+		return fmt.Errorf("store: audit: %w", err)
+	}
+	payload, _ := json.Marshal(map[string]any{"type": c.Action, "object_type": c.ObjectType, "object_id": objID, "at": c.At, "data": c.After})
+	if _, err := tx.Exec(ctx, "INSERT INTO events (at, type, org_id, object_type, object_id, payload) VALUES (?, ?, ?, ?, ?, ?)",
+		c.At, c.Action, org, c.ObjectType, objID, string(payload)); err != nil {
+		return fmt.Errorf("store: event: %w", err)
+	}
+	return nil
+}
+
+func jsonOrNil(v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("store: marshal audit state: %w", err)
+	}
+	return string(b), nil
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// AuditEntry is one record of the audit trail.
+type AuditEntry struct {
+	ID         int64
+	At         time.Time
+	ActorLabel string
+	OrgID      int64
+	OrgName    string
+	Action     string
+	ObjectType string
+	ObjectID   string
+	Before     string
+	After      string
+	IP         string
+}
+
+// AuditFilter selects audit records.
+type AuditFilter struct {
+	Query  string // matched against action, object type and actor
+	OrgID  int64
+	Before int64 // keyset pagination: records with id < Before
+	Limit  int
+}
+
+// Audit lists audit records, newest first.
+func (db *DB) Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	query := `SELECT a.id, a.at, a.actor_label, COALESCE(a.org_id, 0), COALESCE(o.name, ''), a.action, a.object_type, a.object_id,
+		COALESCE(` + db.castText("a.before_json") + `, ''), COALESCE(` + db.castText("a.after_json") + `, ''), a.ip
+		FROM audit_log a LEFT JOIN organisations o ON o.id = a.org_id WHERE 1=1`
+	var args []any
+	if f.Query != "" {
+		query += " AND (LOWER(a.action) LIKE ? OR LOWER(a.object_type) LIKE ? OR LOWER(a.actor_label) LIKE ? OR a.object_id = ?)"
+		like := "%" + lowerASCII(f.Query) + "%"
+		args = append(args, like, like, like, f.Query)
+	}
+	if f.OrgID != 0 {
+		query += " AND a.org_id = ?"
+		args = append(args, f.OrgID)
+	}
+	if f.Before != 0 {
+		query += " AND a.id < ?"
+		args = append(args, f.Before)
+	}
+	query += " ORDER BY a.id DESC LIMIT " + strconv.Itoa(f.Limit)
+	rows, err := db.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AuditEntry
+	for rows.Next() {
+		var e AuditEntry
+		if err := rows.Scan(&e.ID, &e.At, &e.ActorLabel, &e.OrgID, &e.OrgName, &e.Action, &e.ObjectType, &e.ObjectID, &e.Before, &e.After, &e.IP); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func (db *DB) castText(col string) string {
+	if db.engine == Postgres {
+		return col + "::text"
+	}
+	return col
+}
+
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 32
+		}
+	}
+	return string(b)
+}

@@ -1,0 +1,245 @@
+// Package store is the storage edge of Kairos: it opens the embedded SQLite
+// database or a PostgreSQL server behind one API, applies the embedded
+// migrations, runs transactions and writes, inside them, the audit record and
+// the domain event of every state change.
+//
+// Capability packages write their own SQL with '?' placeholders in the common
+// subset of both engines; the store rebinds placeholders for PostgreSQL.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver
+	_ "modernc.org/sqlite"             // pure-Go SQLite driver
+
+	"kairos"
+)
+
+// Engine names a storage engine.
+type Engine string
+
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// DB is a database handle for either engine.
+type DB struct {
+	sql    *sql.DB
+	engine Engine
+	URL    string // as configured, password hidden
+}
+
+// Open connects to url: "postgres://…" or "postgresql://…" selects
+// PostgreSQL; anything else is an SQLite file path (optionally "sqlite:" or
+// "file:" prefixed). It does not migrate.
+func Open(ctx context.Context, url string) (*DB, error) {
+	db := &DB{URL: redact(url)}
+	var err error
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		db.engine = Postgres
+		db.sql, err = sql.Open("pgx", url)
+		if err == nil {
+			db.sql.SetMaxOpenConns(20)
+			db.sql.SetMaxIdleConns(10)
+			db.sql.SetConnMaxIdleTime(5 * time.Minute)
+		}
+	default:
+		db.engine = SQLite
+		path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "file:")
+		if path == "" {
+			return nil, errors.New("store: empty SQLite path")
+		}
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		// WAL for concurrent readers, foreign keys on, a busy timeout so that
+		// writers from several processes wait for each other, and immediate
+		// transactions so that a read-then-write transaction never fails to
+		// upgrade its lock.
+		dsn := "file:" + path + sep + "_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(15000)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+		db.sql, err = sql.Open("sqlite", dsn)
+		if err == nil {
+			db.sql.SetMaxOpenConns(8)
+			db.sql.SetMaxIdleConns(8)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	if err := db.sql.PingContext(ctx); err != nil {
+		db.sql.Close()
+		return nil, fmt.Errorf("store: connect to %s: %w", db.URL, err)
+	}
+	return db, nil
+}
+
+// Close closes the handle.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// Ping checks the database answers (for /healthz).
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.sql.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// SQL returns the underlying handle, for the rare engine-specific need.
+func (db *DB) SQL() *sql.DB { return db.sql }
+
+// Querier is what both *DB and *Tx offer: run a query with '?' placeholders.
+type Querier interface {
+	Exec(ctx context.Context, query string, args ...any) (sql.Result, error)
+	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
+	Insert(ctx context.Context, query string, args ...any) (int64, error)
+	Engine() Engine
+}
+
+type runner interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+type q struct {
+	r      runner
+	engine Engine
+}
+
+func (x q) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return x.r.ExecContext(ctx, rebind(x.engine, query), args...)
+}
+
+func (x q) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return x.r.QueryContext(ctx, rebind(x.engine, query), args...)
+}
+
+func (x q) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return x.r.QueryRowContext(ctx, rebind(x.engine, query), args...)
+}
+
+// Insert runs an INSERT and returns the generated "id" (the statement must
+// not carry its own RETURNING clause).
+func (x q) Insert(ctx context.Context, query string, args ...any) (int64, error) {
+	var id int64
+	err := x.r.QueryRowContext(ctx, rebind(x.engine, query+" RETURNING id"), args...).Scan(&id)
+	return id, err
+}
+
+func (x q) Engine() Engine { return x.engine }
+
+func (db *DB) q() q { return q{db.sql, db.engine} }
+
+func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return db.q().Exec(ctx, query, args...)
+}
+
+func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return db.q().Query(ctx, query, args...)
+}
+
+func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return db.q().QueryRow(ctx, query, args...)
+}
+
+func (db *DB) Insert(ctx context.Context, query string, args ...any) (int64, error) {
+	return db.q().Insert(ctx, query, args...)
+}
+
+// Engine returns the engine of db.
+func (db *DB) Engine() Engine { return db.engine }
+
+// Tx is a transaction. Every multi-step write runs in one.
+type Tx struct {
+	q
+	tx *sql.Tx
+	db *DB
+}
+
+// Tx runs fn in a transaction, committed when fn returns nil and rolled back
+// otherwise (and on panic).
+func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	stx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	tx := &Tx{q: q{stx, db.engine}, tx: stx, db: db}
+	defer func() {
+		if p := recover(); p != nil {
+			stx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			stx.Rollback()
+			return
+		}
+		if cerr := stx.Commit(); cerr != nil {
+			err = fmt.Errorf("store: commit: %w", cerr)
+		}
+	}()
+	return fn(tx)
+}
+
+// rebind turns '?' placeholders into PostgreSQL's $n, skipping quoted strings.
+func rebind(e Engine, query string) string {
+	if e != Postgres || !strings.Contains(query, "?") {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n, inStr := 0, false
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		switch {
+		case c == '\'':
+			inStr = !inStr
+			b.WriteByte(c)
+		case c == '?' && !inStr:
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint violation on either engine.
+func IsUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505")
+}
+
+// NotFoundIf maps sql.ErrNoRows to a kairos not-found error about what.
+func NotFoundIf(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return kairos.NotFound(what)
+	}
+	return err
+}
+
+func redact(url string) string {
+	if i := strings.Index(url, "://"); i >= 0 {
+		rest := url[i+3:]
+		if at := strings.Index(rest, "@"); at >= 0 {
+			cred := rest[:at]
+			if c := strings.Index(cred, ":"); c >= 0 {
+				return url[:i+3] + cred[:c] + ":***" + rest[at:]
+			}
+		}
+	}
+	return url
+}

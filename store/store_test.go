@@ -1,0 +1,221 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"kairos"
+	"kairos/store"
+	"kairos/store/storetest"
+)
+
+func TestMigrationsSameOnBothEngines(t *testing.T) {
+	lite, err := store.Migrations(store.SQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg, err := store.Migrations(store.Postgres)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lite) == 0 || len(lite) != len(pg) {
+		t.Fatalf("sqlite has %d migrations, postgres %d", len(lite), len(pg))
+	}
+	for i := range lite {
+		if lite[i].Version != pg[i].Version {
+			t.Errorf("migration %d: sqlite %s, postgres %s", i, lite[i].Version, pg[i].Version)
+		}
+	}
+}
+
+func TestMigrateIsIdempotent(t *testing.T) {
+	db := storetest.Open(t)
+	applied, err := db.Migrate(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(applied) != 0 {
+		t.Fatalf("second migrate applied %v", applied)
+	}
+}
+
+func TestConcurrentMigrate(t *testing.T) {
+	url := storetest.URL(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			db, err := store.Open(ctx, url)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer db.Close()
+			_, err = db.Migrate(ctx)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestTxRollsBackEverything(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := kairos.WithActor(context.Background(), kairos.System)
+	boom := errors.New("boom")
+	err := db.Tx(ctx, func(tx *store.Tx) error {
+		id, err := tx.Insert(ctx, "INSERT INTO organisations (kind, name, created_at) VALUES (?, ?, ?)", "of", "Rollback", kairos.SystemClock())
+		if err != nil {
+			return err
+		}
+		if err := tx.Record(ctx, store.Change{Action: "organisation.create", ObjectType: "organisation", ObjectID: id}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("got %v", err)
+	}
+	for _, table := range []string{"organisations", "audit_log", "events"} {
+		var n int
+		if err := db.QueryRow(ctx, "SELECT COUNT(*) FROM "+table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("%s has %d rows after rollback", table, n)
+		}
+	}
+}
+
+func TestRecordWritesAuditAndEvent(t *testing.T) {
+	db := storetest.Open(t)
+	actor := &kairos.Actor{Name: "Claire Martin", Email: "claire@of.example", Role: kairos.RoleOFAdmin}
+	ctx := kairos.WithClientIP(kairos.WithActor(context.Background(), actor), "203.0.113.7")
+	at := time.Date(2026, 3, 29, 0, 30, 0, 123456000, time.UTC) // the night of the DST change
+	var orgID int64
+	err := db.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		orgID, err = tx.Insert(ctx, "INSERT INTO organisations (kind, name, created_at) VALUES (?, ?, ?)", "of", "OF", at)
+		if err != nil {
+			return err
+		}
+		return tx.Record(ctx, store.Change{Action: "thing.update", OrgID: orgID, ObjectType: "thing", ObjectID: 42,
+			Before: map[string]string{"etat": "avant"}, After: map[string]string{"etat": "après"}, At: at})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := db.Audit(context.Background(), store.AuditFilter{Query: "thing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 {
+		t.Fatalf("got %d entries", len(entries))
+	}
+	e := entries[0]
+	if !e.At.Equal(at) || e.At.Location() != time.UTC && e.At.UTC() != at {
+		t.Errorf("at = %v, want %v", e.At, at)
+	}
+	if e.ActorLabel != "Claire Martin <claire@of.example>" || e.IP != "203.0.113.7" || e.OrgID != orgID || e.OrgName != "OF" || e.ObjectID != "42" {
+		t.Errorf("entry = %+v", e)
+	}
+	if e.Before == "" || e.After == "" {
+		t.Errorf("before/after missing: %+v", e)
+	}
+	var typ, payload string
+	if err := db.QueryRow(context.Background(), "SELECT type, "+castText(db, "payload")+" FROM events").Scan(&typ, &payload); err != nil {
+		t.Fatal(err)
+	}
+	if typ != "thing.update" || payload == "" {
+		t.Errorf("event %s %s", typ, payload)
+	}
+}
+
+func castText(db *store.DB, col string) string {
+	if db.Engine() == store.Postgres {
+		return col + "::text"
+	}
+	return col
+}
+
+func TestAuditPagination(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := kairos.WithActor(context.Background(), kairos.System)
+	for i := range 7 {
+		if err := db.Tx(ctx, func(tx *store.Tx) error {
+			return tx.Record(ctx, store.Change{Action: "page.test", ObjectType: "x", ObjectID: i})
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first, err := db.Audit(ctx, store.AuditFilter{Limit: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rest, err := db.Audit(ctx, store.AuditFilter{Limit: 5, Before: first[len(first)-1].ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first) != 5 || len(rest) != 2 || first[0].ObjectID != "6" || rest[1].ObjectID != "0" {
+		t.Fatalf("pages: %d then %d", len(first), len(rest))
+	}
+}
+
+func TestTimestampOrderingAcrossPrecisions(t *testing.T) {
+	// SQLite keeps timestamps as text: comparisons must still follow time order.
+	db := storetest.Open(t)
+	ctx := context.Background()
+	base := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	times := []time.Time{base, base.Add(500 * time.Millisecond), base.Add(123 * time.Millisecond), base.Add(time.Second)}
+	for i, at := range times {
+		if _, err := db.Exec(ctx, "INSERT INTO organisations (kind, name, created_at) VALUES (?, ?, ?)", "of", string(rune('a'+i)), at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	if err := db.QueryRow(ctx, "SELECT COUNT(*) FROM organisations WHERE created_at > ?", base.Add(200*time.Millisecond)).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 {
+		t.Fatalf("%d rows after 10:00:00.2, want 2", n)
+	}
+}
+
+func TestSettingIsSharedAndStable(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	a, err := db.Setting(ctx, "k", func() string { return "first" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := db.Setting(ctx, "k", func() string { return "second" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a != "first" || b != "first" {
+		t.Fatalf("got %q then %q", a, b)
+	}
+}
+
+func TestUniqueViolationDetected(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	if _, err := db.Exec(ctx, "INSERT INTO settings (key, value) VALUES (?, ?)", "dup", "1"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := db.Exec(ctx, "INSERT INTO settings (key, value) VALUES (?, ?)", "dup", "2")
+	if !store.IsUniqueViolation(err) {
+		t.Fatalf("not detected: %v", err)
+	}
+}

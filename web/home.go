@@ -1,0 +1,72 @@
+package web
+
+import (
+	"net/http"
+
+	"kairos"
+	"kairos/account"
+)
+
+func (s *Server) landing(w http.ResponseWriter, r *http.Request) {
+	if kairos.ActorFrom(r.Context()) != nil {
+		http.Redirect(w, r, "/accueil", http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, "landing", nil)
+}
+
+type homePage struct {
+	Org   *account.Organisation
+	Links []navLink
+	Users int // of_admin: users of the OF
+	Keys  int // of_admin: active API keys
+}
+
+// home is each role's home page: who you are, for which organisation, and
+// the entries of your menu.
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	a := kairos.ActorFrom(r.Context())
+	p := homePage{}
+	for _, l := range s.nav(a, r.URL.Path) {
+		if l.Path != "/accueil" {
+			p.Links = append(p.Links, l)
+		}
+	}
+	if a.OrgID != 0 {
+		org, err := s.Accounts.Organisation(r.Context(), a.OrgID)
+		if err != nil {
+			s.errorPage(w, r, err)
+			return
+		}
+		p.Org = org
+	}
+	if a.Role == kairos.RoleOFAdmin {
+		_, n, err := s.Accounts.Users(r.Context(), account.UserFilter{OrgID: a.OrgID, Limit: 1})
+		if err != nil {
+			s.errorPage(w, r, err)
+			return
+		}
+		keys, err := s.Accounts.APIKeys(r.Context(), a.OrgID)
+		if err != nil {
+			s.errorPage(w, r, err)
+			return
+		}
+		p.Users = n
+		for _, k := range keys {
+			if k.RevokedAt == nil {
+				p.Keys++
+			}
+		}
+	}
+	s.render(w, r, http.StatusOK, "home", p)
+}
+
+func (s *Server) myAccount(w http.ResponseWriter, r *http.Request) {
+	a := kairos.ActorFrom(r.Context())
+	u, err := s.Accounts.User(r.Context(), a.UserID)
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "account", u)
+}

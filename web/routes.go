@@ -1,0 +1,77 @@
+package web
+
+import (
+	"net/http"
+
+	"kairos"
+)
+
+// route is one page or form endpoint and the rule it needs.
+type route struct {
+	pattern string
+	rule    kairos.Rule
+	handler http.HandlerFunc
+}
+
+// Rules used by the routes below.
+var (
+	public   = kairos.Rule{Public: true}
+	loggedIn = kairos.Rule{}
+	ofAdmin  = kairos.Rule{Roles: []kairos.Role{kairos.RoleOFAdmin}}
+	admin    = kairos.Rule{Roles: []kairos.Role{kairos.RoleAdmin}}
+)
+
+// routeTable declares every route of the portal, in one place, with what it
+// needs. guard checks the rule before the handler runs; handlers that load
+// an organisation's object also check it belongs to the caller (not found
+// otherwise).
+func (s *Server) routeTable() []route {
+	rs := []route{
+		{"GET /{$}", public, s.landing},
+		{"GET /connexion", public, s.loginForm},
+		{"POST /connexion", public, s.login},
+		{"POST /deconnexion", loggedIn, s.logout},
+		{"GET /mot-de-passe/oublie", public, s.forgotForm},
+		{"POST /mot-de-passe/oublie", public, s.forgot},
+		{"GET /mot-de-passe/nouveau", public, s.setPasswordForm},
+		{"POST /mot-de-passe/nouveau", public, s.setPassword},
+
+		{"GET /accueil", loggedIn, s.home},
+		{"GET /compte", loggedIn, s.myAccount},
+
+		{"GET /organisme/utilisateurs", ofAdmin, s.orgUsers},
+		{"GET /organisme/utilisateurs/inviter", ofAdmin, s.inviteForm},
+		{"POST /organisme/utilisateurs", ofAdmin, s.invite},
+		{"GET /organisme/utilisateurs/{id}", ofAdmin, s.orgUser},
+		{"POST /organisme/utilisateurs/{id}/habilitations", ofAdmin, s.setHabilitations},
+		{"POST /organisme/utilisateurs/{id}/statut", ofAdmin, s.setUserStatus},
+		{"POST /organisme/utilisateurs/{id}/invitation", ofAdmin, s.resendInvitation},
+		{"GET /organisme/cles-api", ofAdmin, s.apiKeys},
+		{"POST /organisme/cles-api", ofAdmin, s.createAPIKey},
+		{"POST /organisme/cles-api/{id}/revocation", ofAdmin, s.revokeAPIKey},
+
+		{"GET /admin/journal", admin, s.auditLog},
+		{"GET /admin/utilisateurs", admin, s.adminUsers},
+
+		{"GET /healthz", public, s.healthz},
+		{"GET /metrics", public, s.metrics},
+		{"GET /static/", public, s.static},
+	}
+	if s.Cfg.DevMailbox() {
+		rs = append(rs,
+			route{"GET /dev/courriels", public, s.mailbox},
+			route{"GET /dev/courriels/{id}", public, s.mailboxMessage},
+		)
+	}
+	rs = append(rs, route{"/", public, s.notFound})
+	return rs
+}
+
+// Routes returns the patterns of every route, for tests and docs.
+func (s *Server) Routes() []string {
+	out := make([]string, len(s.routes))
+	for i, r := range s.routes {
+		out[i] = r.pattern
+	}
+	return out
+}

@@ -1,0 +1,359 @@
+// Package web is the HTML edge of Kairos: server-rendered pages with the
+// French State design system (DSFR), sessions, CSRF protection, security
+// headers, and the mounting of the JSON API. All routes are declared in
+// routes.go, each with the authorisation rule it needs.
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"kairos"
+	"kairos/account"
+	"kairos/config"
+	"kairos/metrics"
+	"kairos/store"
+)
+
+//go:embed templates
+var templatesFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Server serves the portal.
+type Server struct {
+	Cfg      config.Config
+	DB       *store.DB
+	Accounts *account.Service
+	Log      *slog.Logger
+	Metrics  *metrics.Registry
+	API      http.Handler // mounted at /api/v1/
+	Secret   []byte       // key of CSRF tokens
+
+	pages  map[string]*template.Template
+	routes []route
+	paris  *time.Location
+	assets map[string]string // asset path → versioned URL
+}
+
+// New parses every template (a template error stops start-up) and builds the routes.
+func New(s *Server) (*Server, error) {
+	if len(s.Secret) < 16 {
+		return nil, fmt.Errorf("web: secret too short")
+	}
+	loc, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		return nil, fmt.Errorf("web: Europe/Paris time zone: %w", err)
+	}
+	s.paris = loc
+	s.assets = map[string]string{}
+	err = fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(staticFS, p)
+		if err != nil {
+			return err
+		}
+		h := sha256.Sum256(b)
+		s.assets[strings.TrimPrefix(p, "static/")] = "/" + p + "?v=" + base64.RawURLEncoding.EncodeToString(h[:6])
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.parseTemplates(); err != nil {
+		return nil, err
+	}
+	s.routes = s.routeTable()
+	return s, nil
+}
+
+func (s *Server) funcs() template.FuncMap {
+	return template.FuncMap{
+		"asset": s.assetURL,
+		"date": func(t any) string {
+			switch v := t.(type) {
+			case time.Time:
+				return v.In(s.paris).Format("02/01/2006 à 15:04")
+			case *time.Time:
+				if v == nil {
+					return "—"
+				}
+				return v.In(s.paris).Format("02/01/2006 à 15:04")
+			}
+			return ""
+		},
+		"add":         func(a, b int) int { return a + b },
+		"sub":         func(a, b int) int { return a - b },
+		"roles":       func() []kairos.Role { return kairos.Roles },
+		"habs":        func() []kairos.Habilitation { return kairos.Habilitations },
+		"statusLabel": account.StatusLabel,
+		"linkify":     linkify,
+		"field": func(name, label, typ string, f *Form, opts ...string) Field {
+			fl := Field{Name: name, Label: label, Type: typ, Value: f.Get(name), Error: f.Errors[name]}
+			for _, o := range opts {
+				switch {
+				case o == "required":
+					fl.Required = true
+				case strings.HasPrefix(o, "hint="):
+					fl.Hint = o[5:]
+				case strings.HasPrefix(o, "autocomplete="):
+					fl.Autocomplete = o[13:]
+				}
+			}
+			if typ == "password" {
+				fl.Value = ""
+			}
+			return fl
+		},
+	}
+}
+
+func (s *Server) parseTemplates() error {
+	base, err := template.New("").Funcs(s.funcs()).ParseFS(templatesFS, "templates/layout.html")
+	if err != nil {
+		return fmt.Errorf("web: templates: %w", err)
+	}
+	s.pages = map[string]*template.Template{}
+	files, err := fs.Glob(templatesFS, "templates/pages/*.html")
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		t, err := template.Must(base.Clone()).ParseFS(templatesFS, f)
+		if err != nil {
+			return fmt.Errorf("web: template %s: %w", f, err)
+		}
+		s.pages[strings.TrimSuffix(path.Base(f), ".html")] = t
+	}
+	return nil
+}
+
+// assetURL returns the URL of a static file with a content hash, so that it
+// can be cached for a long time.
+func (s *Server) assetURL(name string) string {
+	if u, ok := s.assets[name]; ok {
+		return u
+	}
+	return "/static/" + name
+}
+
+// Flash is a one-time message shown on the next page.
+type Flash struct {
+	Kind    string // success, info, warning, error
+	Message string
+}
+
+// view is what every page template receives.
+type view struct {
+	Title      string
+	Actor      *kairos.Actor
+	Nav        []navLink
+	Flashes    []Flash
+	CSRF       string
+	Demo       bool
+	DevMailbox bool
+	Data       any
+}
+
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
+	t, ok := s.pages[page]
+	if !ok {
+		s.Log.Error("web: unknown page template", "page", page)
+		http.Error(w, "Erreur interne", http.StatusInternalServerError)
+		return
+	}
+	a := kairos.ActorFrom(r.Context())
+	v := view{
+		Actor:      a,
+		Nav:        s.nav(a, r.URL.Path),
+		Flashes:    s.takeFlashes(w, r),
+		CSRF:       s.csrfToken(w, r),
+		Demo:       s.Cfg.Demo,
+		DevMailbox: s.Cfg.DevMailbox(),
+		Data:       data,
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		s.Log.Error("web: render", "page", page, "err", err)
+		http.Error(w, "Erreur interne", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// errorPage renders err as a French error page with the right status.
+// Internal errors are logged and shown without their details.
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, err error) {
+	code := kairos.ErrorCode(err)
+	status := kairos.HTTPStatus(code)
+	if code == kairos.EUnauthorized && r.Method == http.MethodGet {
+		http.Redirect(w, r, "/connexion?retour="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	if status >= 500 {
+		s.Log.Error("web: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	data := struct {
+		Status  int
+		Title   string
+		Message string
+	}{status, errorTitle(status), kairos.ErrorMessage(err)}
+	s.render(w, r, status, "error", data)
+}
+
+func errorTitle(status int) string {
+	switch status {
+	case 404:
+		return "Page non trouvée"
+	case 403:
+		return "Accès refusé"
+	case 401:
+		return "Connexion requise"
+	case 409:
+		return "Action impossible"
+	case 422, 400:
+		return "Demande invalide"
+	case 429:
+		return "Trop de tentatives"
+	}
+	return "Erreur inattendue"
+}
+
+// redirect ends a POST with a redirect (POST-redirect-GET) and an optional flash.
+func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to string, f *Flash) {
+	if f != nil {
+		s.addFlash(w, *f)
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+const flashCookie = "kairos_flash"
+
+func (s *Server) addFlash(w http.ResponseWriter, f Flash) {
+	v := base64.RawURLEncoding.EncodeToString([]byte(f.Kind + "|" + f.Message))
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: v + "." + s.sign("flash:"+v), Path: "/", HttpOnly: true, Secure: s.Cfg.SecureCookies(), SameSite: http.SameSiteLaxMode, MaxAge: 60})
+}
+
+func (s *Server) takeFlashes(w http.ResponseWriter, r *http.Request) []Flash {
+	c, err := r.Cookie(flashCookie)
+	if err != nil {
+		return nil
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.Cfg.SecureCookies(), SameSite: http.SameSiteLaxMode})
+	v, sig, ok := strings.Cut(c.Value, ".")
+	if !ok || !hmac.Equal([]byte(sig), []byte(s.sign("flash:"+v))) {
+		return nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(v)
+	if err != nil {
+		return nil
+	}
+	kind, msg, _ := strings.Cut(string(b), "|")
+	return []Flash{{Kind: kind, Message: msg}}
+}
+
+func (s *Server) sign(msg string) string {
+	m := hmac.New(sha256.New, s.Secret)
+	m.Write([]byte(msg))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// pathID parses the {id} path value.
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, kairos.NotFound("Page")
+	}
+	return id, nil
+}
+
+// Pager describes a page of a list.
+type Pager struct {
+	Page, Pages, Total int
+	base               url.Values
+	path               string
+}
+
+// NewPager builds a pager for total items, per per page, from the "page" query parameter.
+func NewPager(r *http.Request, total, per int) Pager {
+	p, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	pages := (total + per - 1) / per
+	if pages < 1 {
+		pages = 1
+	}
+	if p < 1 {
+		p = 1
+	}
+	if p > pages {
+		p = pages
+	}
+	return Pager{Page: p, Pages: pages, Total: total, base: r.URL.Query(), path: r.URL.Path}
+}
+
+// Offset is the index of the first item of the page.
+func (p Pager) Offset(per int) int { return (p.Page - 1) * per }
+
+// URL returns the link to page n, keeping the other query parameters.
+func (p Pager) URL(n int) string {
+	q := url.Values{}
+	for k, v := range p.base {
+		q[k] = v
+	}
+	q.Set("page", strconv.Itoa(n))
+	return p.path + "?" + q.Encode()
+}
+
+type ctxKey int
+
+const sessionTokenKey ctxKey = 0
+
+func withSessionToken(ctx context.Context, tok string) context.Context {
+	return context.WithValue(ctx, sessionTokenKey, tok)
+}
+
+func sessionToken(ctx context.Context) string {
+	t, _ := ctx.Value(sessionTokenKey).(string)
+	return t
+}
+
+// linkify escapes text and turns the http(s) URLs in it into links (dev mailbox).
+func linkify(text string) template.HTML {
+	var b strings.Builder
+	for i, line := range strings.Split(text, "\n") {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		for j, word := range strings.Split(line, " ") {
+			if j > 0 {
+				b.WriteString(" ")
+			}
+			esc := template.HTMLEscapeString(word)
+			if strings.HasPrefix(word, "http://") || strings.HasPrefix(word, "https://") {
+				fmt.Fprintf(&b, `<a href="%s">%s</a>`, esc, esc)
+			} else {
+				b.WriteString(esc)
+			}
+		}
+	}
+	return template.HTML(b.String())
+}

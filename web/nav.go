@@ -12,21 +12,22 @@ import (
 type navItem struct {
 	Label string
 	Path  string
+	Desc  string // shown on the home page's tiles
 }
 
 // navItems is the main menu, in order. Later capabilities add their entries here.
 var navItems = []navItem{
-	{"Accueil", "/accueil"},
-	{"Utilisateurs", "/organisme/utilisateurs"},
-	{"Clés d'API", "/organisme/cles-api"},
-	{"Utilisateurs de la plateforme", "/admin/utilisateurs"},
-	{"Journal d'audit", "/admin/journal"},
-	{"Mon compte", "/compte"},
+	{"Accueil", "/accueil", ""},
+	{"Utilisateurs", "/organisme/utilisateurs", "Invitez vos collaborateurs et attribuez-leur leurs habilitations."},
+	{"Clés d'API", "/organisme/cles-api", "Reliez votre logiciel de gestion à Kairos, sans double saisie."},
+	{"Utilisateurs de la plateforme", "/admin/utilisateurs", "Tous les comptes, toutes organisations confondues."},
+	{"Journal d'audit", "/admin/journal", "Qui a fait quoi, quand et depuis quelle adresse."},
+	{"Mon compte", "/compte", "Votre identité, votre rôle et votre dernière connexion."},
 }
 
 type navLink struct {
-	Label, Path string
-	Current     bool
+	Label, Path, Desc string
+	Current           bool
 }
 
 // nav returns the menu entries the actor may use.
@@ -41,7 +42,7 @@ func (s *Server) nav(a *kairos.Actor, current string) []navLink {
 			continue
 		}
 		cur := current == it.Path || (it.Path != "/accueil" && strings.HasPrefix(current, it.Path+"/"))
-		out = append(out, navLink{Label: it.Label, Path: it.Path, Current: cur})
+		out = append(out, navLink{Label: it.Label, Path: it.Path, Desc: it.Desc, Current: cur})
 	}
 	return out
 }

@@ -1,0 +1,42 @@
+package config_test
+
+import (
+	"strings"
+	"testing"
+
+	"kairos/config"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaults(t *testing.T) {
+	c, err := config.Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":8080" || c.DatabaseURL != "kairos.db" || c.BaseURL != "http://localhost:8080" || c.Demo || !c.Worker || c.SMTPPort != 587 || c.SecureCookies() || c.DevMailbox() {
+		t.Fatalf("%+v", c)
+	}
+}
+
+func TestValues(t *testing.T) {
+	c, err := config.Load(env(map[string]string{
+		"KAIROS_BASE_URL": "https://kairos.example.fr/", "KAIROS_DEMO": "1", "KAIROS_SMTP_HOST": "smtp.example.fr",
+		"KAIROS_DATABASE_URL": "postgres://u:p@db/kairos", "KAIROS_WORKER": "0",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.BaseURL != "https://kairos.example.fr" || !c.SecureCookies() || c.DevMailbox() || c.Worker {
+		t.Fatalf("%+v", c)
+	}
+}
+
+func TestErrorsNameTheVariable(t *testing.T) {
+	for k, v := range map[string]string{"KAIROS_DEMO": "peut-être", "KAIROS_SMTP_PORT": "vingt-cinq", "KAIROS_BASE_URL": "kairos.example.fr", "KAIROS_LOG_FORMAT": "xml"} {
+		_, err := config.Load(env(map[string]string{k: v}))
+		if err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("%s=%s: %v", k, v, err)
+		}
+	}
+}

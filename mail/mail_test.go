@@ -79,7 +79,6 @@ func (s *smtpServer) serve(c net.Conn) {
 	}
 }
 
-
 func enqueue(t *testing.T, db *store.DB, m mail.Message) int64 {
 	t.Helper()
 	ctx := kairos.WithActor(context.Background(), kairos.System)
@@ -93,7 +92,9 @@ func enqueue(t *testing.T, db *store.DB, m mail.Message) int64 {
 	return mails[0].ID
 }
 
-func payload(id int64) json.RawMessage { return json.RawMessage(`{"mail_id":` + strconv.FormatInt(id, 10) + `}`) }
+func payload(id int64) json.RawMessage {
+	return json.RawMessage(`{"mail_id":` + strconv.FormatInt(id, 10) + `}`)
+}
 
 func TestDeliverBySMTP(t *testing.T) {
 	srv := startSMTP(t)

@@ -1,0 +1,527 @@
+package lheo
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// LHÉO namespaces accepted by the Decoder. The Encoder writes Namespace23.
+const (
+	Namespace22 = "http://www.lheo.org/2.2"
+	Namespace23 = "http://lheo.gouv.fr/2.3"
+)
+
+// Version is the LHÉO version of a document, from its namespace.
+type Version string
+
+const (
+	Version22 Version = "2.2"
+	Version23 Version = "2.3"
+)
+
+// Options bound the resources used by a Decoder. Zero fields take the
+// default values.
+type Options struct {
+	// MaxTextSize is the largest text node, tag, comment or DOCTYPE, in
+	// bytes (default 1 MiB). Exceeding it is a document error.
+	MaxTextSize int
+	// MaxDepth is the deepest element nesting (default 64; LHÉO itself needs
+	// about 10 plus nested extras). Exceeding it is a document error.
+	MaxDepth int
+	// MaxRecordSize is the largest <formation> element, in bytes (default
+	// 64 MiB). A larger record is skipped and rejected as a RecordError.
+	MaxRecordSize int64
+}
+
+// Default limits.
+const (
+	DefaultMaxTextSize   = 1 << 20
+	DefaultMaxDepth      = 64
+	DefaultMaxRecordSize = 64 << 20
+)
+
+// tagSlack is the room left above MaxTextSize for the markup of one token.
+const tagSlack = 4096
+
+// Decoder reads a LHÉO document one <formation> at a time. Memory use
+// depends on the largest record, not on the size of the document.
+type Decoder struct {
+	opts    Options
+	cr      *countingReader
+	xd      *xml.Decoder
+	ns      string
+	version Version
+	state   int
+	err     error // sticky document error
+	depth   int   // open elements
+	count   int   // formations seen
+
+	// Position of the start of the last token returned by token().
+	tokLine, tokCol int
+
+	// Record being read.
+	tree     tree
+	stack    []int32
+	text     []byte
+	reasons  []Reason
+	recStart int64
+	raw      rawWriter
+}
+
+const (
+	stateProlog = iota
+	stateOffres
+	stateEnd
+)
+
+// NewDecoder returns a Decoder reading r. opts may be nil.
+func NewDecoder(r io.Reader, opts *Options) *Decoder {
+	d := &Decoder{}
+	if opts != nil {
+		d.opts = *opts
+	}
+	if d.opts.MaxTextSize <= 0 {
+		d.opts.MaxTextSize = DefaultMaxTextSize
+	}
+	if d.opts.MaxDepth <= 0 {
+		d.opts.MaxDepth = DefaultMaxDepth
+	}
+	if d.opts.MaxRecordSize <= 0 {
+		d.opts.MaxRecordSize = DefaultMaxRecordSize
+	}
+	br, err := prepareInput(r)
+	if err != nil {
+		d.err = &DocumentError{Line: 1, Column: 1, Msg: err.Error()}
+		return d
+	}
+	d.cr = newCountingReader(br)
+	d.xd = xml.NewDecoder(d.cr)
+	d.xd.Strict = true
+	d.xd.CharsetReader = passCharset
+	return d
+}
+
+// Version returns the LHÉO version of the document, known after the first
+// call to Next.
+func (d *Decoder) Version() Version { return d.version }
+
+// Next returns the next formation of the document.
+//
+// It returns (f, nil) for a valid record; (nil, *RecordError) for a record
+// that breaks the standard, after which Next may be called again; (nil,
+// io.EOF) once the whole document has been read and found well-formed; and
+// (nil, *DocumentError) when the document is malformed, after which every
+// call returns the same error. Because a document error may be found after
+// records were returned, callers must not commit anything before io.EOF.
+func (d *Decoder) Next() (*Formation, error) {
+	if d.err != nil {
+		return nil, d.err
+	}
+	if d.state == stateProlog {
+		if err := d.prolog(); err != nil {
+			return nil, err
+		}
+	}
+	if d.state == stateEnd {
+		return nil, io.EOF
+	}
+	for {
+		tok, err := d.token()
+		if err != nil {
+			return nil, d.noEOF(err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch {
+			case t.Name.Space == d.ns && t.Name.Local == "formation":
+				d.count++
+				return d.record(t)
+			case t.Name.Space == d.ns && t.Name.Local == "extras":
+				if err := d.skip(); err != nil {
+					return nil, err
+				}
+			default:
+				return nil, d.errorf("élément <%s> inattendu dans <offres> : <formation> attendu", t.Name.Local)
+			}
+		case xml.EndElement: // </offres>
+			if d.count == 0 {
+				return nil, d.errorf("le document ne contient aucune formation")
+			}
+			if err := d.epilog(); err != nil {
+				return nil, err
+			}
+			d.state = stateEnd
+			return nil, io.EOF
+		case xml.CharData:
+			if !isBlank(string(t)) {
+				return nil, d.textErrorf(t, "texte inattendu dans <offres>")
+			}
+		}
+	}
+}
+
+// token returns the next XML token, enforcing the limits, and records the
+// position where it starts.
+func (d *Decoder) token() (xml.Token, error) {
+	d.tokLine, d.tokCol = d.cr.pos(d.xd.InputOffset())
+	d.cr.budget(int64(d.opts.MaxTextSize) + tagSlack)
+	tok, err := d.xd.Token()
+	if err == io.EOF {
+		// encoding/xml reports io.EOF only when every element is closed.
+		return nil, io.EOF
+	}
+	if err != nil {
+		return nil, d.fail(err)
+	}
+	switch t := tok.(type) {
+	case xml.StartElement:
+		d.depth++
+		if d.depth > d.opts.MaxDepth {
+			return nil, d.errorf("plus de %d éléments imbriqués : limite de profondeur dépassée", d.opts.MaxDepth)
+		}
+	case xml.EndElement:
+		d.depth--
+	case xml.Directive:
+		if d.state != stateProlog || d.depth != 0 || !bytes.HasPrefix(t, []byte("DOCTYPE")) {
+			return nil, d.errorf("directive <!%s> interdite", firstWord(t))
+		}
+		if bytes.ContainsRune(t, '[') {
+			return nil, d.errorf("DOCTYPE avec déclarations internes (entités) interdit")
+		}
+		// A DOCTYPE without internal subset is ignored: the DTD is never
+		// fetched.
+	}
+	return tok, nil
+}
+
+func firstWord(b []byte) string {
+	s, _, _ := strings.Cut(string(b[:min(len(b), 40)]), " ")
+	return s
+}
+
+// noEOF turns an early end of document into a document error.
+func (d *Decoder) noEOF(err error) error {
+	if err == io.EOF {
+		return d.errorf("fin de document inattendue")
+	}
+	return err
+}
+
+// errorf records a document error at the start of the last token.
+func (d *Decoder) errorf(format string, args ...any) error {
+	d.err = &DocumentError{Line: d.tokLine, Column: d.tokCol, Msg: fmt.Sprintf(format, args...)}
+	return d.err
+}
+
+// textErrorf records a document error at the first non-blank character of
+// the text token t.
+func (d *Decoder) textErrorf(t []byte, format string, args ...any) error {
+	for len(t) > 0 && isXMLSpace(t[0]) {
+		if t[0] == '\n' {
+			d.tokLine, d.tokCol = d.tokLine+1, 1
+		} else {
+			d.tokCol++
+		}
+		t = t[1:]
+	}
+	return d.errorf(format, args...)
+}
+
+// fail turns an error of the XML decoder into a document error.
+func (d *Decoder) fail(err error) error {
+	line, col := d.cr.pos(d.xd.InputOffset())
+	e := &DocumentError{Line: line, Column: col, Err: err}
+	var se *xml.SyntaxError
+	switch {
+	case errors.Is(err, errTokenTooLarge):
+		e.Line, e.Column = d.tokLine, d.tokCol
+		e.Msg = fmt.Sprintf("nœud XML (texte, balise ou commentaire) de plus de %d octets : limite de taille dépassée", d.opts.MaxTextSize)
+	case errors.As(err, &se):
+		e.Msg = frenchSyntax(err)
+		switch {
+		case strings.Contains(se.Msg, "closed by") || strings.HasPrefix(se.Msg, "unexpected end element"):
+			// Point at the start of the offending end tag.
+			e.Line, e.Column = d.tokLine, d.tokCol
+		case strings.HasPrefix(se.Msg, "invalid character entity "):
+			// Point at the "&" of the entity just read.
+			ent := strings.TrimPrefix(se.Msg, "invalid character entity ")
+			e.Column = max(e.Column-utf8.RuneCountInString(ent), 1)
+		case e.Column > 1:
+			// Point at the last character read, which is the wrong one.
+			e.Column--
+		}
+	case strings.HasPrefix(err.Error(), "xml: "):
+		e.Msg = frenchSyntax(err)
+	default:
+		e.Msg = "erreur de lecture : " + err.Error()
+	}
+	d.err = e
+	return e
+}
+
+// prolog reads up to the <offres> start tag.
+func (d *Decoder) prolog() error {
+	for {
+		tok, err := d.token()
+		if err == io.EOF {
+			return d.errorf("document vide : élément racine <lheo> attendu")
+		}
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.CharData:
+			if !isBlank(string(t)) {
+				return d.textErrorf(t, "texte avant l'élément racine")
+			}
+		case xml.StartElement:
+			if err := d.root(t); err != nil {
+				return err
+			}
+			return d.offres()
+		}
+	}
+}
+
+func (d *Decoder) root(t xml.StartElement) error {
+	switch t.Name.Local {
+	case "lheo":
+	case "lheo-index", "lheo-plus":
+		return d.errorf("élément racine <%s> non pris en charge : <lheo> attendu", t.Name.Local)
+	default:
+		return d.errorf("élément racine <%s> inattendu : <lheo> attendu", t.Name.Local)
+	}
+	switch t.Name.Space {
+	case Namespace23:
+		d.version = Version23
+	case Namespace22:
+		d.version = Version22
+	case "":
+		return d.errorf(`espace de noms absent : xmlns="%s" (ou LHÉO 2.2 "%s") attendu`, Namespace23, Namespace22)
+	default:
+		return d.errorf("espace de noms inconnu « %s » : %s ou %s attendu", t.Name.Space, Namespace23, Namespace22)
+	}
+	d.ns = t.Name.Space
+	return nil
+}
+
+func (d *Decoder) offres() error {
+	for {
+		tok, err := d.token()
+		if err != nil {
+			return d.noEOF(err)
+		}
+		switch t := tok.(type) {
+		case xml.CharData:
+			if !isBlank(string(t)) {
+				return d.textErrorf(t, "texte inattendu dans <lheo>")
+			}
+		case xml.StartElement:
+			if t.Name.Space != d.ns || t.Name.Local != "offres" {
+				return d.errorf("élément <%s> inattendu dans <lheo> : <offres> attendu", t.Name.Local)
+			}
+			d.state = stateOffres
+			return nil
+		case xml.EndElement:
+			return d.errorf("élément <offres> absent")
+		}
+	}
+}
+
+// epilog reads from </offres> to the end of the document.
+func (d *Decoder) epilog() error {
+	for {
+		tok, err := d.token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if d.depth == 2 && t.Name.Space == d.ns && t.Name.Local == "extras" {
+				if err := d.skip(); err != nil {
+					return err
+				}
+				continue
+			}
+			if d.depth == 1 {
+				return d.errorf("élément <%s> après l'élément racine </lheo>", t.Name.Local)
+			}
+			return d.errorf("élément <%s> inattendu dans <lheo>", t.Name.Local)
+		case xml.CharData:
+			if !isBlank(string(t)) {
+				if d.depth == 0 {
+					return d.textErrorf(t, "texte après l'élément racine </lheo>")
+				}
+				return d.textErrorf(t, "texte inattendu dans <lheo>")
+			}
+		}
+	}
+}
+
+// skip reads up to the end of the element just started.
+func (d *Decoder) skip() error {
+	for target := d.depth - 1; d.depth > target; {
+		if _, err := d.token(); err != nil {
+			return d.noEOF(err)
+		}
+	}
+	return nil
+}
+
+// reasonf records a reason to reject the current record.
+func (d *Decoder) reasonf(line int, format string, args ...any) {
+	switch {
+	case len(d.reasons) < maxReasons:
+		d.reasons = append(d.reasons, Reason{Line: line, Msg: fmt.Sprintf(format, args...)})
+	case len(d.reasons) == maxReasons:
+		d.reasons = append(d.reasons, Reason{Line: line, Msg: "trop d'erreurs, les suivantes ne sont pas détaillées"})
+	}
+}
+
+func (d *Decoder) recordTooBig() bool {
+	return d.xd.InputOffset()-d.recStart > d.opts.MaxRecordSize
+}
+
+// record reads a <formation> whose start tag is t.
+func (d *Decoder) record(t xml.StartElement) (*Formation, error) {
+	line := d.tokLine
+	d.recStart = d.xd.InputOffset()
+	d.tree.reset()
+	d.reasons = d.reasons[:0]
+	d.text = d.text[:0]
+	root := d.tree.add(none, "formation", line)
+	d.tree.nodes[root].attrs = keptAttrs(t.Attr)
+	d.stack = append(d.stack[:0], root)
+	depth := d.depth
+	tooBig := false
+
+	for len(d.stack) > 0 {
+		if d.recordTooBig() {
+			tooBig = true
+			d.reasons = append(d.reasons[:0], Reason{Line: line,
+				Msg: fmt.Sprintf("formation de plus de %d octets : limite de taille dépassée", d.opts.MaxRecordSize)})
+			for d.depth >= depth {
+				if _, err := d.token(); err != nil {
+					return nil, d.noEOF(err)
+				}
+			}
+			break
+		}
+		tok, err := d.token()
+		if err != nil {
+			return nil, d.noEOF(err)
+		}
+		top := d.stack[len(d.stack)-1]
+		switch t := tok.(type) {
+		case xml.StartElement:
+			d.flushText(top, true)
+			switch {
+			case t.Name.Space != d.ns:
+				d.reasonf(d.tokLine, "élément <%s> d'un espace de noms inconnu (%s) dans <%s>",
+					t.Name.Local, t.Name.Space, d.tree.nodes[top].name)
+				err = d.skip()
+			case schema[t.Name.Local] == nil:
+				d.reasonf(d.tokLine, "élément <%s> inconnu en LHÉO dans <%s>", t.Name.Local, d.tree.nodes[top].name)
+				err = d.skip()
+			case t.Name.Local == "extras":
+				err = d.extras(top, t)
+			default:
+				i := d.tree.add(top, t.Name.Local, d.tokLine)
+				d.tree.nodes[i].attrs = keptAttrs(t.Attr)
+				d.stack = append(d.stack, i)
+			}
+			if err != nil {
+				return nil, err
+			}
+		case xml.EndElement:
+			d.flushText(top, false)
+			d.stack = d.stack[:len(d.stack)-1]
+		case xml.CharData:
+			if len(d.text)+len(t) > d.opts.MaxTextSize {
+				return nil, d.errorf("texte de plus de %d octets dans <%s> : limite de taille dépassée",
+					d.opts.MaxTextSize, d.tree.nodes[top].name)
+			}
+			d.text = append(d.text, t...)
+		}
+	}
+
+	numero := d.tree.attr(root, "numero")
+	if !tooBig {
+		v := validator{t: &d.tree, reasons: d.reasons}
+		v.validate(root)
+		d.reasons = v.reasons
+	}
+	if len(d.reasons) > 0 {
+		return nil, &RecordError{Line: line, Numero: numero, Reasons: append([]Reason(nil), d.reasons...)}
+	}
+	return decodeFormation(&d.tree, root), nil
+}
+
+// flushText assigns the text read since the last tag to node i: as its
+// content when it is a leaf being closed, else it must be blank.
+func (d *Decoder) flushText(i int32, child bool) {
+	n := &d.tree.nodes[i]
+	switch {
+	case !child && n.first == none:
+		n.text = string(d.text)
+	case !isBlank(string(d.text)):
+		n.mixed = true
+	}
+	d.text = d.text[:0]
+}
+
+// extras captures an <extras> element as RawXML.
+func (d *Decoder) extras(parent int32, start xml.StartElement) error {
+	i := d.tree.add(parent, "extras", d.tokLine)
+	w := &d.raw
+	w.reset(d.ns, d.reasonf)
+	w.start(start, d.tokLine)
+	for w.depth() > 0 {
+		if d.recordTooBig() {
+			return nil // record() notices and skips the rest
+		}
+		tok, err := d.token()
+		if err != nil {
+			return d.noEOF(err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			w.start(t, d.tokLine)
+		case xml.EndElement:
+			w.end(t)
+		case xml.CharData:
+			w.text(t, d.tokLine)
+		}
+	}
+	d.tree.nodes[i].raw = RawXML(w.b.String())
+	return nil
+}
+
+// keptAttrs returns the unqualified attributes of a LHÉO element, without
+// namespace declarations.
+func keptAttrs(attrs []xml.Attr) []xml.Attr {
+	n := 0
+	for _, a := range attrs {
+		if a.Name.Space == "" && a.Name.Local != "xmlns" {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]xml.Attr, 0, n)
+	for _, a := range attrs {
+		if a.Name.Space == "" && a.Name.Local != "xmlns" {
+			out = append(out, a)
+		}
+	}
+	return out
+}

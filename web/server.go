@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // Europe/Paris even where the system has no time zone database
 
 	"kairos"
 	"kairos/account"

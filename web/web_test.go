@@ -26,13 +26,16 @@ type env struct {
 	srv *httptest.Server
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, map[string]string{"KAIROS_DEMO": "1"}) }
+
+func newEnvWith(t *testing.T, vars map[string]string) *env {
 	t.Helper()
 	acc := fixture.MustAccounts(t)
 	w := fixture.MustWorld(t, acc)
-	cfg, _ := config.Load(func(k string) string {
-		return map[string]string{"KAIROS_DEMO": "1"}[k]
-	})
+	cfg, err := config.Load(func(k string) string { return vars[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	s, err := web.New(&web.Server{Cfg: cfg, DB: acc.DB, Accounts: acc, Log: log, Metrics: metrics.New(),
 		API: api.New(acc, log).Handler(), Secret: []byte("0123456789abcdef0123456789abcdef")})
@@ -424,3 +427,46 @@ func TestHealthzAndMetrics(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconvFormat(n) }
+
+func TestSecureCookiesBehindTLS(t *testing.T) {
+	e := newEnvWith(t, map[string]string{"KAIROS_BASE_URL": "https://kairos.example.fr"})
+	// Secure cookies are not sent back over this test's plain HTTP, so the
+	// test carries the CSRF cookie by hand.
+	resp, err := http.Get(e.srv.URL + "/connexion")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var csrf *http.Cookie
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "kairos_csrf" {
+			csrf = ck
+		}
+	}
+	if csrf == nil || !csrf.Secure || !csrf.HttpOnly {
+		t.Fatalf("csrf cookie %+v", csrf)
+	}
+	if resp.Header.Get("Strict-Transport-Security") == "" {
+		t.Error("no HSTS behind TLS")
+	}
+	form := url.Values{"email": {e.Users[kairos.RoleAdmin].Email}, "password": {fixture.Password}, "csrf_token": {csrfRE.FindStringSubmatch(string(page))[1]}}
+	post, _ := http.NewRequest("POST", e.srv.URL+"/connexion", strings.NewReader(form.Encode()))
+	post.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	post.AddCookie(&http.Cookie{Name: "kairos_csrf", Value: csrf.Value})
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err = noRedirect.Do(post)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var sess *http.Cookie
+	for _, ck := range resp.Cookies() {
+		if strings.Contains(ck.Name, "kairos_session") {
+			sess = ck
+		}
+	}
+	if resp.StatusCode != http.StatusSeeOther || sess == nil || sess.Name != "__Host-kairos_session" || !sess.Secure || !sess.HttpOnly || sess.Path != "/" || sess.Domain != "" {
+		t.Fatalf("login %d, session cookie %+v", resp.StatusCode, sess)
+	}
+}

@@ -304,7 +304,11 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (*User, error) 
 
 // OrgUser returns a user of the actor's organisation; any other user is not found.
 func (s *Service) OrgUser(ctx context.Context, a *kairos.Actor, id int64) (*User, error) {
-	u, err := s.User(ctx, id)
+	return s.ownedUser(ctx, s.DB, a, id)
+}
+
+func (s *Service) ownedUser(ctx context.Context, q store.Querier, a *kairos.Actor, id int64) (*User, error) {
+	u, err := s.user(ctx, q, id)
 	if err != nil {
 		return nil, err
 	}
@@ -381,11 +385,8 @@ func (s *Service) SetHabilitations(ctx context.Context, a *kairos.Actor, userID 
 	}
 	var after *User
 	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
-		before, err := s.user(ctx, tx, userID)
+		before, err := s.ownedUser(ctx, tx, a, userID)
 		if err != nil {
-			return err
-		}
-		if err := kairos.OwnedBy(a, before.OrgID, "Utilisateur"); err != nil {
 			return err
 		}
 		if before.Role != kairos.RoleOFUser {
@@ -414,11 +415,8 @@ func (s *Service) SetStatus(ctx context.Context, a *kairos.Actor, userID int64, 
 	}
 	var after *User
 	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
-		before, err := s.user(ctx, tx, userID)
+		before, err := s.ownedUser(ctx, tx, a, userID)
 		if err != nil {
-			return err
-		}
-		if err := kairos.OwnedBy(a, before.OrgID, "Utilisateur"); err != nil {
 			return err
 		}
 		status := StatusActive

@@ -188,11 +188,8 @@ func (s *Service) ResendActivation(ctx context.Context, a *kairos.Actor, userID 
 		return kairos.Errorf(kairos.EForbidden, "Seul le responsable du compte de l'organisme peut renvoyer une invitation.")
 	}
 	return s.DB.Tx(ctx, func(tx *store.Tx) error {
-		u, err := s.user(ctx, tx, userID)
+		u, err := s.ownedUser(ctx, tx, a, userID)
 		if err != nil {
-			return err
-		}
-		if err := kairos.OwnedBy(a, u.OrgID, "Utilisateur"); err != nil {
 			return err
 		}
 		if u.Status != StatusInvited {

@@ -57,8 +57,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// A fresh session token at every login; any token the browser held before is dropped.
-	if old := r.Context().Value(sessionTokenKey); old != nil {
-		s.Accounts.DeleteSession(r.Context(), old.(string))
+	if old := sessionToken(r.Context()); old != "" {
+		if err := s.Accounts.DeleteSession(r.Context(), old); err != nil {
+			s.errorPage(w, r, err)
+			return
+		}
 	}
 	token, err := s.Accounts.CreateSession(r.Context(), u.ID, kairos.ClientIPFrom(r.Context()), r.UserAgent())
 	if err != nil {

@@ -129,6 +129,14 @@ func (w *Worker) RegisterSchedules(ctx context.Context) error {
 func (w *Worker) FireSchedules(ctx context.Context) (int, error) {
 	fired := 0
 	for _, s := range w.Schedules {
+		// A plain read first: the write transaction is only for due schedules.
+		var due int
+		if err := w.DB.QueryRow(ctx, "SELECT COUNT(*) FROM schedules WHERE name = ? AND next_run_at <= ?", s.Name, w.now()).Scan(&due); err != nil {
+			return fired, err
+		}
+		if due == 0 {
+			continue
+		}
 		err := w.DB.Tx(ctx, func(tx *store.Tx) error {
 			var next time.Time
 			if err := tx.QueryRow(ctx, "SELECT next_run_at FROM schedules WHERE name = ?", s.Name).Scan(&next); err != nil {
@@ -170,6 +178,14 @@ func (w *Worker) Claim(ctx context.Context) (*Job, error) {
 	// The availability conditions are repeated in the outer WHERE so that a
 	// concurrent claimer that lost the race re-checks them and updates nothing.
 	avail := "done_at IS NULL AND failed_at IS NULL AND run_at <= ? AND (locked_until IS NULL OR locked_until < ?)"
+	// A plain read first, so that idle polling takes no write lock.
+	var any int
+	if err := w.DB.QueryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM jobs WHERE "+avail+" LIMIT 1) due", now, now).Scan(&any); err != nil {
+		return nil, err
+	}
+	if any == 0 {
+		return nil, nil
+	}
 	var j Job
 	var payload string
 	err := w.DB.QueryRow(ctx, `UPDATE jobs SET locked_by = ?, locked_until = ?, attempts = attempts + 1

@@ -55,7 +55,7 @@ func ParseHours(s string) (Minutes, error) {
 		// 7h30
 		hh, err1 := strconv.Atoi(h)
 		mn, err2 := strconv.Atoi(mm)
-		if err1 != nil || err2 != nil || hh < 0 || mn < 0 || mn > 59 || len(mm) != 2 || h == "" {
+		if err1 != nil || err2 != nil || hh < 0 || mn < 0 || mn > 59 || len(mm) != 2 || h == "" || len(h) > 6 {
 			return bad()
 		}
 		total = Minutes(hh)*Hour + Minutes(mn)

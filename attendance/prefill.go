@@ -66,7 +66,7 @@ func (s Schedule) On(d calendar.Date) Minutes {
 		return m
 	}
 	if !s.WorkOnHolidays {
-		if _, holiday := s.Region.Holiday(d); holiday {
+		if _, holiday := s.Region.HolidayName(d); holiday {
 			return 0
 		}
 	}

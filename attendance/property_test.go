@@ -83,7 +83,7 @@ func reference(m calendar.Month, s Schedule, p Presence) Minutes {
 			total += v
 			continue
 		}
-		if _, hol := s.Region.Holiday(d); hol && !s.WorkOnHolidays {
+		if _, hol := s.Region.HolidayName(d); hol && !s.WorkOnHolidays {
 			continue
 		}
 		total += s.Week[d.Weekday()]

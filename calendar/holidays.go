@@ -41,7 +41,7 @@ var national = []holidayRule{
 	{month: time.May, day: 1, name: "Fête du Travail"},
 	{month: time.May, day: 8, name: "Victoire 1945"},
 	{easter: 39, name: "Ascension"},
-	{easter: 50, name: "Lundi de Pentecôte"},
+	{easter: 50, name: "Lundi de Pentecôte"}, // often the worked "journée de solidarité": sessions adjust it per day
 	{month: time.July, day: 14, name: "Fête nationale"},
 	{month: time.August, day: 15, name: "Assomption"},
 	{month: time.November, day: 1, name: "Toussaint"},
@@ -140,10 +140,10 @@ func (r Region) Holidays(year int) []Holiday {
 	return out
 }
 
-// Holiday returns the French name of the public holiday on d in r, and
+// HolidayName returns the French name of the public holiday on d in r, and
 // whether d is one. Two holidays on one day are named "Fête du Travail et
 // Ascension".
-func (r Region) Holiday(d Date) (string, bool) {
+func (r Region) HolidayName(d Date) (string, bool) {
 	if d.IsZero() {
 		return "", false
 	}
@@ -172,7 +172,7 @@ func (r Region) IsWorkingDay(d Date) bool {
 	if wd := d.Weekday(); wd == time.Saturday || wd == time.Sunday {
 		return false
 	}
-	_, holiday := r.Holiday(d)
+	_, holiday := r.HolidayName(d)
 	return !holiday
 }
 
@@ -198,7 +198,7 @@ func Holidays(year int) []Holiday { return Metropole.Holidays(year) }
 
 // HolidayName returns the name of the metropolitan public holiday on d, if
 // d is one.
-func HolidayName(d Date) (string, bool) { return Metropole.Holiday(d) }
+func HolidayName(d Date) (string, bool) { return Metropole.HolidayName(d) }
 
 // IsWorkingDay reports whether d is a working day in metropolitan France.
 func IsWorkingDay(d Date) bool { return Metropole.IsWorkingDay(d) }

@@ -62,8 +62,8 @@ func TestHolidays2026(t *testing.T) {
 	am = append(am, "2026-12-26 Saint-Étienne")
 	check(t, AlsaceMoselle.Holidays(2026), am)
 	for _, h := range AlsaceMoselle.Holidays(2026) {
-		if name, ok := AlsaceMoselle.Holiday(h.Date); !ok || name != h.Name {
-			t.Errorf("Holiday(%s) = %q %v, want %q", h.Date, name, ok, h.Name)
+		if name, ok := AlsaceMoselle.HolidayName(h.Date); !ok || name != h.Name {
+			t.Errorf("HolidayName(%s) = %q %v, want %q", h.Date, name, ok, h.Name)
 		}
 	}
 	if _, ok := HolidayName(NewDate(2026, 4, 3)); ok {

@@ -188,7 +188,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 			{Name: "accounts.cleanup", Every: time.Hour, Kind: "accounts.cleanup"},
 			{Name: "adhesion.qualiopi_reminders", Every: time.Hour, Kind: "adhesion.qualiopi_reminders"},
 		},
-		Poll:      500 * time.Millisecond,
+		Poll: 500 * time.Millisecond,
 	}
 	reg.Gauge("kairos_jobs_processed", "Jobs run by this instance's worker.", func() float64 { return float64(w.Processed.Load()) })
 	reg.Gauge("kairos_jobs_failed_attempts", "Failed job attempts in this instance's worker.", func() float64 { return float64(w.Failed.Load()) })

@@ -89,6 +89,9 @@ func (s *Service) now() time.Time {
 // NormalizeEmail trims and lower-cases an address.
 func NormalizeEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
 
+// ValidEmail reports whether e (normalized) is a usable e-mail address.
+func ValidEmail(e string) bool { return validEmail(e) }
+
 func validEmail(e string) bool {
 	if e == "" || len(e) > 254 || strings.ContainsAny(e, " \r\n<>") {
 		return false
@@ -121,6 +124,22 @@ func (s *Service) CreateOrganisation(ctx context.Context, o Organisation) (int64
 		return tx.Record(ctx, store.Change{Action: "organisation.create", OrgID: id, ObjectType: "organisation", ObjectID: id, After: o, At: o.CreatedAt})
 	})
 	return o.ID, err
+}
+
+// CreateOrganisationTx creates o inside the caller's transaction and returns its id.
+func (s *Service) CreateOrganisationTx(ctx context.Context, tx *store.Tx, o Organisation) (int64, error) {
+	o.Name = strings.TrimSpace(o.Name)
+	if !o.Kind.Valid() || o.Name == "" {
+		return 0, kairos.Invalid(map[string]string{"name": "Le nom et le type de l'organisation sont obligatoires."})
+	}
+	o.CreatedAt = s.now()
+	id, err := tx.Insert(ctx, "INSERT INTO organisations (kind, name, siret, code, region, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+		o.Kind, o.Name, o.SIRET, o.Code, o.Region, o.CreatedAt)
+	if err != nil {
+		return 0, err
+	}
+	o.ID = id
+	return id, tx.Record(ctx, store.Change{Action: "organisation.create", OrgID: id, ObjectType: "organisation", ObjectID: id, After: o, At: o.CreatedAt})
 }
 
 // Organisation returns one organisation.
@@ -228,6 +247,13 @@ func (s *Service) CreateUser(ctx context.Context, n NewUser) (*User, error) {
 		return err
 	})
 	return u, err
+}
+
+// CreateUserTx is CreateUser inside the caller's transaction, for a
+// capability whose change creates an account (adhesion validation): the
+// user, its audit record and its activation e-mail commit with that change.
+func (s *Service) CreateUserTx(ctx context.Context, tx *store.Tx, n NewUser) (*User, error) {
+	return s.createUser(ctx, tx, n)
 }
 
 func (s *Service) createUser(ctx context.Context, tx *store.Tx, n NewUser) (*User, error) {

@@ -14,6 +14,7 @@ import (
 
 	"kairos"
 	"kairos/account"
+	"kairos/adhesion"
 )
 
 //go:embed openapi.json
@@ -21,9 +22,10 @@ var openapiJSON []byte
 
 // API serves /api/v1.
 type API struct {
-	Accounts *account.Service
-	Log      *slog.Logger
-	routes   []route
+	Accounts  *account.Service
+	Adhesions *adhesion.Service
+	Log       *slog.Logger
+	routes    []route
 }
 
 type route struct {
@@ -36,16 +38,28 @@ var (
 	public   = kairos.Rule{Public: true}
 	loggedIn = kairos.Rule{}
 	ofAdmin  = kairos.Rule{Roles: []kairos.Role{kairos.RoleOFAdmin}}
+	ftGest   = kairos.Rule{Roles: []kairos.Role{kairos.RoleFTGestionnaire}}
+	ftOrOF   = kairos.Rule{Roles: []kairos.Role{kairos.RoleFTGestionnaire, kairos.RoleOFAdmin}}
 )
 
 // New builds the API and its routes.
 func New(acc *account.Service, log *slog.Logger) *API {
-	a := &API{Accounts: acc, Log: log}
+	a := &API{Accounts: acc, Adhesions: adhesion.New(acc), Log: log}
 	a.routes = []route{
 		{"GET /api/v1/openapi.json", public, a.openapi},
 		{"GET /api/v1/me", loggedIn, a.me},
 		{"GET /api/v1/users", ofAdmin, a.listUsers},
 		{"GET /api/v1/users/{id}", ofAdmin, a.getUser},
+		{"POST /api/v1/users", ofAdmin, a.inviteUser},
+		{"PUT /api/v1/users/{id}/habilitations", ofAdmin, a.setHabilitations},
+		{"PUT /api/v1/users/{id}/status", ofAdmin, a.setUserStatus},
+		{"POST /api/v1/adhesions", public, a.submitAdhesion},
+		{"GET /api/v1/adhesions", ftGest, a.listAdhesions},
+		{"GET /api/v1/adhesions/{id}", ftOrOF, a.getAdhesion},
+		{"GET /api/v1/adhesions/{id}/status", public, a.adhesionStatus},
+		{"POST /api/v1/adhesions/{id}/decisions", ftOrOF, a.decideAdhesion},
+		{"GET /api/v1/organisation/adhesion", ofAdmin, a.orgAdhesion},
+		{"POST /api/v1/organisation/qualiopi", ofAdmin, a.renewQualiopi},
 	}
 	return a
 }

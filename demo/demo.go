@@ -94,5 +94,6 @@ func Load(ctx context.Context, acc *account.Service) (orgs, users int, err error
 		}
 		users++
 	}
-	return orgs, users, nil
+	o, u, err := loadAdhesions(ctx, acc)
+	return orgs + o, users + u, err
 }

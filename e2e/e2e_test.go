@@ -292,7 +292,7 @@ func TestCommandLine(t *testing.T) {
 		t.Fatalf("second migrate: %s", out)
 	}
 	out, err = runCLI(t, dbURL, "", "demo")
-	if err != nil || !strings.Contains(out, "6 organisation(s) et 10 compte(s) créés") {
+	if err != nil || !strings.Contains(out, "8 organisation(s) et 12 compte(s) créés") {
 		t.Fatalf("demo: %v %s", err, out)
 	}
 	if out, _ := runCLI(t, dbURL, "", "demo"); !strings.Contains(out, "0 organisation(s) et 0 compte(s) créés") {

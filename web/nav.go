@@ -18,6 +18,8 @@ type navItem struct {
 // navItems is the main menu, in order. Later capabilities add their entries here.
 var navItems = []navItem{
 	{"Accueil", "/accueil", ""},
+	{"Mon organisme", "/mon-organisme", "Adhésion, convention, certificat Qualiopi, utilisateurs et clés d'API de votre organisme."},
+	{"Adhésions", "/adhesions", "Instruisez les demandes d'adhésion des organismes de formation de votre région."},
 	{"Utilisateurs", "/organisme/utilisateurs", "Invitez vos collaborateurs et attribuez-leur leurs habilitations."},
 	{"Clés d'API", "/organisme/cles-api", "Reliez votre logiciel de gestion à Kairos, sans double saisie."},
 	{"Utilisateurs de la plateforme", "/admin/utilisateurs", "Tous les comptes, toutes organisations confondues."},

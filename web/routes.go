@@ -19,6 +19,7 @@ var (
 	loggedIn = kairos.Rule{}
 	ofAdmin  = kairos.Rule{Roles: []kairos.Role{kairos.RoleOFAdmin}}
 	admin    = kairos.Rule{Roles: []kairos.Role{kairos.RoleAdmin}}
+	ftGest   = kairos.Rule{Roles: []kairos.Role{kairos.RoleFTGestionnaire}}
 )
 
 // routeTable declares every route of the portal, in one place, with what it
@@ -49,6 +50,17 @@ func (s *Server) routeTable() []route {
 		{"GET /organisme/cles-api", ofAdmin, s.apiKeys},
 		{"POST /organisme/cles-api", ofAdmin, s.createAPIKey},
 		{"POST /organisme/cles-api/{id}/revocation", ofAdmin, s.revokeAPIKey},
+
+		{"GET /adherer", public, s.adhesionPage},
+		{"POST /adherer", public, s.submitAdhesion},
+		{"GET /adherer/envoyee", public, s.adhesionSent},
+		{"GET /mon-organisme", ofAdmin, s.myOrganisation},
+		{"POST /mon-organisme/resiliation", ofAdmin, s.resignAdhesion},
+		{"GET /mon-organisme/qualiopi", ofAdmin, s.qualiopiForm},
+		{"POST /mon-organisme/qualiopi", ofAdmin, s.renewQualiopi},
+		{"GET /adhesions", ftGest, s.adhesionQueue},
+		{"GET /adhesions/{id}", ftGest, s.adhesionDetail},
+		{"POST /adhesions/{id}/decision", ftGest, s.adhesionDecide},
 
 		{"GET /admin/journal", admin, s.auditLog},
 		{"GET /admin/utilisateurs", admin, s.adminUsers},

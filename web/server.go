@@ -25,6 +25,7 @@ import (
 
 	"kairos"
 	"kairos/account"
+	"kairos/adhesion"
 	"kairos/config"
 	"kairos/metrics"
 	"kairos/store"
@@ -38,13 +39,14 @@ var staticFS embed.FS
 
 // Server serves the portal.
 type Server struct {
-	Cfg      config.Config
-	DB       *store.DB
-	Accounts *account.Service
-	Log      *slog.Logger
-	Metrics  *metrics.Registry
-	API      http.Handler // mounted at /api/v1/
-	Secret   []byte       // key of CSRF tokens
+	Cfg       config.Config
+	DB        *store.DB
+	Accounts  *account.Service
+	Adhesions *adhesion.Service // default: adhesion.New(Accounts)
+	Log       *slog.Logger
+	Metrics   *metrics.Registry
+	API       http.Handler // mounted at /api/v1/
+	Secret    []byte       // key of CSRF tokens
 
 	pages  map[string]*template.Template
 	routes []route
@@ -62,6 +64,9 @@ func New(s *Server) (*Server, error) {
 		return nil, fmt.Errorf("web: Europe/Paris time zone: %w", err)
 	}
 	s.paris = loc
+	if s.Adhesions == nil {
+		s.Adhesions = adhesion.New(s.Accounts)
+	}
 	s.assets = map[string]string{}
 	err = fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -106,6 +111,15 @@ func (s *Server) funcs() template.FuncMap {
 		"habs":        func() []kairos.Habilitation { return kairos.Habilitations },
 		"statusLabel": account.StatusLabel,
 		"linkify":     linkify,
+		"day":         adhesion.FormatDate,
+		"regions":     func() []adhesion.Region { return adhesion.Regions },
+		"regionLabel": adhesion.RegionLabel,
+		"deref": func(t *time.Time) time.Time {
+			if t == nil {
+				return time.Time{}
+			}
+			return *t
+		},
 		"field": func(name, label, typ string, f *Form, opts ...string) Field {
 			fl := Field{Name: name, Label: label, Type: typ, Value: f.Get(name), Error: f.Errors[name]}
 			for _, o := range opts {
@@ -127,7 +141,7 @@ func (s *Server) funcs() template.FuncMap {
 }
 
 func (s *Server) parseTemplates() error {
-	base, err := template.New("").Funcs(s.funcs()).ParseFS(templatesFS, "templates/layout.html")
+	base, err := template.New("").Funcs(s.funcs()).ParseFS(templatesFS, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
 		return fmt.Errorf("web: templates: %w", err)
 	}

@@ -112,10 +112,10 @@ var navRE = regexp.MustCompile(`class="fr-nav__link" href="([^"]+)"`)
 func TestEveryRoleSeesOnlyItsMenu(t *testing.T) {
 	e := newEnv(t)
 	want := map[kairos.Role][]string{
-		kairos.RoleOFAdmin:        {"/accueil", "/organisme/utilisateurs", "/organisme/cles-api", "/compte"},
+		kairos.RoleOFAdmin:        {"/accueil", "/mon-organisme", "/organisme/utilisateurs", "/organisme/cles-api", "/compte"},
 		kairos.RoleOFUser:         {"/accueil", "/compte"},
 		kairos.RoleConseiller:     {"/accueil", "/compte"},
-		kairos.RoleFTGestionnaire: {"/accueil", "/compte"},
+		kairos.RoleFTGestionnaire: {"/accueil", "/adhesions", "/compte"},
 		kairos.RoleFTComptable:    {"/accueil", "/compte"},
 		kairos.RoleCarif:          {"/accueil", "/compte"},
 		kairos.RoleDemandeur:      {"/accueil", "/compte"},

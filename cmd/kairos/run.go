@@ -20,6 +20,7 @@ import (
 
 	"kairos"
 	"kairos/account"
+	"kairos/adhesion"
 	"kairos/api"
 	"kairos/config"
 	"kairos/demo"
@@ -178,9 +179,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		Handlers: map[string]worker.Handler{
 			mail.JobKind:       (&mail.Deliverer{DB: db, SMTP: mail.SMTPConfig{Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword, From: cfg.MailFrom}}).Handle,
 			"accounts.cleanup": func(ctx context.Context, _ json.RawMessage) error { return acc.Cleanup(ctx) },
+			"adhesion.qualiopi_reminders": func(ctx context.Context, _ json.RawMessage) error {
+				_, err := adhesion.New(acc).RemindQualiopi(ctx)
+				return err
+			},
 		},
-		Schedules: []worker.Schedule{{Name: "accounts.cleanup", Every: time.Hour, Kind: "accounts.cleanup"}},
-		Poll:      500 * time.Millisecond,
+		Schedules: []worker.Schedule{
+			{Name: "accounts.cleanup", Every: time.Hour, Kind: "accounts.cleanup"},
+			{Name: "adhesion.qualiopi_reminders", Every: time.Hour, Kind: "adhesion.qualiopi_reminders"},
+		},
+		Poll: 500 * time.Millisecond,
 	}
 	reg.Gauge("kairos_jobs_processed", "Jobs run by this instance's worker.", func() float64 { return float64(w.Processed.Load()) })
 	reg.Gauge("kairos_jobs_failed_attempts", "Failed job attempts in this instance's worker.", func() float64 { return float64(w.Failed.Load()) })

@@ -14,6 +14,7 @@ import (
 
 	"kairos"
 	"kairos/account"
+	"kairos/catalogue"
 )
 
 //go:embed openapi.json
@@ -21,9 +22,10 @@ var openapiJSON []byte
 
 // API serves /api/v1.
 type API struct {
-	Accounts *account.Service
-	Log      *slog.Logger
-	routes   []route
+	Accounts  *account.Service
+	Catalogue *catalogue.Service // nil: built on Accounts.DB
+	Log       *slog.Logger
+	routes    []route
 }
 
 type route struct {
@@ -41,11 +43,22 @@ var (
 // New builds the API and its routes.
 func New(acc *account.Service, log *slog.Logger) *API {
 	a := &API{Accounts: acc, Log: log}
+	if acc != nil {
+		a.Catalogue = &catalogue.Service{DB: acc.DB, Log: log}
+	}
 	a.routes = []route{
 		{"GET /api/v1/openapi.json", public, a.openapi},
 		{"GET /api/v1/me", loggedIn, a.me},
 		{"GET /api/v1/users", ofAdmin, a.listUsers},
 		{"GET /api/v1/users/{id}", ofAdmin, a.getUser},
+		{"GET /api/v1/catalogue/sessions", catalogueReaders, a.searchSessions},
+		{"GET /api/v1/catalogue/sessions/{id}", catalogueReaders, a.getSession},
+		{"GET /api/v1/catalogue/lheo", catalogueReaders, a.exportLHEO},
+		{"GET /api/v1/catalogue/offre", catalogueOF, a.myOffer},
+		{"POST /api/v1/catalogue/imports", catalogueCarif, a.createImport},
+		{"GET /api/v1/catalogue/imports", catalogueCarif, a.listImports},
+		{"GET /api/v1/catalogue/imports/{id}", catalogueCarif, a.getImport},
+		{"GET /api/v1/catalogue/imports/{id}/rapport.csv", catalogueCarif, a.importCSV},
 	}
 	return a
 }

@@ -394,8 +394,8 @@ func validateXSD(t *testing.T, doc []byte) {
 func TestFold(t *testing.T) {
 	for in, want := range map[string]string{
 		"Électricien d'équipement": "electricien d equipement",
-		"  CŒUR  de Métier ": "coeur de metier",
-		"QUIMPERLÉ":          "quimperle",
+		"  CŒUR  de Métier ":       "coeur de metier",
+		"QUIMPERLÉ":                "quimperle",
 	} {
 		if got := catalogue.Fold(in); got != want {
 			t.Errorf("Fold(%q) = %q, want %q", in, got, want)

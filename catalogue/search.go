@@ -70,7 +70,9 @@ type Session struct {
 func (s Session) EtatLabel() string { return lheo.Label(lheo.TableEtatRecrutement, s.Etat) }
 
 // ModaliteLabel returns the French label of the teaching mode.
-func (s Session) ModaliteLabel() string { return lheo.Label(lheo.TableModalitesEnseignement, s.Modalite) }
+func (s Session) ModaliteLabel() string {
+	return lheo.Label(lheo.TableModalitesEnseignement, s.Modalite)
+}
 
 // Result is a page of sessions.
 type Result struct {

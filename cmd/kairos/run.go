@@ -43,6 +43,8 @@ Commandes :
   demo             charge les données de démonstration (sans effet si elles existent déjà)
   user create      crée un utilisateur
   apikey create    crée une clé d'API pour une organisation et affiche le secret
+  lheo import      importe un fichier LHÉO 2.2/2.3 dans le catalogue (--source S, --partiel)
+  lheo export      écrit le catalogue en LHÉO 2.3 sur la sortie standard (-o FICHIER)
   version          affiche la version
 
 Configuration par variables d'environnement (voir docs/OPERATIONS.md) :
@@ -102,6 +104,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return errors.New("usage : kairos user create --email E --name N --role R [--org ID|NOM] [--habilitations h1,h2] [--password-stdin]")
 		}
 		return userCreate(ctx, cfg, log, args[2:], stdin, stdout)
+	case "lheo":
+		return lheoCmd(ctx, cfg, log, args[1:], stdout, stderr)
 	case "apikey":
 		if len(args) < 2 || args[1] != "create" {
 			return errors.New("usage : kairos apikey create --org ID|NOM --name NOM")

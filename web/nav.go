@@ -18,6 +18,9 @@ type navItem struct {
 // navItems is the main menu, in order. Later capabilities add their entries here.
 var navItems = []navItem{
 	{"Accueil", "/accueil", ""},
+	{"Catalogue", "/catalogue", "Les sessions de formation reçues des Carif-Oref : recherche par mots, métier, lieu et dates."},
+	{"Mon offre", "/organisme/offre", "Vos sessions telles que France Travail les reçoit, visibles ou non pour la prescription, et pourquoi."},
+	{"Imports LHÉO", "/catalogue/imports", "Déposez l'export LHÉO de la région et consultez le rapport de chaque import."},
 	{"Utilisateurs", "/organisme/utilisateurs", "Invitez vos collaborateurs et attribuez-leur leurs habilitations."},
 	{"Clés d'API", "/organisme/cles-api", "Reliez votre logiciel de gestion à Kairos, sans double saisie."},
 	{"Utilisateurs de la plateforme", "/admin/utilisateurs", "Tous les comptes, toutes organisations confondues."},

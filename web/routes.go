@@ -50,6 +50,15 @@ func (s *Server) routeTable() []route {
 		{"POST /organisme/cles-api", ofAdmin, s.createAPIKey},
 		{"POST /organisme/cles-api/{id}/revocation", ofAdmin, s.revokeAPIKey},
 
+		{"GET /catalogue", catalogueReaders, s.catalogueSearch},
+		{"GET /catalogue/sessions/{id}", catalogueReaders, s.catalogueSession},
+		{"GET /catalogue/export.xml", catalogueReaders, s.catalogueExport},
+		{"GET /catalogue/imports", catalogueCarif, s.catalogueImports},
+		{"POST /catalogue/imports", catalogueCarif, s.catalogueUpload},
+		{"GET /catalogue/imports/{id}", catalogueCarif, s.catalogueImport},
+		{"GET /catalogue/imports/{id}/rapport.csv", catalogueCarif, s.catalogueImportCSV},
+		{"GET /organisme/offre", catalogueOF, s.myOffer},
+
 		{"GET /admin/journal", admin, s.auditLog},
 		{"GET /admin/utilisateurs", admin, s.adminUsers},
 

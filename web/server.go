@@ -24,7 +24,9 @@ import (
 
 	"kairos"
 	"kairos/account"
+	"kairos/catalogue"
 	"kairos/config"
+	"kairos/lheo"
 	"kairos/metrics"
 	"kairos/store"
 )
@@ -41,9 +43,11 @@ type Server struct {
 	DB       *store.DB
 	Accounts *account.Service
 	Log      *slog.Logger
-	Metrics  *metrics.Registry
-	API      http.Handler // mounted at /api/v1/
-	Secret   []byte       // key of CSRF tokens
+	// Catalogue is the training offer; nil: built on DB.
+	Catalogue *catalogue.Service
+	Metrics   *metrics.Registry
+	API       http.Handler // mounted at /api/v1/
+	Secret    []byte       // key of CSRF tokens
 
 	pages  map[string]*template.Template
 	routes []route
@@ -61,6 +65,9 @@ func New(s *Server) (*Server, error) {
 		return nil, fmt.Errorf("web: Europe/Paris time zone: %w", err)
 	}
 	s.paris = loc
+	if s.Catalogue == nil {
+		s.Catalogue = &catalogue.Service{DB: s.DB, Log: s.Log}
+	}
 	s.assets = map[string]string{}
 	err = fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -105,6 +112,8 @@ func (s *Server) funcs() template.FuncMap {
 		"habs":        func() []kairos.Habilitation { return kairos.Habilitations },
 		"statusLabel": account.StatusLabel,
 		"linkify":     linkify,
+		"ldate":       ldate,
+		"codeLabel":   func(t, code string) string { return lheo.Label(lheo.Table(t), code) },
 		"field": func(name, label, typ string, f *Form, opts ...string) Field {
 			fl := Field{Name: name, Label: label, Type: typ, Value: f.Get(name), Error: f.Errors[name]}
 			for _, o := range opts {

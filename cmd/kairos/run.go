@@ -21,6 +21,7 @@ import (
 	"kairos"
 	"kairos/account"
 	"kairos/api"
+	"kairos/catalogue"
 	"kairos/config"
 	"kairos/demo"
 	"kairos/mail"
@@ -98,6 +99,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return err
 		}
 		fmt.Fprintf(stdout, "Données de démonstration : %d organisation(s) et %d compte(s) créés (mot de passe : %s).\n", orgs, users, demo.Password)
+		n, err := demo.LoadCatalogue(kairos.WithActor(ctx, kairos.System), &catalogue.Service{DB: db, Log: log}, time.Now())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Catalogue de démonstration : %d session(s) créée(s).\n", n)
 		return nil
 	case "user":
 		if len(args) < 2 || args[1] != "create" {
@@ -156,6 +162,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		}
 		if orgs+users > 0 {
 			log.Info("demo data loaded", "organisations", orgs, "users", users)
+		}
+		if n, err := demo.LoadCatalogue(kairos.WithActor(ctx, kairos.System), &catalogue.Service{DB: db, Log: log}, time.Now()); err != nil {
+			return err
+		} else if n > 0 {
+			log.Info("demo catalogue loaded", "sessions", n)
 		}
 	}
 	secret := cfg.Secret

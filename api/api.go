@@ -15,6 +15,7 @@ import (
 	"kairos"
 	"kairos/account"
 	"kairos/adhesion"
+	"kairos/catalogue"
 )
 
 //go:embed openapi.json
@@ -24,6 +25,7 @@ var openapiJSON []byte
 type API struct {
 	Accounts  *account.Service
 	Adhesions *adhesion.Service
+	Catalogue *catalogue.Service // nil: built on Accounts.DB
 	Log       *slog.Logger
 	routes    []route
 }
@@ -44,7 +46,12 @@ var (
 
 // New builds the API and its routes.
 func New(acc *account.Service, log *slog.Logger) *API {
-	a := &API{Accounts: acc, Adhesions: adhesion.New(acc), Log: log}
+	a := &API{Accounts: acc, Log: log}
+	if acc != nil {
+		a.Adhesions = adhesion.New(acc)
+		// A session is visible for prescription only if its OF can trade.
+		a.Catalogue = &catalogue.Service{DB: acc.DB, Log: log, Trade: a.Adhesions}
+	}
 	a.routes = []route{
 		{"GET /api/v1/openapi.json", public, a.openapi},
 		{"GET /api/v1/me", loggedIn, a.me},
@@ -60,6 +67,14 @@ func New(acc *account.Service, log *slog.Logger) *API {
 		{"POST /api/v1/adhesions/{id}/decisions", ftOrOF, a.decideAdhesion},
 		{"GET /api/v1/organisation/adhesion", ofAdmin, a.orgAdhesion},
 		{"POST /api/v1/organisation/qualiopi", ofAdmin, a.renewQualiopi},
+		{"GET /api/v1/catalogue/sessions", catalogueReaders, a.searchSessions},
+		{"GET /api/v1/catalogue/sessions/{id}", catalogueReaders, a.getSession},
+		{"GET /api/v1/catalogue/lheo", catalogueReaders, a.exportLHEO},
+		{"GET /api/v1/catalogue/offre", catalogueOF, a.myOffer},
+		{"POST /api/v1/catalogue/imports", catalogueCarif, a.createImport},
+		{"GET /api/v1/catalogue/imports", catalogueCarif, a.listImports},
+		{"GET /api/v1/catalogue/imports/{id}", catalogueCarif, a.getImport},
+		{"GET /api/v1/catalogue/imports/{id}/rapport.csv", catalogueCarif, a.importCSV},
 	}
 	return a
 }

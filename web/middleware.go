@@ -43,7 +43,11 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) guard(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if isUnsafe(r.Method) {
-			r.Body = http.MaxBytesReader(w, r.Body, 2<<20)
+			limit := int64(2 << 20)
+			if l, ok := bodyLimits[rt.pattern]; ok {
+				limit = l
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 			if !s.checkCSRF(r) {
 				s.csrfFailed(w, r)
 				return

@@ -26,7 +26,9 @@ import (
 	"kairos"
 	"kairos/account"
 	"kairos/adhesion"
+	"kairos/catalogue"
 	"kairos/config"
+	"kairos/lheo"
 	"kairos/metrics"
 	"kairos/store"
 )
@@ -44,6 +46,7 @@ type Server struct {
 	Accounts  *account.Service
 	Adhesions *adhesion.Service // default: adhesion.New(Accounts)
 	Log       *slog.Logger
+	Catalogue *catalogue.Service // the training offer; default: built on DB with Adhesions as trade check
 	Metrics   *metrics.Registry
 	API       http.Handler // mounted at /api/v1/
 	Secret    []byte       // key of CSRF tokens
@@ -66,6 +69,10 @@ func New(s *Server) (*Server, error) {
 	s.paris = loc
 	if s.Adhesions == nil {
 		s.Adhesions = adhesion.New(s.Accounts)
+	}
+	if s.Catalogue == nil {
+		// A session is visible for prescription only if its OF can trade.
+		s.Catalogue = &catalogue.Service{DB: s.DB, Log: s.Log, Trade: s.Adhesions}
 	}
 	s.assets = map[string]string{}
 	err = fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
@@ -120,6 +127,8 @@ func (s *Server) funcs() template.FuncMap {
 			}
 			return *t
 		},
+		"ldate":     ldate,
+		"codeLabel": func(t, code string) string { return lheo.Label(lheo.Table(t), code) },
 		"field": func(name, label, typ string, f *Form, opts ...string) Field {
 			fl := Field{Name: name, Label: label, Type: typ, Value: f.Get(name), Error: f.Errors[name]}
 			for _, o := range opts {

@@ -112,12 +112,12 @@ var navRE = regexp.MustCompile(`class="fr-nav__link" href="([^"]+)"`)
 func TestEveryRoleSeesOnlyItsMenu(t *testing.T) {
 	e := newEnv(t)
 	want := map[kairos.Role][]string{
-		kairos.RoleOFAdmin:        {"/accueil", "/mon-organisme", "/organisme/utilisateurs", "/organisme/cles-api", "/compte"},
-		kairos.RoleOFUser:         {"/accueil", "/compte"},
-		kairos.RoleConseiller:     {"/accueil", "/compte"},
-		kairos.RoleFTGestionnaire: {"/accueil", "/adhesions", "/compte"},
-		kairos.RoleFTComptable:    {"/accueil", "/compte"},
-		kairos.RoleCarif:          {"/accueil", "/compte"},
+		kairos.RoleOFAdmin:        {"/accueil", "/mon-organisme", "/catalogue", "/organisme/offre", "/organisme/utilisateurs", "/organisme/cles-api", "/compte"},
+		kairos.RoleOFUser:         {"/accueil", "/catalogue", "/organisme/offre", "/compte"},
+		kairos.RoleConseiller:     {"/accueil", "/catalogue", "/compte"},
+		kairos.RoleFTGestionnaire: {"/accueil", "/adhesions", "/catalogue", "/compte"},
+		kairos.RoleFTComptable:    {"/accueil", "/catalogue", "/compte"},
+		kairos.RoleCarif:          {"/accueil", "/catalogue", "/catalogue/imports", "/compte"},
 		kairos.RoleDemandeur:      {"/accueil", "/compte"},
 		kairos.RoleAdmin:          {"/accueil", "/admin/utilisateurs", "/admin/journal", "/compte"},
 	}

@@ -22,6 +22,7 @@ import (
 	"kairos/account"
 	"kairos/adhesion"
 	"kairos/api"
+	"kairos/catalogue"
 	"kairos/config"
 	"kairos/demo"
 	"kairos/mail"
@@ -44,6 +45,8 @@ Commandes :
   demo             charge les données de démonstration (sans effet si elles existent déjà)
   user create      crée un utilisateur
   apikey create    crée une clé d'API pour une organisation et affiche le secret
+  lheo import      importe un fichier LHÉO 2.2/2.3 dans le catalogue (--source S, --partiel)
+  lheo export      écrit le catalogue en LHÉO 2.3 sur la sortie standard (-o FICHIER)
   version          affiche la version
 
 Configuration par variables d'environnement (voir docs/OPERATIONS.md) :
@@ -97,12 +100,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return err
 		}
 		fmt.Fprintf(stdout, "Données de démonstration : %d organisation(s) et %d compte(s) créés (mot de passe : %s).\n", orgs, users, demo.Password)
+		n, err := demo.LoadCatalogue(kairos.WithActor(ctx, kairos.System), &catalogue.Service{DB: db, Log: log}, time.Now())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Catalogue de démonstration : %d session(s) créée(s).\n", n)
 		return nil
 	case "user":
 		if len(args) < 2 || args[1] != "create" {
 			return errors.New("usage : kairos user create --email E --name N --role R [--org ID|NOM] [--habilitations h1,h2] [--password-stdin]")
 		}
 		return userCreate(ctx, cfg, log, args[2:], stdin, stdout)
+	case "lheo":
+		return lheoCmd(ctx, cfg, log, args[1:], stdout, stderr)
 	case "apikey":
 		if len(args) < 2 || args[1] != "create" {
 			return errors.New("usage : kairos apikey create --org ID|NOM --name NOM")
@@ -153,6 +163,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		}
 		if orgs+users > 0 {
 			log.Info("demo data loaded", "organisations", orgs, "users", users)
+		}
+		if n, err := demo.LoadCatalogue(kairos.WithActor(ctx, kairos.System), &catalogue.Service{DB: db, Log: log}, time.Now()); err != nil {
+			return err
+		} else if n > 0 {
+			log.Info("demo catalogue loaded", "sessions", n)
 		}
 	}
 	secret := cfg.Secret

@@ -1,0 +1,203 @@
+package catalogue
+
+import (
+	"encoding/json"
+	"hash/fnv"
+	"strconv"
+	"strings"
+
+	"kairos/lheo"
+)
+
+// sessionRow is the stored row of one session: its identity and the columns
+// search, filters and the OF's view read.
+type sessionRow struct {
+	id          int64
+	skey, akey  string
+	ahash       string
+	numero      string
+	intitule    string
+	organisme   string
+	siret       string
+	formacodes  string // space-separated
+	romes       string // space-separated
+	region      string
+	departement string
+	ville       string
+	debut, fin  int64 // AAAAMMJJ
+	etat        string
+	certifiante int
+	modalite    string // modalites-enseignement code
+	hash        string
+}
+
+// prepared is a decoded formation made ready for storage, or a rejected record.
+type prepared struct {
+	rec      *lheo.RecordError
+	line     int
+	numero   string
+	fkey     string
+	datemaj  int64
+	doc      []byte // the formation as JSON, lines cleared
+	hash     string
+	search   string // folded text for full-text search
+	actions  []string
+	ahashes  []string
+	sessions []sessionRow
+}
+
+func hash64(parts ...[]byte) string {
+	h := fnv.New64a()
+	for _, p := range parts {
+		h.Write(p)
+		h.Write([]byte{0})
+	}
+	return strconv.FormatUint(h.Sum64(), 16)
+}
+
+// keyer gives formations keys unique within one document.
+type keyer struct{ seen map[string]int }
+
+func uniq(seen map[string]int, k string) string {
+	seen[k]++
+	if n := seen[k]; n > 1 {
+		return k + "#" + strconv.Itoa(n)
+	}
+	return k
+}
+
+func (k *keyer) formationKey(f *lheo.Formation) string {
+	if k.seen == nil {
+		k.seen = map[string]int{}
+	}
+	key := strings.TrimSpace(f.Numero)
+	if key == "" {
+		key = "sans-numero:" + hash64([]byte(f.Intitule), []byte(f.OrganismeResponsable.SIRET))
+	}
+	return uniq(k.seen, key)
+}
+
+// prepare derives the stored form of f (keyed fkey).
+func prepare(f *lheo.Formation, fkey string) (*prepared, error) {
+	p := &prepared{line: f.Line, numero: f.Numero, fkey: fkey, datemaj: int64(f.DateMaj)}
+	f.Line = 0
+	for i := range f.Actions {
+		f.Actions[i].Line = 0
+		for j := range f.Actions[i].Sessions {
+			f.Actions[i].Sessions[j].Line = 0
+		}
+	}
+	doc, err := json.Marshal(f)
+	if err != nil {
+		return nil, err
+	}
+	p.doc = doc
+	p.hash = hash64(doc)
+
+	var text strings.Builder
+	for _, t := range []string{f.Intitule, f.Objectif, f.ResultatsAttendus, f.Contenu, f.OrganismeResponsable.Nom, f.OrganismeResponsable.RaisonSociale} {
+		if !lheo.IsPlaceholder(t) {
+			text.WriteString(Fold(lheo.PlainText(t)))
+			text.WriteByte(' ')
+		}
+	}
+
+	org := f.OrganismeResponsable.Nom
+	if lheo.IsPlaceholder(org) {
+		org = f.OrganismeResponsable.RaisonSociale
+	}
+	var fc, rome []string
+	for _, c := range f.Domaine.Formacodes {
+		fc = append(fc, strings.TrimSpace(c.Value))
+	}
+	for _, c := range f.Domaine.ROME {
+		rome = append(rome, strings.TrimSpace(c.Value))
+	}
+	base := sessionRow{
+		intitule:    f.Intitule,
+		organisme:   org,
+		siret:       strings.TrimSpace(f.OrganismeResponsable.SIRET),
+		formacodes:  strings.Join(fc, " "),
+		romes:       strings.Join(rome, " "),
+		certifiante: b2i(f.Certifiante),
+	}
+	fbase := []byte(base.intitule + "\x00" + base.organisme + "\x00" + base.siret + "\x00" + base.formacodes + "\x00" + base.romes + "\x00" + strconv.Itoa(base.certifiante))
+	aseen := map[string]int{}
+	seenCity := map[string]bool{}
+	for ai := range f.Actions {
+		a := &f.Actions[ai]
+		an := strings.TrimSpace(a.Numero)
+		if an == "" {
+			an = "a" + strconv.Itoa(ai+1)
+		}
+		akey := fkey + "/" + uniq(aseen, an)
+		sessions := a.Sessions
+		a.Sessions = nil
+		adoc, err := json.Marshal(a)
+		a.Sessions = sessions
+		if err != nil {
+			return nil, err
+		}
+		ahash := hash64(adoc)
+		p.actions = append(p.actions, akey)
+		p.ahashes = append(p.ahashes, ahash)
+		place := mainPlace(a)
+		sseen := map[string]int{}
+		for si := range a.Sessions {
+			s := &a.Sessions[si]
+			sn := strings.TrimSpace(s.Numero)
+			if sn == "" {
+				sn = "s" + strconv.Itoa(si+1)
+			}
+			r := base
+			r.akey, r.ahash = akey, ahash
+			r.skey = akey + "/" + uniq(sseen, sn)
+			r.numero = s.Numero
+			addr := place
+			if addr == nil || (addr.Departement == "" && addr.Region == "") {
+				addr = &s.AdresseInscription
+			}
+			r.region, r.departement, r.ville = strings.TrimSpace(addr.Region), strings.TrimSpace(addr.Departement), strings.TrimSpace(addr.Ville)
+			if r.ville != "" && !seenCity[r.ville] {
+				seenCity[r.ville] = true
+				text.WriteString(Fold(r.ville))
+				text.WriteByte(' ')
+			}
+			r.debut, r.fin = int64(s.Periode.Debut), int64(s.Periode.Fin)
+			r.etat = s.EtatRecrutement
+			r.modalite = a.ModalitesEnseignement
+			sdoc, err := json.Marshal(s)
+			if err != nil {
+				return nil, err
+			}
+			r.hash = hash64(fbase, []byte(ahash), sdoc, []byte(r.region+"\x00"+r.departement+"\x00"+r.ville))
+			p.sessions = append(p.sessions, r)
+		}
+	}
+	p.search = text.String()
+	return p, nil
+}
+
+func mainPlace(a *lheo.Action) *lheo.Adresse {
+	var first *lheo.Adresse
+	for i := range a.LieuxDeFormation {
+		ad := a.LieuxDeFormation[i].Coordonnees.Adresse
+		if ad == nil {
+			continue
+		}
+		if a.LieuxDeFormation[i].Tag == "principal" {
+			return ad
+		}
+		if first == nil {
+			first = ad
+		}
+	}
+	return first
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -9,11 +9,11 @@ import (
 	"kairos/catalogue"
 )
 
-// Rules of the catalogue routes.
+// Rules of the catalogue routes, declared by the capability.
 var (
-	catalogueReaders = kairos.Rule{Roles: []kairos.Role{kairos.RoleConseiller, kairos.RoleOFAdmin, kairos.RoleOFUser, kairos.RoleCarif, kairos.RoleFTGestionnaire, kairos.RoleFTComptable}}
-	catalogueCarif   = kairos.Rule{Roles: []kairos.Role{kairos.RoleCarif}}
-	catalogueOF      = kairos.Rule{Roles: []kairos.Role{kairos.RoleOFAdmin, kairos.RoleOFUser}}
+	catalogueReaders = catalogue.ReadRule
+	catalogueCarif   = catalogue.ImportRule
+	catalogueOF      = catalogue.OfferRule
 )
 
 // MaxImportSize bounds an uploaded LHÉO file (the import streams it).

@@ -11,11 +11,11 @@ import (
 	"kairos/lheo"
 )
 
-// Rules of the catalogue pages.
+// Rules of the catalogue routes, declared by the capability.
 var (
-	catalogueReaders = kairos.Rule{Roles: []kairos.Role{kairos.RoleConseiller, kairos.RoleOFAdmin, kairos.RoleOFUser, kairos.RoleCarif, kairos.RoleFTGestionnaire, kairos.RoleFTComptable}}
-	catalogueCarif   = kairos.Rule{Roles: []kairos.Role{kairos.RoleCarif}}
-	catalogueOF      = kairos.Rule{Roles: []kairos.Role{kairos.RoleOFAdmin, kairos.RoleOFUser}}
+	catalogueReaders = catalogue.ReadRule
+	catalogueCarif   = catalogue.ImportRule
+	catalogueOF      = catalogue.OfferRule
 )
 
 // bodyLimits raises the request size limit of guard for some routes.

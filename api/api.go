@@ -14,6 +14,7 @@ import (
 
 	"kairos"
 	"kairos/account"
+	"kairos/appointments"
 )
 
 //go:embed openapi.json
@@ -21,9 +22,10 @@ var openapiJSON []byte
 
 // API serves /api/v1.
 type API struct {
-	Accounts *account.Service
-	Log      *slog.Logger
-	routes   []route
+	Accounts     *account.Service
+	Appointments *appointments.Service // set after New; nil answers 404 on its routes
+	Log          *slog.Logger
+	routes       []route
 }
 
 type route struct {
@@ -36,6 +38,10 @@ var (
 	public   = kairos.Rule{Public: true}
 	loggedIn = kairos.Rule{}
 	ofAdmin  = kairos.Rule{Roles: []kairos.Role{kairos.RoleOFAdmin}}
+
+	ofRDV      = kairos.Rule{Roles: []kairos.Role{kairos.RoleOFAdmin, kairos.RoleOFUser}, Habilitation: kairos.HabRDV}
+	agence     = kairos.Rule{Roles: []kairos.Role{kairos.RoleConseiller}}
+	ofOrAgence = kairos.Rule{Roles: []kairos.Role{kairos.RoleOFAdmin, kairos.RoleOFUser, kairos.RoleConseiller}}
 )
 
 // New builds the API and its routes.
@@ -46,6 +52,14 @@ func New(acc *account.Service, log *slog.Logger) *API {
 		{"GET /api/v1/me", loggedIn, a.me},
 		{"GET /api/v1/users", ofAdmin, a.listUsers},
 		{"GET /api/v1/users/{id}", ofAdmin, a.getUser},
+
+		{"GET /api/v1/appointments", ofRDV, a.listAppointments},
+		{"POST /api/v1/appointments", ofRDV, a.createAppointment},
+		{"GET /api/v1/appointments/{id}", ofRDV, a.getAppointment},
+		{"POST /api/v1/appointments/{id}/cancel", ofRDV, a.cancelAppointment},
+		{"POST /api/v1/appointments/{id}/registrations", agence, a.registerDemandeur},
+		{"DELETE /api/v1/appointments/{id}/registrations/{pid}", ofOrAgence, a.unregisterParticipant},
+		{"POST /api/v1/appointments/{id}/attendance", ofRDV, a.recordAttendance},
 	}
 	return a
 }

@@ -628,3 +628,20 @@ func (s *Service) Cancel(ctx context.Context, a *kairos.Actor, id int64, reason 
 	})
 	return after, err
 }
+
+// DeadlineText returns the registration deadline in Paris, or "".
+func (a *Appointment) DeadlineText() string {
+	if a.Deadline == nil {
+		return ""
+	}
+	return FrenchDate(*a.Deadline) + " à " + a.Deadline.In(Paris).Format("15:04")
+}
+
+// DateShort returns "12/06/2026" in Paris.
+func (a *Appointment) DateShort() string { return a.StartsAt.In(Paris).Format("02/01/2006") }
+
+// StartHM returns the start time in Paris, "09:30".
+func (a *Appointment) StartHM() string { return a.StartsAt.In(Paris).Format("15:04") }
+
+// Full reports whether every seat is taken.
+func (a *Appointment) Full() bool { return a.SeatsTaken >= a.Capacity }

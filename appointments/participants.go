@@ -299,11 +299,19 @@ func (s *Service) Register(ctx context.Context, a *kairos.Actor, apptID, demande
 // or his counsellor ("desinscrit"), or the OF ("annule"). A freed seat goes
 // to the first person of the waiting list.
 func (s *Service) Unregister(ctx context.Context, a *kairos.Actor, participantID int64) (*Participant, error) {
+	return s.UnregisterFrom(ctx, a, 0, participantID)
+}
+
+// UnregisterFrom is Unregister for a participant of appointment apptID (0: any).
+func (s *Service) UnregisterFrom(ctx context.Context, a *kairos.Actor, apptID, participantID int64) (*Participant, error) {
 	var out *Participant
 	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
 		p, err := s.participant(ctx, tx, participantID)
 		if err != nil {
 			return err
+		}
+		if apptID != 0 && p.AppointmentID != apptID {
+			return kairos.NotFound("Participant")
 		}
 		appt, err := s.load(ctx, tx, p.AppointmentID, true)
 		if err != nil {

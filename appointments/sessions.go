@@ -68,3 +68,12 @@ func (m StaticSessions) ForOrg(_ context.Context, orgID int64) ([]SessionRef, er
 	})
 	return out, nil
 }
+
+// LinkableSessions lists the catalogue sessions the actor's OF may link to
+// an appointment.
+func (s *Service) LinkableSessions(ctx context.Context, a *kairos.Actor) ([]SessionRef, error) {
+	if err := kairos.Authorize(a, ofRule); err != nil {
+		return nil, err
+	}
+	return s.sessions().ForOrg(ctx, a.OrgID)
+}

@@ -94,5 +94,10 @@ func Load(ctx context.Context, acc *account.Service) (orgs, users int, err error
 		}
 		users++
 	}
+	// The appointments demo: job seekers' profiles and appointments (its job
+	// seekers are not counted above).
+	if err := loadAppointments(ctx, acc, ids); err != nil {
+		return orgs, users, err
+	}
 	return orgs, users, nil
 }

@@ -18,6 +18,9 @@ type navItem struct {
 // navItems is the main menu, in order. Later capabilities add their entries here.
 var navItems = []navItem{
 	{"Accueil", "/accueil", ""},
+	{"Rendez-vous", "/rendez-vous", "Informations collectives et entretiens : inscrits, présences et résultats."},
+	{"Mes rendez-vous", "/mes-rendez-vous", "Vos convocations, vos inscriptions et les informations collectives proposées."},
+	{"Rendez-vous de mes demandeurs", "/conseiller/rendez-vous", "Les rendez-vous à venir de vos demandeurs d'emploi et leurs résultats."},
 	{"Utilisateurs", "/organisme/utilisateurs", "Invitez vos collaborateurs et attribuez-leur leurs habilitations."},
 	{"Clés d'API", "/organisme/cles-api", "Reliez votre logiciel de gestion à Kairos, sans double saisie."},
 	{"Utilisateurs de la plateforme", "/admin/utilisateurs", "Tous les comptes, toutes organisations confondues."},

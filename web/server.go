@@ -25,6 +25,7 @@ import (
 
 	"kairos"
 	"kairos/account"
+	"kairos/appointments"
 	"kairos/config"
 	"kairos/metrics"
 	"kairos/store"
@@ -44,6 +45,8 @@ type Server struct {
 	Log      *slog.Logger
 	Metrics  *metrics.Registry
 	API      http.Handler // mounted at /api/v1/
+
+	Appointments *appointments.Service // nil: no appointment pages
 	Secret   []byte       // key of CSRF tokens
 
 	pages  map[string]*template.Template

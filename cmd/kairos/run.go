@@ -21,6 +21,7 @@ import (
 	"kairos"
 	"kairos/account"
 	"kairos/api"
+	"kairos/appointments"
 	"kairos/config"
 	"kairos/demo"
 	"kairos/mail"
@@ -165,7 +166,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	}
 	reg := metrics.New()
 	apiHandler := api.New(acc, log)
-	srv, err := web.New(&web.Server{Cfg: cfg, DB: db, Accounts: acc, Log: log, Metrics: reg, API: apiHandler.Handler(), Secret: []byte(secret)})
+	appts := &appointments.Service{DB: db, BaseURL: cfg.BaseURL, Organizer: cfg.MailFrom, Log: log} // Sessions: the catalogue, once merged
+	apiHandler.Appointments = appts
+	srv, err := web.New(&web.Server{Cfg: cfg, DB: db, Accounts: acc, Log: log, Metrics: reg, API: apiHandler.Handler(), Secret: []byte(secret), Appointments: appts})
 	if err != nil {
 		return err
 	}
@@ -178,8 +181,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		Handlers: map[string]worker.Handler{
 			mail.JobKind:       (&mail.Deliverer{DB: db, SMTP: mail.SMTPConfig{Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword, From: cfg.MailFrom}}).Handle,
 			"accounts.cleanup": func(ctx context.Context, _ json.RawMessage) error { return acc.Cleanup(ctx) },
+			appointments.ReminderJob: appts.HandleReminders,
 		},
-		Schedules: []worker.Schedule{{Name: "accounts.cleanup", Every: time.Hour, Kind: "accounts.cleanup"}},
+		Schedules: []worker.Schedule{
+			{Name: "accounts.cleanup", Every: time.Hour, Kind: "accounts.cleanup"},
+			{Name: appointments.ReminderJob, Every: 15 * time.Minute, Kind: appointments.ReminderJob},
+		},
 		Poll:      500 * time.Millisecond,
 	}
 	reg.Gauge("kairos_jobs_processed", "Jobs run by this instance's worker.", func() float64 { return float64(w.Processed.Load()) })

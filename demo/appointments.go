@@ -69,7 +69,9 @@ func loadAppointments(ctx context.Context, acc *account.Service, orgs map[string
 	}
 	paris := appointments.Paris
 	today := time.Now().In(paris)
-	day := func(d int) string { return time.Date(today.Year(), today.Month(), today.Day()+d, 12, 0, 0, 0, paris).Format("2006-01-02") }
+	day := func(d int) string {
+		return time.Date(today.Year(), today.Month(), today.Day()+d, 12, 0, 0, 0, paris).Format("2006-01-02")
+	}
 	plan := []struct {
 		ago int // the appointment is planned (and registrations made) this many days ago
 		in  appointments.Input

@@ -528,7 +528,9 @@ func (s *Server) rdvPublicRender(w http.ResponseWriter, r *http.Request, status 
 	s.render(w, r, status, "rdvpublic", p)
 }
 
-func (s *Server) rdvPublic(w http.ResponseWriter, r *http.Request) { s.rdvPublicRender(w, r, http.StatusOK, nil) }
+func (s *Server) rdvPublic(w http.ResponseWriter, r *http.Request) {
+	s.rdvPublicRender(w, r, http.StatusOK, nil)
+}
 
 func (s *Server) rdvRegister(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)

@@ -47,7 +47,7 @@ type Server struct {
 	API      http.Handler // mounted at /api/v1/
 
 	Appointments *appointments.Service // nil: no appointment pages
-	Secret   []byte       // key of CSRF tokens
+	Secret       []byte                // key of CSRF tokens
 
 	pages  map[string]*template.Template
 	routes []route

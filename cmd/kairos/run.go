@@ -179,15 +179,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		ID:  worker.InstanceID(host, os.Getpid()) + ":" + randomHex()[:6],
 		Log: log,
 		Handlers: map[string]worker.Handler{
-			mail.JobKind:       (&mail.Deliverer{DB: db, SMTP: mail.SMTPConfig{Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword, From: cfg.MailFrom}}).Handle,
-			"accounts.cleanup": func(ctx context.Context, _ json.RawMessage) error { return acc.Cleanup(ctx) },
+			mail.JobKind:             (&mail.Deliverer{DB: db, SMTP: mail.SMTPConfig{Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword, From: cfg.MailFrom}}).Handle,
+			"accounts.cleanup":       func(ctx context.Context, _ json.RawMessage) error { return acc.Cleanup(ctx) },
 			appointments.ReminderJob: appts.HandleReminders,
 		},
 		Schedules: []worker.Schedule{
 			{Name: "accounts.cleanup", Every: time.Hour, Kind: "accounts.cleanup"},
 			{Name: appointments.ReminderJob, Every: 15 * time.Minute, Kind: appointments.ReminderJob},
 		},
-		Poll:      500 * time.Millisecond,
+		Poll: 500 * time.Millisecond,
 	}
 	reg.Gauge("kairos_jobs_processed", "Jobs run by this instance's worker.", func() float64 { return float64(w.Processed.Load()) })
 	reg.Gauge("kairos_jobs_failed_attempts", "Failed job attempts in this instance's worker.", func() float64 { return float64(w.Failed.Load()) })

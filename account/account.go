@@ -163,6 +163,17 @@ func (s *Service) OrganisationByName(ctx context.Context, k kairos.OrgKind, name
 	return s.Organisation(ctx, id)
 }
 
+// OrganisationBySIRET returns the organisation of kind k with this SIRET
+// (the oldest, should several share it).
+func (s *Service) OrganisationBySIRET(ctx context.Context, k kairos.OrgKind, siret string) (*Organisation, error) {
+	var id int64
+	err := s.DB.QueryRow(ctx, "SELECT id FROM organisations WHERE kind = ? AND siret = ? ORDER BY id LIMIT 1", k, siret).Scan(&id)
+	if err != nil {
+		return nil, store.NotFoundIf(err, "Organisation")
+	}
+	return s.Organisation(ctx, id)
+}
+
 // Organisations lists organisations, by kind then name.
 func (s *Service) Organisations(ctx context.Context) ([]Organisation, error) {
 	rows, err := s.DB.Query(ctx, "SELECT id, kind, name, siret, code, region, created_at FROM organisations ORDER BY kind, name")

@@ -865,13 +865,12 @@ func (s *Service) managers(ctx context.Context, q store.Querier, a *Adhesion) ([
 // organisme responsable of a catalogue session). It implements
 // catalogue.TradeChecker.
 func (s *Service) CanTradeSIRET(ctx context.Context, siret string) (bool, string, error) {
-	var orgID int64
-	err := s.DB.QueryRow(ctx, "SELECT id FROM organisations WHERE kind = ? AND siret = ? ORDER BY id LIMIT 1", kairos.OrgOF, siret).Scan(&orgID)
-	if errors.Is(err, sql.ErrNoRows) {
+	o, err := s.Accounts.OrganisationBySIRET(ctx, kairos.OrgOF, siret)
+	if kairos.ErrorCode(err) == kairos.ENotFound {
 		return false, "Aucun organisme de formation inscrit sur Kairos n'a ce SIRET : l'organisme doit adhérer à Kairos.", nil
 	}
 	if err != nil {
 		return false, "", err
 	}
-	return s.CanTrade(ctx, orgID)
+	return s.CanTrade(ctx, o.ID)
 }

@@ -1,32 +1,12 @@
 package api
 
 import (
-	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 
 	"kairos"
 	"kairos/adhesion"
 )
-
-// readJSON decodes the request body (at most 1 MiB) into v.
-func readJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return kairos.Errorf(kairos.EInvalid, "Corps de requête JSON invalide : %s.", err.Error())
-	}
-	return nil
-}
-
-func idParam(r *http.Request, what string) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, kairos.NotFound(what)
-	}
-	return id, nil
-}
 
 // AdhesionCreated answers a submission: the adhesion and its follow-up token, shown once.
 type AdhesionCreated struct {
@@ -71,7 +51,7 @@ func (a *API) detail(r *http.Request, ad *adhesion.Adhesion) (*AdhesionDetail, e
 // adhesionStatus reads an adhesion with its follow-up token (header
 // X-Kairos-Adhesion-Token), without an API key.
 func (a *API) adhesionStatus(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "Adhésion")
+	id, err := pathInt(r, "id", "Adhésion")
 	if err != nil {
 		return err
 	}
@@ -115,7 +95,7 @@ func (a *API) listAdhesions(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) getAdhesion(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "Adhésion")
+	id, err := pathInt(r, "id", "Adhésion")
 	if err != nil {
 		return err
 	}
@@ -137,7 +117,7 @@ type Decision struct {
 }
 
 func (a *API) decideAdhesion(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "Adhésion")
+	id, err := pathInt(r, "id", "Adhésion")
 	if err != nil {
 		return err
 	}
@@ -254,7 +234,7 @@ type HabilitationsInput struct {
 }
 
 func (a *API) setHabilitations(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "Utilisateur")
+	id, err := pathInt(r, "id", "Utilisateur")
 	if err != nil {
 		return err
 	}
@@ -279,7 +259,7 @@ type StatusInput struct {
 }
 
 func (a *API) setUserStatus(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "Utilisateur")
+	id, err := pathInt(r, "id", "Utilisateur")
 	if err != nil {
 		return err
 	}

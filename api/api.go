@@ -7,14 +7,17 @@ package api
 import (
 	_ "embed"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 
 	"kairos"
 	"kairos/account"
 	"kairos/adhesion"
+	"kairos/appointments"
 	"kairos/catalogue"
 )
 
@@ -23,11 +26,12 @@ var openapiJSON []byte
 
 // API serves /api/v1.
 type API struct {
-	Accounts  *account.Service
-	Adhesions *adhesion.Service
-	Catalogue *catalogue.Service // nil: built on Accounts.DB
-	Log       *slog.Logger
-	routes    []route
+	Accounts     *account.Service
+	Adhesions    *adhesion.Service
+	Catalogue    *catalogue.Service    // nil: built on Accounts.DB
+	Appointments *appointments.Service // set after New; nil answers 404 on its routes
+	Log          *slog.Logger
+	routes       []route
 }
 
 type route struct {
@@ -42,6 +46,10 @@ var (
 	ofAdmin  = kairos.Rule{Roles: []kairos.Role{kairos.RoleOFAdmin}}
 	ftGest   = kairos.Rule{Roles: []kairos.Role{kairos.RoleFTGestionnaire}}
 	ftOrOF   = kairos.Rule{Roles: []kairos.Role{kairos.RoleFTGestionnaire, kairos.RoleOFAdmin}}
+
+	ofRDV      = kairos.Rule{Roles: []kairos.Role{kairos.RoleOFAdmin, kairos.RoleOFUser}, Habilitation: kairos.HabRDV}
+	agence     = kairos.Rule{Roles: []kairos.Role{kairos.RoleConseiller}}
+	ofOrAgence = kairos.Rule{Roles: []kairos.Role{kairos.RoleOFAdmin, kairos.RoleOFUser, kairos.RoleConseiller}}
 )
 
 // New builds the API and its routes.
@@ -75,6 +83,14 @@ func New(acc *account.Service, log *slog.Logger) *API {
 		{"GET /api/v1/catalogue/imports", catalogueCarif, a.listImports},
 		{"GET /api/v1/catalogue/imports/{id}", catalogueCarif, a.getImport},
 		{"GET /api/v1/catalogue/imports/{id}/rapport.csv", catalogueCarif, a.importCSV},
+
+		{"GET /api/v1/appointments", ofRDV, a.listAppointments},
+		{"POST /api/v1/appointments", ofRDV, a.createAppointment},
+		{"GET /api/v1/appointments/{id}", ofRDV, a.getAppointment},
+		{"POST /api/v1/appointments/{id}/cancel", ofRDV, a.cancelAppointment},
+		{"POST /api/v1/appointments/{id}/registrations", agence, a.registerDemandeur},
+		{"DELETE /api/v1/appointments/{id}/registrations/{pid}", ofOrAgence, a.unregisterParticipant},
+		{"POST /api/v1/appointments/{id}/attendance", ofRDV, a.recordAttendance},
 	}
 	return a
 }
@@ -239,4 +255,23 @@ func (a *API) me(w http.ResponseWriter, r *http.Request) error {
 		Role:         actor.Role,
 		RoleLabel:    actor.Role.Label(),
 	})
+}
+
+// readJSON decodes the request body (at most 1 MiB, no unknown field) into v.
+func readJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return kairos.Errorf(kairos.EInvalid, "Corps de requête JSON invalide : %s.", err.Error())
+	}
+	return nil
+}
+
+// pathInt reads the positive integer path value name; anything else is not found.
+func pathInt(r *http.Request, name, what string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, kairos.NotFound(what)
+	}
+	return id, nil
 }

@@ -65,9 +65,9 @@ func (a *API) searchSessions(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) getSession(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathInt(r, "id", "Session")
 	if err != nil {
-		return kairos.NotFound("Session")
+		return err
 	}
 	d, err := a.catalogue().Session(r.Context(), id)
 	if err != nil {
@@ -171,9 +171,9 @@ func (a *API) listImports(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) getImport(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathInt(r, "id", "Import")
 	if err != nil {
-		return kairos.NotFound("Import")
+		return err
 	}
 	imp, err := a.catalogue().ImportByID(r.Context(), id)
 	if err != nil {
@@ -183,9 +183,9 @@ func (a *API) getImport(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) importCSV(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathInt(r, "id", "Import")
 	if err != nil {
-		return kairos.NotFound("Import")
+		return err
 	}
 	if _, err := a.catalogue().ImportByID(r.Context(), id); err != nil {
 		return err

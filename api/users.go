@@ -36,9 +36,9 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {
 
 // getUser returns one user of the caller's organisation; any other is not found.
 func (a *API) getUser(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathInt(r, "id", "Utilisateur")
 	if err != nil {
-		return kairos.NotFound("Utilisateur")
+		return err
 	}
 	u, err := a.Accounts.OrgUser(r.Context(), kairos.ActorFrom(r.Context()), id)
 	if err != nil {

@@ -95,5 +95,14 @@ func Load(ctx context.Context, acc *account.Service) (orgs, users int, err error
 		users++
 	}
 	o, u, err := loadAdhesions(ctx, acc)
-	return orgs + o, users + u, err
+	orgs, users = orgs+o, users+u
+	if err != nil {
+		return orgs, users, err
+	}
+	// The appointments demo: job seekers' profiles and appointments (its job
+	// seekers are not counted above).
+	if err := loadAppointments(ctx, acc, ids); err != nil {
+		return orgs, users, err
+	}
+	return orgs, users, nil
 }

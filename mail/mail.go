@@ -7,6 +7,7 @@ package mail
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -27,9 +28,18 @@ const JobKind = "mail.send"
 
 // Message is an e-mail to send. Body is plain text (French).
 type Message struct {
-	To      string
-	Subject string
-	Body    string
+	To          string
+	Subject     string
+	Body        string
+	Attachments []Attachment // optional files (e.g. an ICS invitation)
+}
+
+// Attachment is a file sent with a message. ContentType may carry
+// parameters, e.g. "text/calendar; charset=utf-8; method=REQUEST".
+type Attachment struct {
+	Name        string
+	ContentType string
+	Data        []byte
 }
 
 // Mail is a stored message.
@@ -42,6 +52,8 @@ type Mail struct {
 	Status    string // pending, sent, kept, failed
 	SentAt    *time.Time
 	Error     string
+
+	Attachments []Attachment // loaded by Get and for delivery, not by List
 }
 
 // Enqueue stores m and schedules its delivery, inside tx.
@@ -53,6 +65,15 @@ func Enqueue(ctx context.Context, tx *store.Tx, m Message) error {
 		kairos.SystemClock(), m.To, m.Subject, m.Body)
 	if err != nil {
 		return fmt.Errorf("mail: store: %w", err)
+	}
+	for _, a := range m.Attachments {
+		if a.Name == "" || strings.ContainsAny(a.Name, "\r\n\"") || strings.ContainsAny(a.ContentType, "\r\n") {
+			return fmt.Errorf("mail: invalid attachment name or type")
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO mail_attachments (mail_id, name, content_type, data) VALUES (?, ?, ?, ?)",
+			id, a.Name, a.ContentType, a.Data); err != nil {
+			return fmt.Errorf("mail: store attachment: %w", err)
+		}
 	}
 	_, err = worker.Enqueue(ctx, tx, JobKind, map[string]int64{"mail_id": id}, time.Time{})
 	return err
@@ -88,6 +109,9 @@ func (d *Deliverer) Handle(ctx context.Context, payload json.RawMessage) error {
 	}
 	if m.Status == "sent" || m.Status == "kept" {
 		return nil // delivered by an earlier attempt
+	}
+	if m.Attachments, err = attachments(ctx, d.DB, m.ID); err != nil {
+		return err
 	}
 	now := kairos.SystemClock()
 	if d.SMTP.Host == "" {
@@ -126,9 +150,50 @@ func Format(from string, m Mail) []byte {
 	fmt.Fprintf(&b, "Subject: %s\r\n", mime.QEncoding.Encode("utf-8", m.Subject))
 	fmt.Fprintf(&b, "Date: %s\r\n", time.Now().UTC().Format(time.RFC1123Z))
 	fmt.Fprintf(&b, "Message-ID: <%s@%s>\r\n", hex.EncodeToString(id[:]), host)
-	b.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")
-	b.WriteString(strings.ReplaceAll(strings.ReplaceAll(m.Body, "\r\n", "\n"), "\n", "\r\n"))
+	body := strings.ReplaceAll(strings.ReplaceAll(m.Body, "\r\n", "\n"), "\n", "\r\n")
+	if len(m.Attachments) == 0 {
+		b.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")
+		b.WriteString(body)
+		return []byte(b.String())
+	}
+	// multipart/mixed: the text, then each attachment in base64.
+	boundary := "kairos-" + hex.EncodeToString(id[:])
+	fmt.Fprintf(&b, "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n", boundary)
+	b.WriteString("This is a multi-part message in MIME format.\r\n")
+	fmt.Fprintf(&b, "--%s\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n%s\r\n", boundary, body)
+	for _, a := range m.Attachments {
+		ct := a.ContentType
+		if ct == "" {
+			ct = "application/octet-stream"
+		}
+		name := mime.QEncoding.Encode("utf-8", a.Name)
+		fmt.Fprintf(&b, "--%s\r\nContent-Type: %s; name=\"%s\"\r\nContent-Disposition: attachment; filename=\"%s\"\r\nContent-Transfer-Encoding: base64\r\n\r\n", boundary, ct, name, name)
+		enc := base64.StdEncoding.EncodeToString(a.Data)
+		for len(enc) > 76 {
+			b.WriteString(enc[:76] + "\r\n")
+			enc = enc[76:]
+		}
+		b.WriteString(enc + "\r\n")
+	}
+	fmt.Fprintf(&b, "--%s--\r\n", boundary)
 	return []byte(b.String())
+}
+
+func attachments(ctx context.Context, db *store.DB, mailID int64) ([]Attachment, error) {
+	rows, err := db.Query(ctx, "SELECT name, content_type, data FROM mail_attachments WHERE mail_id = ? ORDER BY id", mailID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Attachment
+	for rows.Next() {
+		var a Attachment
+		if err := rows.Scan(&a.Name, &a.ContentType, &a.Data); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
 }
 
 // List returns the most recent stored mails, newest first (dev mailbox).
@@ -156,6 +221,9 @@ func Get(ctx context.Context, db *store.DB, id int64) (*Mail, error) {
 		Scan(&m.ID, &m.CreatedAt, &m.To, &m.Subject, &m.Body, &m.Status, &m.SentAt, &m.Error)
 	if err != nil {
 		return nil, store.NotFoundIf(err, "Message")
+	}
+	if m.Attachments, err = attachments(ctx, db, m.ID); err != nil {
+		return nil, err
 	}
 	return &m, nil
 }

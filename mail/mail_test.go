@@ -161,3 +161,35 @@ func TestHeaderInjectionRefused(t *testing.T) {
 		t.Fatal("header injection accepted")
 	}
 }
+
+func TestAttachmentsStoredAndFormattedAsMultipart(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := kairos.WithActor(context.Background(), kairos.System)
+	ics := []byte("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+	err := db.Tx(ctx, func(tx *store.Tx) error {
+		return mail.Enqueue(ctx, tx, mail.Message{To: "de@example.org", Subject: "Convocation", Body: "Bonjour,\nà demain.",
+			Attachments: []mail.Attachment{{Name: "invitation.ics", ContentType: "text/calendar; charset=utf-8; method=REQUEST", Data: ics}}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := mail.List(ctx, db, 10)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("list: %v %d", err, len(list))
+	}
+	m, err := mail.Get(ctx, db, list[0].ID)
+	if err != nil || len(m.Attachments) != 1 || string(m.Attachments[0].Data) != string(ics) {
+		t.Fatalf("get: %v %+v", err, m)
+	}
+	raw := string(mail.Format("Kairos <ne-pas-repondre@kairos.example>", *m))
+	for _, want := range []string{"Content-Type: multipart/mixed; boundary=", "Content-Type: text/plain; charset=utf-8", "à demain.",
+		"Content-Type: text/calendar; charset=utf-8; method=REQUEST; name=\"invitation.ics\"", "Content-Disposition: attachment; filename=\"invitation.ics\"",
+		"Content-Transfer-Encoding: base64", "QkVHSU46VkNBTEVOREFSDQpFTkQ6VkNBTEVOREFSDQo="} {
+		if !strings.Contains(raw, want) {
+			t.Errorf("formatted mail lacks %q:\n%s", want, raw)
+		}
+	}
+	if !strings.HasSuffix(raw, "--\r\n") {
+		t.Error("multipart not closed")
+	}
+}

@@ -20,6 +20,11 @@ var (
 	ofAdmin  = kairos.Rule{Roles: []kairos.Role{kairos.RoleOFAdmin}}
 	admin    = kairos.Rule{Roles: []kairos.Role{kairos.RoleAdmin}}
 	ftGest   = kairos.Rule{Roles: []kairos.Role{kairos.RoleFTGestionnaire}}
+
+	ofRDV      = kairos.Rule{Roles: []kairos.Role{kairos.RoleOFAdmin, kairos.RoleOFUser}, Habilitation: kairos.HabRDV}
+	demandeur  = kairos.Rule{Roles: []kairos.Role{kairos.RoleDemandeur}}
+	conseiller = kairos.Rule{Roles: []kairos.Role{kairos.RoleConseiller}}
+	deOrCons   = kairos.Rule{Roles: []kairos.Role{kairos.RoleDemandeur, kairos.RoleConseiller}}
 )
 
 // routeTable declares every route of the portal, in one place, with what it
@@ -77,10 +82,36 @@ func (s *Server) routeTable() []route {
 		{"GET /metrics", public, s.metrics},
 		{"GET /static/", public, s.static},
 	}
+	if s.Appointments != nil {
+		rs = append(rs,
+			// OF (habilitation rdv): appointments, attendance, calendar, feed.
+			route{"GET /rendez-vous", ofRDV, s.rdvList},
+			route{"GET /rendez-vous/nouveau", ofRDV, s.rdvNewForm},
+			route{"POST /rendez-vous", ofRDV, s.rdvCreate},
+			route{"GET /rendez-vous/a-completer", ofRDV, s.rdvToComplete},
+			route{"GET /rendez-vous/calendrier", ofRDV, s.rdvCalendar},
+			route{"GET /rendez-vous/abonnement", ofRDV, s.rdvFeedPage},
+			route{"POST /rendez-vous/abonnement", ofRDV, s.rdvFeedRegenerate},
+			route{"GET /rendez-vous/{id}", ofRDV, s.rdvShow},
+			route{"GET /rendez-vous/{id}/modifier", ofRDV, s.rdvEditForm},
+			route{"POST /rendez-vous/{id}", ofRDV, s.rdvUpdate},
+			route{"POST /rendez-vous/{id}/annulation", ofRDV, s.rdvCancel},
+			route{"POST /rendez-vous/{id}/presences", ofRDV, s.rdvRecord},
+			// The OF's calendar feed, at a secret address.
+			route{"GET /agenda/{token}", public, s.rdvFeed},
+			// Job seekers and counsellors.
+			route{"GET /mes-rendez-vous", demandeur, s.rdvMine},
+			route{"GET /conseiller/rendez-vous", conseiller, s.rdvCounsellor},
+			route{"GET /rendez-vous-proposes/{id}", deOrCons, s.rdvPublic},
+			route{"POST /rendez-vous-proposes/{id}/inscription", deOrCons, s.rdvRegister},
+			route{"POST /participations/{id}/desinscription", deOrCons, s.rdvUnregister},
+		)
+	}
 	if s.Cfg.DevMailbox() {
 		rs = append(rs,
 			route{"GET /dev/courriels", public, s.mailbox},
 			route{"GET /dev/courriels/{id}", public, s.mailboxMessage},
+			route{"GET /dev/courriels/{id}/pieces-jointes/{n}", public, s.mailboxAttachment},
 		)
 	}
 	rs = append(rs, route{"/", public, s.notFound})

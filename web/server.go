@@ -26,6 +26,7 @@ import (
 	"kairos"
 	"kairos/account"
 	"kairos/adhesion"
+	"kairos/appointments"
 	"kairos/catalogue"
 	"kairos/config"
 	"kairos/lheo"
@@ -41,15 +42,16 @@ var staticFS embed.FS
 
 // Server serves the portal.
 type Server struct {
-	Cfg       config.Config
-	DB        *store.DB
-	Accounts  *account.Service
-	Adhesions *adhesion.Service // default: adhesion.New(Accounts)
-	Log       *slog.Logger
-	Catalogue *catalogue.Service // the training offer; default: built on DB with Adhesions as trade check
-	Metrics   *metrics.Registry
-	API       http.Handler // mounted at /api/v1/
-	Secret    []byte       // key of CSRF tokens
+	Cfg          config.Config
+	DB           *store.DB
+	Accounts     *account.Service
+	Adhesions    *adhesion.Service // default: adhesion.New(Accounts)
+	Log          *slog.Logger
+	Catalogue    *catalogue.Service    // the training offer; default: built on DB with Adhesions as trade check
+	Appointments *appointments.Service // nil: no appointment pages
+	Metrics      *metrics.Registry
+	API          http.Handler // mounted at /api/v1/
+	Secret       []byte       // key of CSRF tokens
 
 	pages  map[string]*template.Template
 	routes []route

@@ -22,6 +22,7 @@ import (
 	"kairos/account"
 	"kairos/adhesion"
 	"kairos/api"
+	"kairos/appointments"
 	"kairos/catalogue"
 	"kairos/config"
 	"kairos/demo"
@@ -180,8 +181,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		}
 	}
 	reg := metrics.New()
+	// The capabilities, built once and shared by the pages, the API and the worker.
+	adh := adhesion.New(acc)
+	cat := &catalogue.Service{DB: db, Log: log, Trade: adh} // a session is visible only if its OF can trade
+	appts := &appointments.Service{DB: db, BaseURL: cfg.BaseURL, Organizer: cfg.MailFrom, Log: log,
+		Sessions: appointments.CatalogueSessions{Catalogue: cat, Accounts: acc}}
 	apiHandler := api.New(acc, log)
-	srv, err := web.New(&web.Server{Cfg: cfg, DB: db, Accounts: acc, Log: log, Metrics: reg, API: apiHandler.Handler(), Secret: []byte(secret)})
+	apiHandler.Adhesions, apiHandler.Catalogue, apiHandler.Appointments = adh, cat, appts
+	srv, err := web.New(&web.Server{Cfg: cfg, DB: db, Accounts: acc, Log: log, Metrics: reg, API: apiHandler.Handler(), Secret: []byte(secret),
+		Adhesions: adh, Catalogue: cat, Appointments: appts})
 	if err != nil {
 		return err
 	}
@@ -195,13 +203,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 			mail.JobKind:       (&mail.Deliverer{DB: db, SMTP: mail.SMTPConfig{Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword, From: cfg.MailFrom}}).Handle,
 			"accounts.cleanup": func(ctx context.Context, _ json.RawMessage) error { return acc.Cleanup(ctx) },
 			"adhesion.qualiopi_reminders": func(ctx context.Context, _ json.RawMessage) error {
-				_, err := adhesion.New(acc).RemindQualiopi(ctx)
+				_, err := adh.RemindQualiopi(ctx)
 				return err
 			},
+			appointments.ReminderJob: appts.HandleReminders,
 		},
 		Schedules: []worker.Schedule{
 			{Name: "accounts.cleanup", Every: time.Hour, Kind: "accounts.cleanup"},
 			{Name: "adhesion.qualiopi_reminders", Every: time.Hour, Kind: "adhesion.qualiopi_reminders"},
+			{Name: appointments.ReminderJob, Every: 15 * time.Minute, Kind: appointments.ReminderJob},
 		},
 		Poll: 500 * time.Millisecond,
 	}

@@ -434,6 +434,14 @@ func (s *Service) Open(ctx context.Context, limit int) ([]Appointment, error) {
 	return s.list(ctx, "a.status = 'planifie' AND (a.deadline IS NULL OR a.deadline > ?)", []any{now}, Filter{From: now, Limit: limit})
 }
 
+// OpenForSession lists the appointments still open for registration that
+// select candidates for the catalogue session sessionID (shown on its page).
+func (s *Service) OpenForSession(ctx context.Context, sessionID int64, limit int) ([]Appointment, error) {
+	now := s.now()
+	return s.list(ctx, "a.status = 'planifie' AND (a.deadline IS NULL OR a.deadline > ?) AND a.id IN (SELECT appointment_id FROM appointment_sessions WHERE session_id = ?)",
+		[]any{now, sessionID}, Filter{From: now, Limit: limit})
+}
+
 func (s *Service) list(ctx context.Context, where string, args []any, f Filter) ([]Appointment, error) {
 	q := "SELECT " + apptCols + " FROM appointments a JOIN organisations o ON o.id = a.org_id WHERE " + where
 	if !f.From.IsZero() {

@@ -62,8 +62,15 @@ func TestAppointmentJourney(t *testing.T) {
 	}
 	title := "Information collective — Titre professionnel Secrétaire assistant"
 	tomorrow := time.Now().In(appointments.Paris).AddDate(0, 0, 2).Format("2006-01-02")
+	// It selects candidates for one of the OF's sessions of the catalogue (the demo offer).
+	_, form := of.Get(in.URL + "/rendez-vous/nouveau")
+	sm := regexp.MustCompile(`name="sessions" value="(\d+)"`).FindStringSubmatch(form)
+	if sm == nil {
+		t.Fatal("the OF cannot link any of its catalogue sessions")
+	}
+	sessionID := sm[1]
 	status, body := of.Submit(in.URL+"/rendez-vous/nouveau", in.URL+"/rendez-vous", url.Values{
-		"kind": {"collectif"}, "title": {title}, "date": {tomorrow}, "start": {"09:30"}, "end": {"11:00"},
+		"kind": {"collectif"}, "title": {title}, "date": {tomorrow}, "start": {"09:30"}, "end": {"11:00"}, "sessions": {sessionID},
 		"place": {"Formapro Occitanie, 12 allées Jean-Jaurès, 31000 Toulouse"}, "capacity": {"8"}, "comment": {"Apportez votre CV ; test écrit, puis entretien."}})
 	loc, _, _ := strings.Cut(body, "\n")
 	m := apptLocRE.FindStringSubmatch(loc)
@@ -79,6 +86,10 @@ func TestAppointmentJourney(t *testing.T) {
 	}
 	if _, page := dePage.Get(in.URL + "/mes-rendez-vous"); !strings.Contains(page, `href="/rendez-vous-proposes/`+id+`"`) {
 		t.Fatal("the appointment is not proposed to the job seeker")
+	}
+	// He also finds it from the session's page in the catalogue.
+	if status, page := dePage.Get(in.URL + "/catalogue/sessions/" + sessionID); status != 200 || !strings.Contains(page, `href="/rendez-vous-proposes/`+id+`"`) {
+		t.Fatalf("the session page (%d) does not lead to its information session", status)
 	}
 	status, body = dePage.Submit(in.URL+"/rendez-vous-proposes/"+id, in.URL+"/rendez-vous-proposes/"+id+"/inscription", url.Values{})
 	if status != http.StatusSeeOther {

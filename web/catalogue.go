@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"kairos"
+	"kairos/appointments"
 	"kairos/catalogue"
 	"kairos/lheo"
 )
@@ -77,6 +78,8 @@ func (s *Server) catalogueSearch(w http.ResponseWriter, r *http.Request) {
 type sessionPage struct {
 	*catalogue.Detail
 	Contenu, Objectif, Resultats string
+	Appointments                 []appointments.Appointment // open information sessions and interviews for this session
+	CanRegister                  bool                       // a job seeker or a counsellor may register from here
 }
 
 func (s *Server) catalogueSession(w http.ResponseWriter, r *http.Request) {
@@ -96,7 +99,16 @@ func (s *Server) catalogueSession(w http.ResponseWriter, r *http.Request) {
 		}
 		return lheo.PlainText(t)
 	}
-	s.render(w, r, http.StatusOK, "catalogue_session", sessionPage{Detail: d, Contenu: clean(d.Formation.Contenu), Objectif: clean(d.Formation.Objectif), Resultats: clean(d.Formation.ResultatsAttendus)})
+	p := sessionPage{Detail: d, Contenu: clean(d.Formation.Contenu), Objectif: clean(d.Formation.Objectif), Resultats: clean(d.Formation.ResultatsAttendus)}
+	if s.Appointments != nil {
+		if p.Appointments, err = s.Appointments.OpenForSession(r.Context(), id, 20); err != nil {
+			s.errorPage(w, r, err)
+			return
+		}
+		role := kairos.ActorFrom(r.Context()).Role
+		p.CanRegister = role == kairos.RoleDemandeur || role == kairos.RoleConseiller
+	}
+	s.render(w, r, http.StatusOK, "catalogue_session", p)
 }
 
 type importsPage struct {

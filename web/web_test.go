@@ -118,7 +118,7 @@ func TestEveryRoleSeesOnlyItsMenu(t *testing.T) {
 		kairos.RoleFTGestionnaire: {"/accueil", "/adhesions", "/catalogue", "/compte"},
 		kairos.RoleFTComptable:    {"/accueil", "/catalogue", "/compte"},
 		kairos.RoleCarif:          {"/accueil", "/catalogue", "/catalogue/imports", "/compte"},
-		kairos.RoleDemandeur:      {"/accueil", "/compte"},
+		kairos.RoleDemandeur:      {"/accueil", "/catalogue", "/compte"},
 		kairos.RoleAdmin:          {"/accueil", "/admin/utilisateurs", "/admin/journal", "/compte"},
 	}
 	allPaths := map[string]bool{}

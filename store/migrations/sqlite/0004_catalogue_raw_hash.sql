@@ -1,0 +1,4 @@
+-- Catalogue: digest of the raw bytes of each formation's <formation> element
+-- (lheo.Decoder.Digest), so that a re-import passes over unchanged records
+-- without decoding them.
+ALTER TABLE catalogue_formations ADD COLUMN raw_hash TEXT NOT NULL DEFAULT '';

@@ -78,9 +78,13 @@ func run(sessions int, dir string, searches int) error {
 	}
 
 	dbPath := filepath.Join(dir, fmt.Sprintf("bench-%d.db", time.Now().UnixNano()))
-	defer os.Remove(dbPath)
-	defer os.Remove(dbPath + "-wal")
-	defer os.Remove(dbPath + "-shm")
+	if os.Getenv("BENCH_KEEP_DB") == "" {
+		defer os.Remove(dbPath)
+		defer os.Remove(dbPath + "-wal")
+		defer os.Remove(dbPath + "-shm")
+	} else {
+		fmt.Println("database kept:", dbPath)
+	}
 	db, err := store.Open(ctx, dbPath)
 	if err != nil {
 		return err
@@ -140,6 +144,16 @@ func run(sessions int, dir string, searches int) error {
 			return err
 		}
 		lat = append(lat, time.Since(t0))
+	}
+	if os.Getenv("BENCH_PER_QUERY") != "" {
+		for _, f := range queries {
+			t0 := time.Now()
+			r, err := svc.Search(ctx, f)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("  %-70s %4d%s %s\n", fmt.Sprintf("%+v", f), r.Total, map[bool]string{true: "+", false: " "}[r.More], time.Since(t0).Round(time.Microsecond))
+		}
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	pct := func(p float64) time.Duration { return lat[int(p*float64(len(lat)-1))] }

@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"time"
@@ -30,6 +31,7 @@ func main() {
 	sessions := flag.Int("sessions", 300000, "sessions in the generated file")
 	dir := flag.String("dir", os.TempDir(), "directory for the file and the database")
 	searches := flag.Int("searches", 200, "search requests for the latency figures")
+	flag.StringVar(&profileDir, "profile", "", "directory where CPU profiles of each phase are written (import1, import2, search .pprof)")
 	flag.Parse()
 	if err := run(*sessions, *dir, *searches); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -76,9 +78,13 @@ func run(sessions int, dir string, searches int) error {
 	}
 
 	dbPath := filepath.Join(dir, fmt.Sprintf("bench-%d.db", time.Now().UnixNano()))
-	defer os.Remove(dbPath)
-	defer os.Remove(dbPath + "-wal")
-	defer os.Remove(dbPath + "-shm")
+	if os.Getenv("BENCH_KEEP_DB") == "" {
+		defer os.Remove(dbPath)
+		defer os.Remove(dbPath + "-wal")
+		defer os.Remove(dbPath + "-shm")
+	} else {
+		fmt.Println("database kept:", dbPath)
+	}
 	db, err := store.Open(ctx, dbPath)
 	if err != nil {
 		return err
@@ -89,7 +95,8 @@ func run(sessions int, dir string, searches int) error {
 	}
 	svc := &catalogue.Service{DB: db, Log: slog.Default()}
 
-	imp := func(label string) (time.Duration, error) {
+	imp := func(label, prof string) (time.Duration, error) {
+		defer profile(prof)()
 		f, err := os.Open(file)
 		if err != nil {
 			return 0, err
@@ -110,11 +117,11 @@ func run(sessions int, dir string, searches int) error {
 			c.Created, c.Updated, c.Unchanged, c.Withdrawn, i.Counts.Rejected, peakRSS()/1024)
 		return d, nil
 	}
-	first, err := imp("first import")
+	first, err := imp("first import", "import1")
 	if err != nil {
 		return err
 	}
-	second, err := imp("second import (unchanged)")
+	second, err := imp("second import (unchanged)", "import2")
 	if err != nil {
 		return err
 	}
@@ -126,6 +133,8 @@ func run(sessions int, dir string, searches int) error {
 		{Departement: "69"}, {Etat: "1", Certifiante: "1"}, {Q: "electricien", Modalite: "2"},
 		{Q: "module theorique"}, {Q: "secretaire medical", Offset: 40},
 	}
+	stop := profile("search")
+	defer stop()
 	rnd := rand.New(rand.NewPCG(1, 2))
 	var lat []time.Duration
 	for i := 0; i < searches; i++ {
@@ -136,11 +145,42 @@ func run(sessions int, dir string, searches int) error {
 		}
 		lat = append(lat, time.Since(t0))
 	}
+	if os.Getenv("BENCH_PER_QUERY") != "" {
+		for _, f := range queries {
+			t0 := time.Now()
+			r, err := svc.Search(ctx, f)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("  %-70s %4d%s %s\n", fmt.Sprintf("%+v", f), r.Total, map[bool]string{true: "+", false: " "}[r.More], time.Since(t0).Round(time.Microsecond))
+		}
+	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	pct := func(p float64) time.Duration { return lat[int(p*float64(len(lat)-1))] }
 	fmt.Printf("search (%d requests): p50 %s, p95 %s, max %s\n", len(lat), pct(.5).Round(time.Microsecond), pct(.95).Round(time.Microsecond), lat[len(lat)-1].Round(time.Microsecond))
 	fmt.Printf("peak RSS: %d MB\n", peakRSS()/1024)
 	return nil
+}
+
+var profileDir string
+
+// profile starts a CPU profile of one phase when -profile is set; the
+// returned function stops it.
+func profile(name string) func() {
+	if profileDir == "" {
+		return func() {}
+	}
+	f, err := os.Create(filepath.Join(profileDir, name+".pprof"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench: profile:", err)
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: profile:", err)
+		f.Close()
+		return func() {}
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
 // peakRSS returns the peak resident set size of the process in kB (Linux).

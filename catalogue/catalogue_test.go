@@ -403,3 +403,34 @@ func TestFold(t *testing.T) {
 	}
 	_ = lheo.Date(0)
 }
+
+func TestReimportSkipsUnchangedBytes(t *testing.T) {
+	s, _ := newService(t)
+	doc := lheotest.MustGenerate(t, 400, 11)
+	first := mustImport(t, s, doc, catalogue.ImportOptions{Source: "skip"})
+	var n int
+	if err := s.DB.QueryRow(ctx(), "SELECT COUNT(*) FROM catalogue_formations WHERE source = 'skip' AND raw_hash = ''").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d formations without raw digest (%v)", n, err)
+	}
+	// One formation changed: only it is decoded, the others are skipped and
+	// counted unchanged; sessions and actions counts are those of a full
+	// decoding.
+	changed := bytes.Replace(doc, []byte("<intitule-formation>"), []byte("<intitule-formation>Nouveau "), 1)
+	second := mustImport(t, s, changed, catalogue.ImportOptions{Source: "skip"})
+	c := second.Counts
+	if c.Formations.Updated != 1 || c.Formations.Unchanged != first.Counts.Formations.Created-1 || c.Sessions.Withdrawn != 0 ||
+		c.Sessions.Unchanged+c.Sessions.Updated != first.Counts.Sessions.Created || c.Actions.Created != 0 {
+		t.Fatalf("first %+v, second %+v", first.Counts, c)
+	}
+	third := mustImport(t, s, changed, catalogue.ImportOptions{Source: "skip"})
+	if third.Counts.Formations.Unchanged != first.Counts.Formations.Created || third.Counts.Sessions.Unchanged != first.Counts.Sessions.Created {
+		t.Fatalf("third %+v", third.Counts)
+	}
+	// A formation absent from a full import is still withdrawn.
+	i := bytes.Index(changed, []byte("<formation "))
+	j := bytes.Index(changed, []byte("</formation>")) + len("</formation>")
+	fourth := mustImport(t, s, append(append([]byte{}, changed[:i]...), changed[j:]...), catalogue.ImportOptions{Source: "skip"})
+	if fourth.Counts.Formations.Withdrawn != 1 || fourth.Counts.Sessions.Withdrawn == 0 || fourth.Counts.Formations.Unchanged != first.Counts.Formations.Created-1 {
+		t.Fatalf("fourth %+v", fourth.Counts)
+	}
+}

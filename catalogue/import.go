@@ -176,6 +176,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opt ImportOptions) (*
 type fIdx struct {
 	id        int64
 	hash      string
+	rawHash   string
 	datemaj   int64
 	withdrawn bool
 	seen      bool
@@ -213,6 +214,10 @@ type importRun struct {
 	sessions     map[string]*sIdx
 	actions      map[string]*aIdx
 	nextF, nextS int64
+	// byRaw maps the raw digests of stored formations that may be skipped
+	// undecoded to their keys; read-only once the decoding has started.
+	byRaw  map[string]string
+	rawFix []any // (raw_hash, id) of unchanged formations whose digest changed
 
 	fBatch, sBatch []any
 	fRows, sRows   int
@@ -235,9 +240,11 @@ func (run *importRun) report(kind string, line int, numero, msg string) {
 }
 
 type item struct {
-	p   *prepared
-	f   *lheo.Formation // decoded, not yet prepared
-	err error
+	p      *prepared
+	f      *lheo.Formation // decoded, not yet prepared
+	err    error
+	kept   string // key of a stored formation skipped undecoded (unchanged)
+	digest string
 }
 
 // decode runs the decoder and the preparation of records in two goroutines
@@ -257,10 +264,22 @@ func (run *importRun) decode(ctx context.Context, r io.Reader) (<-chan item, *at
 	}
 	go func() {
 		defer close(raw)
-		dec := lheo.NewDecoder(cr, nil)
+		// Always through Skip: the digests are stored for the next import.
+		dec := lheo.NewDecoder(cr, &lheo.Options{Skip: run.skipper()})
 		var k keyer
+		k.seen = map[string]int{}
 		for {
 			f, err := dec.Next()
+			if err == lheo.ErrSkipped {
+				// An unchanged formation (see skipper): its key is the
+				// stored one, first of its numero in the document.
+				fkey := run.byRaw[dec.Digest()]
+				k.seen[fkey]++
+				if !send(raw, item{kept: fkey}) {
+					return
+				}
+				continue
+			}
 			if err == io.EOF {
 				version.Store(string(dec.Version()))
 				if cr.progress != nil {
@@ -270,7 +289,7 @@ func (run *importRun) decode(ctx context.Context, r io.Reader) (<-chan item, *at
 			}
 			var re *lheo.RecordError
 			if errors.As(err, &re) {
-				if !send(raw, item{p: &prepared{rec: re, line: re.Line, numero: re.Numero}}) {
+				if !send(raw, item{p: &prepared{rec: re, line: re.Line, numero: re.Numero}, digest: dec.Digest()}) {
 					return
 				}
 				continue
@@ -280,7 +299,7 @@ func (run *importRun) decode(ctx context.Context, r io.Reader) (<-chan item, *at
 				return
 			}
 			fkey := k.formationKey(f)
-			if !send(raw, item{p: &prepared{fkey: fkey}, f: f}) {
+			if !send(raw, item{p: &prepared{fkey: fkey}, f: f, digest: dec.Digest()}) {
 				return
 			}
 		}
@@ -294,6 +313,7 @@ func (run *importRun) decode(ctx context.Context, r io.Reader) (<-chan item, *at
 					send(out, item{err: err})
 					return
 				}
+				p.rawHash = it.digest
 				it = item{p: p}
 			}
 			if !send(out, it) {
@@ -345,6 +365,13 @@ func (run *importRun) apply(ctx context.Context, tx *store.Tx) error {
 			cancel()
 			continue
 		}
+		if it.kept != "" {
+			if f := run.formations[it.kept]; f != nil && !f.seen {
+				run.keep(f)
+				run.counts.Formations.Unchanged++
+			}
+			continue
+		}
 		if err := run.applyOne(ctx, it.p); err != nil {
 			firstErr = err
 			cancel()
@@ -368,21 +395,52 @@ func (run *importRun) apply(ctx context.Context, tx *store.Tx) error {
 	if err := run.applyWithdrawals(ctx); err != nil {
 		return err
 	}
+	if err := run.applyRawFixes(ctx); err != nil {
+		return err
+	}
 	run.imp.Status = StatusDone
 	return run.finish(ctx, tx)
+}
+
+// skipper returns the lheo.Options.Skip of the import: a formation whose
+// raw bytes are those of a stored formation (not withdrawn) is not decoded,
+// unless an earlier formation of the document had the same numero (the
+// keys would then differ from the stored ones). Numeros that XML would
+// rewrite (entities, whitespace) disable skipping for the rest of the
+// document, to stay exact.
+func (run *importRun) skipper() func(digest, numero string) bool {
+	keys := make(map[string]bool, len(run.byRaw))
+	for _, k := range run.byRaw {
+		keys[k] = false // key -> seen in this document
+	}
+	off := false
+	return func(digest, numero string) bool {
+		if off || strings.ContainsAny(numero, "&\t\r\n") {
+			off = true
+			return false
+		}
+		n := strings.TrimSpace(numero)
+		seen, tracked := keys[n]
+		if tracked {
+			keys[n] = true
+		}
+		k, ok := run.byRaw[digest]
+		return ok && k == n && !seen
+	}
 }
 
 // load reads the stored identities of the source.
 func (run *importRun) load(ctx context.Context) error {
 	tx := run.tx
 	run.formations, run.sessions, run.actions = map[string]*fIdx{}, map[string]*sIdx{}, map[string]*aIdx{}
+	run.byRaw = map[string]string{}
 	if err := tx.QueryRow(ctx, "SELECT COALESCE(MAX(id), 0) FROM catalogue_formations").Scan(&run.nextF); err != nil {
 		return err
 	}
 	if err := tx.QueryRow(ctx, "SELECT COALESCE(MAX(id), 0) FROM catalogue_sessions").Scan(&run.nextS); err != nil {
 		return err
 	}
-	rows, err := tx.Query(ctx, "SELECT id, fkey, hash, datemaj, withdrawn_at IS NOT NULL FROM catalogue_formations WHERE source = ?", run.imp.Source)
+	rows, err := tx.Query(ctx, "SELECT id, fkey, hash, raw_hash, datemaj, withdrawn_at IS NOT NULL FROM catalogue_formations WHERE source = ?", run.imp.Source)
 	if err != nil {
 		return err
 	}
@@ -390,12 +448,27 @@ func (run *importRun) load(ctx context.Context) error {
 	for rows.Next() {
 		var k string
 		f := &fIdx{}
-		if err := rows.Scan(&f.id, &k, &f.hash, &f.datemaj, &f.withdrawn); err != nil {
+		if err := rows.Scan(&f.id, &k, &f.hash, &f.rawHash, &f.datemaj, &f.withdrawn); err != nil {
 			rows.Close()
 			return err
 		}
 		run.formations[k] = f
 		byID[f.id] = f
+		// Formations keyed by their numero alone may be skipped undecoded
+		// when their bytes did not change; not those whose key carries an
+		// occurrence suffix or stands for a missing numero.
+		if f.rawHash != "" && !f.withdrawn && !strings.Contains(k, "#") && !strings.HasPrefix(k, "sans-numero:") {
+			if _, dup := run.byRaw[f.rawHash]; dup {
+				run.byRaw[f.rawHash] = "" // ambiguous: decode
+			} else {
+				run.byRaw[f.rawHash] = k
+			}
+		}
+	}
+	for d, k := range run.byRaw {
+		if k == "" {
+			delete(run.byRaw, d)
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -450,6 +523,12 @@ func (run *importRun) applyOne(ctx context.Context, p *prepared) error {
 	if old != nil && !old.withdrawn && old.hash == p.hash {
 		run.keep(old)
 		run.counts.Formations.Unchanged++
+		if p.rawHash != old.rawHash {
+			// Same record, other bytes (layout, or stored before digests):
+			// remember them so that the next import skips it.
+			old.rawHash = p.rawHash
+			run.rawFix = append(run.rawFix, p.rawHash, old.id)
+		}
 		return nil
 	}
 	if old != nil && !old.withdrawn && known(old.datemaj) && known(p.datemaj) && p.datemaj < old.datemaj {
@@ -615,19 +694,42 @@ func (run *importRun) applyWithdrawals(ctx context.Context) error {
 	return nil
 }
 
+func (run *importRun) applyRawFixes(ctx context.Context) error {
+	if len(run.rawFix) == 0 {
+		return nil
+	}
+	// UPDATE … FROM (VALUES …) is common to both engines' dialects.
+	for a := run.rawFix; len(a) > 0; {
+		n := min(len(a)/2, 400)
+		q := "UPDATE catalogue_formations SET raw_hash = v.h FROM (VALUES " + strings.TrimSuffix(strings.Repeat("(?, ?), ", n), ", ") + ") AS v(h, id) WHERE catalogue_formations.id = v.id"
+		if run.tx.Engine() == store.SQLite {
+			q = "WITH v(h, id) AS (VALUES " + strings.TrimSuffix(strings.Repeat("(?, ?), ", n), ", ") + ") UPDATE catalogue_formations SET raw_hash = (SELECT h FROM v WHERE v.id = catalogue_formations.id) WHERE id IN (SELECT id FROM v)"
+		}
+		args := a[:2*n]
+		if run.tx.Engine() == store.Postgres {
+			q = strings.Replace(q, "(?, ?)", "(?::text, ?::bigint)", 1)
+		}
+		if _, err := run.tx.Exec(ctx, q, args...); err != nil {
+			return fmt.Errorf("raw hashes: %w", err)
+		}
+		a = a[2*n:]
+	}
+	return nil
+}
+
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
 const (
-	formationCols = 9
+	formationCols = 10
 	sessionCols   = 24
 	fBatchRows    = 100
 	sBatchRows    = 250
 )
 
 func (run *importRun) insertFormation(ctx context.Context, fid int64, p *prepared) error {
-	run.fBatch = append(run.fBatch, fid, run.imp.Source, p.fkey, p.numero, p.datemaj, p.hash, string(p.doc), run.imp.ID, run.now)
+	run.fBatch = append(run.fBatch, fid, run.imp.Source, p.fkey, p.numero, p.datemaj, p.hash, p.rawHash, string(p.doc), run.imp.ID, run.now)
 	if run.tx.Engine() == store.Postgres {
 		run.fBatch = append(run.fBatch, p.search)
 	} else {
@@ -648,12 +750,12 @@ func (run *importRun) updateFormation(ctx context.Context, fid int64, p *prepare
 	}
 	tx := run.tx
 	if tx.Engine() == store.Postgres {
-		_, err := tx.Exec(ctx, `UPDATE catalogue_formations SET numero = ?, datemaj = ?, hash = ?, doc = ?, import_id = ?, updated_at = ?, withdrawn_at = NULL,
-			search = to_tsvector('simple', ?) WHERE id = ?`, p.numero, p.datemaj, p.hash, string(p.doc), run.imp.ID, run.now, p.search, fid)
+		_, err := tx.Exec(ctx, `UPDATE catalogue_formations SET numero = ?, datemaj = ?, hash = ?, raw_hash = ?, doc = ?, import_id = ?, updated_at = ?, withdrawn_at = NULL,
+			search = to_tsvector('simple', ?) WHERE id = ?`, p.numero, p.datemaj, p.hash, p.rawHash, string(p.doc), run.imp.ID, run.now, p.search, fid)
 		return err
 	}
-	if _, err := tx.Exec(ctx, `UPDATE catalogue_formations SET numero = ?, datemaj = ?, hash = ?, doc = ?, import_id = ?, updated_at = ?, withdrawn_at = NULL WHERE id = ?`,
-		p.numero, p.datemaj, p.hash, string(p.doc), run.imp.ID, run.now, fid); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE catalogue_formations SET numero = ?, datemaj = ?, hash = ?, raw_hash = ?, doc = ?, import_id = ?, updated_at = ?, withdrawn_at = NULL WHERE id = ?`,
+		p.numero, p.datemaj, p.hash, p.rawHash, string(p.doc), run.imp.ID, run.now, fid); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, "DELETE FROM catalogue_search WHERE rowid = ?", fid); err != nil {
@@ -695,9 +797,9 @@ func (run *importRun) updateSession(ctx context.Context, fid int64, r *sessionRo
 func (run *importRun) flush(ctx context.Context, all bool) error {
 	tx := run.tx
 	if run.fRows > 0 && (all || run.fRows >= fBatchRows) {
-		row := "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)"
+		row := "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)"
 		if tx.Engine() == store.Postgres {
-			row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, to_tsvector('simple', ?))"
+			row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, to_tsvector('simple', ?))"
 		}
 		// created_at and updated_at share the same argument position twice:
 		// expand the batch accordingly.
@@ -708,11 +810,11 @@ func (run *importRun) flush(ctx context.Context, all bool) error {
 		var args []any
 		for i := 0; i < len(run.fBatch); i += per {
 			r := run.fBatch[i : i+per]
-			args = append(args, r[:9]...)
-			args = append(args, r[8]) // updated_at = created_at
-			args = append(args, r[9:]...)
+			args = append(args, r[:10]...)
+			args = append(args, r[9]) // updated_at = created_at
+			args = append(args, r[10:]...)
 		}
-		cols := "id, source, fkey, numero, datemaj, hash, doc, import_id, created_at, updated_at, withdrawn_at"
+		cols := "id, source, fkey, numero, datemaj, hash, raw_hash, doc, import_id, created_at, updated_at, withdrawn_at"
 		if tx.Engine() == store.Postgres {
 			cols += ", search"
 		}

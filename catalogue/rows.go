@@ -40,6 +40,7 @@ type prepared struct {
 	datemaj  int64
 	doc      []byte // the formation as JSON, lines cleared
 	hash     string
+	rawHash  string // lheo.Decoder.Digest of the record
 	search   string // folded text for full-text search
 	actions  []string
 	ahashes  []string

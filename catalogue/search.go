@@ -189,6 +189,7 @@ func (s *Service) Search(ctx context.Context, f Filter) (*Result, error) {
 	}
 	pg := s.DB.Engine() == store.Postgres
 	from := " FROM catalogue_sessions s"
+	countFrom := ""
 	var where []string
 	var args, joinArgs []any
 	order := " ORDER BY CASE WHEN s.debut = 0 THEN 1 ELSE 0 END, s.debut, s.id"
@@ -210,11 +211,16 @@ func (s *Service) Search(ctx context.Context, f Filter) (*Result, error) {
 				}
 				b.WriteString(`"` + t + `"*`)
 			}
-			from += " JOIN (SELECT rowid AS fid, bm25(catalogue_search) AS score FROM catalogue_search WHERE catalogue_search MATCH ?) m ON m.fid = s.formation_id"
-			args = append(args, b.String())
+			// bm25 only where the order needs it: ranking every match of
+			// a common word is the costly part of a search.
+			countFrom = from + " JOIN (SELECT rowid AS fid FROM catalogue_search WHERE catalogue_search MATCH ?) m ON m.fid = s.formation_id"
 			if f.Sort == SortRelevance {
+				from += " JOIN (SELECT rowid AS fid, bm25(catalogue_search) AS score FROM catalogue_search WHERE catalogue_search MATCH ?) m ON m.fid = s.formation_id"
 				order = " ORDER BY m.score, s.debut, s.id"
+			} else {
+				from = countFrom
 			}
+			args = append(args, b.String())
 		}
 	}
 	if !f.Withdrawn {
@@ -265,7 +271,10 @@ func (s *Service) Search(ctx context.Context, f Filter) (*Result, error) {
 		w = " WHERE " + strings.Join(where, " AND ")
 	}
 	res := &Result{Items: []Session{}}
-	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1"+from+w+" LIMIT "+strconv.Itoa(MaxCount+1)+") x", args...).Scan(&res.Total); err != nil {
+	if countFrom == "" {
+		countFrom = from
+	}
+	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1"+countFrom+w+" LIMIT "+strconv.Itoa(MaxCount+1)+") x", args...).Scan(&res.Total); err != nil {
 		return nil, err
 	}
 	if res.Total > MaxCount {

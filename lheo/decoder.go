@@ -36,6 +36,15 @@ type Options struct {
 	// MaxRecordSize is the largest <formation> element, in bytes (default
 	// 64 MiB). A larger record is skipped and rejected as a RecordError.
 	MaxRecordSize int64
+	// Skip, if set, is called with the digest of the raw bytes of each
+	// <formation> element (see Decoder.Digest) and the raw value of its
+	// numero attribute (entities not expanded), in document order, before
+	// the element is decoded; when it returns true, the element is not
+	// decoded and Next returns ErrSkipped for it. Use it to pass over
+	// records known unchanged: return true only for digests of records
+	// decoded and accepted before. It is called from the goroutine calling
+	// Next, ahead of Next.
+	Skip func(digest, numero string) bool
 }
 
 // Default limits.
@@ -71,6 +80,11 @@ type Decoder struct {
 	reasons  []Reason
 	recStart int64
 	raw      rawWriter
+
+	sk      *skipReader
+	tokOff  int64 // input offset of the last token
+	digest  string
+	recLine int
 }
 
 const (
@@ -98,6 +112,10 @@ func NewDecoder(r io.Reader, opts *Options) *Decoder {
 	if err != nil {
 		d.err = &DocumentError{Line: 1, Column: 1, Msg: err.Error()}
 		return d
+	}
+	if d.opts.Skip != nil {
+		d.sk = newSkipReader(br, d.opts.Skip)
+		br = d.sk
 	}
 	d.cr = newCountingReader(br)
 	d.xd = xml.NewDecoder(d.cr)
@@ -131,6 +149,13 @@ func (d *Decoder) Next() (*Formation, error) {
 		return nil, io.EOF
 	}
 	for {
+		if d.sk != nil {
+			if ev, ok := d.sk.nextSkipped(d.xd.InputOffset()); ok {
+				d.count++
+				d.digest, d.recLine = ev.digest, ev.line
+				return nil, ErrSkipped
+			}
+		}
 		tok, err := d.token()
 		if err != nil {
 			return nil, d.noEOF(err)
@@ -140,6 +165,12 @@ func (d *Decoder) Next() (*Formation, error) {
 			switch {
 			case t.Name.Space == d.ns && t.Name.Local == "formation":
 				d.count++
+				d.digest = ""
+				if d.sk != nil {
+					if ev, ok := d.sk.decoded(d.tokOff); ok {
+						d.digest = ev.digest
+					}
+				}
 				return d.record(t)
 			case t.Name.Space == d.ns && t.Name.Local == "extras":
 				if err := d.skip(); err != nil {
@@ -168,7 +199,8 @@ func (d *Decoder) Next() (*Formation, error) {
 // token returns the next XML token, enforcing the limits, and records the
 // position where it starts.
 func (d *Decoder) token() (xml.Token, error) {
-	d.tokLine, d.tokCol = d.cr.pos(d.xd.InputOffset())
+	d.tokOff = d.xd.InputOffset()
+	d.tokLine, d.tokCol = d.cr.pos(d.tokOff)
 	d.cr.budget(int64(d.opts.MaxTextSize) + tagSlack)
 	tok, err := d.xd.Token()
 	if err == io.EOF {
@@ -393,6 +425,7 @@ func (d *Decoder) recordTooBig() bool {
 // record reads a <formation> whose start tag is t.
 func (d *Decoder) record(t xml.StartElement) (*Formation, error) {
 	line := d.tokLine
+	d.recLine = line
 	d.recStart = d.xd.InputOffset()
 	d.tree.reset()
 	d.reasons = d.reasons[:0]

@@ -42,6 +42,11 @@ type Filter struct {
 // MaxCount is where counting the matches of a search stops.
 const MaxCount = 1000
 
+// RankCap is the number of matching formations beyond which a search is too
+// broad to be ranked by relevance within the response-time budget: it is
+// then listed by start date (Result.Broad).
+const RankCap = 10000
+
 // Session is a session as listed by searches and the OF's view.
 type Session struct {
 	ID          int64      `json:"id"`
@@ -79,6 +84,7 @@ type Result struct {
 	Items []Session `json:"items"`
 	Total int       `json:"total"` // capped at MaxCount
 	More  bool      `json:"more"`  // more than MaxCount sessions match
+	Broad bool      `json:"broad"` // too many matches to rank by relevance: listed by start date
 }
 
 const sessionSelect = `s.id, s.formation_id, s.source, s.numero, s.intitule, s.organisme, s.siret, s.formacodes, s.romes, s.region, s.departement, s.ville,
@@ -183,46 +189,117 @@ func terms(q string) []string {
 
 // Search lists sessions matching f, with the total number of matches (up
 // to MaxCount).
+//
+// On SQLite the full-text part is planned by hand, from measurements on a
+// 300 000-session catalogue (docs/PERFORMANCE.md): bm25 costs about 2 µs per
+// matching formation and term, so relevance is computed only when at most
+// RankCap formations match, and then only for the best candidates; a
+// broader search is listed by start date (Result.Broad), walking the
+// start-date index and keeping the sessions whose formation is in the
+// matched set.
 func (s *Service) Search(ctx context.Context, f Filter) (*Result, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
-	pg := s.DB.Engine() == store.Postgres
-	from := " FROM catalogue_sessions s"
-	countFrom := ""
-	var where []string
-	var args, joinArgs []any
-	order := " ORDER BY CASE WHEN s.debut = 0 THEN 1 ELSE 0 END, s.debut, s.id"
-	if ts := terms(f.Q); len(ts) > 0 {
-		if pg {
-			q := strings.Join(ts, ":* & ") + ":*"
-			from += " JOIN catalogue_formations f ON f.id = s.formation_id"
-			where = append(where, "f.search @@ to_tsquery('simple', ?)")
-			args = append(args, q)
-			if f.Sort == SortRelevance {
-				order = " ORDER BY ts_rank(f.search, to_tsquery('simple', ?)) DESC, s.debut, s.id"
-				joinArgs = append(joinArgs, q)
+	if s.DB.Engine() == store.Postgres {
+		return s.searchPostgres(ctx, f)
+	}
+	where, args, hint := f.conditions()
+	res := &Result{Items: []Session{}}
+	order := " ORDER BY " + startOrder
+	ts := terms(f.Q)
+	var match string
+	var matched int // formations matching the words, counted up to RankCap+1
+	if len(ts) > 0 {
+		var b strings.Builder
+		for i, t := range ts {
+			if i > 0 {
+				b.WriteByte(' ')
 			}
-		} else {
-			var b strings.Builder
-			for i, t := range ts {
-				if i > 0 {
-					b.WriteByte(' ')
-				}
-				b.WriteString(`"` + t + `"*`)
-			}
-			// bm25 only where the order needs it: ranking every match of
-			// a common word is the costly part of a search.
-			countFrom = from + " JOIN (SELECT rowid AS fid FROM catalogue_search WHERE catalogue_search MATCH ?) m ON m.fid = s.formation_id"
-			if f.Sort == SortRelevance {
-				from += " JOIN (SELECT rowid AS fid, bm25(catalogue_search) AS score FROM catalogue_search WHERE catalogue_search MATCH ?) m ON m.fid = s.formation_id"
-				order = " ORDER BY m.score, s.debut, s.id"
-			} else {
-				from = countFrom
-			}
-			args = append(args, b.String())
+			b.WriteString(`"` + t + `"*`)
+		}
+		match = b.String()
+		if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM catalogue_search WHERE catalogue_search MATCH ? LIMIT ?) x", match, RankCap+1).Scan(&matched); err != nil {
+			return nil, err
+		}
+		if matched == 0 {
+			return res, nil
+		}
+		where = append([]string{"s.formation_id IN (SELECT rowid FROM catalogue_search WHERE catalogue_search MATCH ?)"}, where...)
+		args = append([]any{match}, args...)
+	}
+	w := ""
+	if len(where) > 0 {
+		w = " WHERE " + strings.Join(where, " AND ")
+	}
+	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM catalogue_sessions s"+w+" LIMIT "+strconv.Itoa(MaxCount+1)+") x", args...).Scan(&res.Total); err != nil {
+		return nil, err
+	}
+	if res.Total > MaxCount {
+		res.Total, res.More = MaxCount, true
+	}
+	if res.Total == 0 {
+		return res, nil
+	}
+	if match != "" && f.Sort == SortRelevance {
+		if matched <= RankCap {
+			return res, s.rankedPage(ctx, res, f, match, matched, where[1:], args[1:])
+		}
+		res.Broad = true
+	}
+	// By start date, walking the index that gives that order.
+	q := "SELECT " + sessionSelect + " FROM catalogue_sessions s" + hint + w + order + " LIMIT " + strconv.Itoa(f.Limit) + " OFFSET " + strconv.Itoa(f.Offset)
+	return res, s.scanPage(ctx, res, q, args)
+}
+
+// rankedPage fills res with the page of f ordered by relevance: bm25 over the
+// matching formations, joined only for the k best (k grows when filters
+// leave the page short).
+func (s *Service) rankedPage(ctx context.Context, res *Result, f Filter, match string, matched int, where []string, args []any) error {
+	w := ""
+	if len(where) > 0 {
+		w = " WHERE " + strings.Join(where, " AND ")
+	}
+	for k := 4 * (f.Offset + f.Limit); ; k *= 8 {
+		if k < 256 {
+			k = 256
+		}
+		q := "SELECT " + sessionSelect + " FROM catalogue_sessions s JOIN (SELECT rowid AS fid, rank AS score FROM catalogue_search WHERE catalogue_search MATCH ? ORDER BY rank LIMIT " +
+			strconv.Itoa(k) + ") m ON m.fid = s.formation_id" + w + " ORDER BY m.score, " + startOrder + " LIMIT " + strconv.Itoa(f.Limit) + " OFFSET " + strconv.Itoa(f.Offset)
+		res.Items = res.Items[:0]
+		if err := s.scanPage(ctx, res, q, append([]any{match}, args...)); err != nil {
+			return err
+		}
+		if len(res.Items) == f.Limit || k >= matched {
+			return nil
 		}
 	}
+}
+
+func (s *Service) scanPage(ctx context.Context, res *Result, q string, args []any) error {
+	rows, err := s.DB.Query(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		x, err := scanSession(rows)
+		if err != nil {
+			return err
+		}
+		res.Items = append(res.Items, x)
+	}
+	return rows.Err()
+}
+
+// startOrder sorts sessions by start date, unknown dates last; the indexes of
+// migration 0006 have this expression, so that a page stops early.
+const startOrder = "CASE WHEN s.debut = 0 THEN 1 ELSE 0 END, s.debut, s.id"
+
+// conditions returns the WHERE conditions of the filters other than the
+// words, their arguments, and (SQLite) the index to walk for the start-date
+// order.
+func (f Filter) conditions() (where []string, args []any, hint string) {
 	if !f.Withdrawn {
 		where = append(where, "s.withdrawn_at IS NULL")
 	}
@@ -240,14 +317,18 @@ func (s *Service) Search(ctx context.Context, f Filter) (*Result, error) {
 		where = append(where, col+" = ?")
 		args = append(args, v)
 	}
+	hint = " INDEXED BY catalogue_sessions_start"
 	if f.Region != "" {
 		eq("s.region", f.Region)
+		hint = " INDEXED BY catalogue_sessions_region"
 	}
 	if f.Departement != "" {
 		eq("s.departement", f.Departement)
+		hint = " INDEXED BY catalogue_sessions_departement"
 	}
 	if f.SIRET != "" {
 		eq("s.siret", f.SIRET)
+		hint = "" // its own index is better
 	}
 	if f.Etat != "" {
 		eq("s.etat", f.Etat)
@@ -266,15 +347,32 @@ func (s *Service) Search(ctx context.Context, f Filter) (*Result, error) {
 		where = append(where, "s.debut BETWEEN 1 AND ?")
 		args = append(args, int64(f.StartTo))
 	}
+	return where, args, hint
+}
+
+// searchPostgres is Search on PostgreSQL: the words match the formations'
+// tsvector, ranked with ts_rank.
+func (s *Service) searchPostgres(ctx context.Context, f Filter) (*Result, error) {
+	where, args, _ := f.conditions()
+	from := " FROM catalogue_sessions s"
+	var joinArgs []any
+	order := " ORDER BY " + startOrder
+	if ts := terms(f.Q); len(ts) > 0 {
+		q := strings.Join(ts, ":* & ") + ":*"
+		from += " JOIN catalogue_formations f ON f.id = s.formation_id"
+		where = append([]string{"f.search @@ to_tsquery('simple', ?)"}, where...)
+		args = append([]any{q}, args...)
+		if f.Sort == SortRelevance {
+			order = " ORDER BY ts_rank(f.search, to_tsquery('simple', ?)) DESC, " + startOrder
+			joinArgs = append(joinArgs, q)
+		}
+	}
 	w := ""
 	if len(where) > 0 {
 		w = " WHERE " + strings.Join(where, " AND ")
 	}
 	res := &Result{Items: []Session{}}
-	if countFrom == "" {
-		countFrom = from
-	}
-	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1"+countFrom+w+" LIMIT "+strconv.Itoa(MaxCount+1)+") x", args...).Scan(&res.Total); err != nil {
+	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1"+from+w+" LIMIT "+strconv.Itoa(MaxCount+1)+") x", args...).Scan(&res.Total); err != nil {
 		return nil, err
 	}
 	if res.Total > MaxCount {
@@ -284,19 +382,7 @@ func (s *Service) Search(ctx context.Context, f Filter) (*Result, error) {
 		return res, nil
 	}
 	q := "SELECT " + sessionSelect + from + w + order + " LIMIT " + strconv.Itoa(f.Limit) + " OFFSET " + strconv.Itoa(f.Offset)
-	rows, err := s.DB.Query(ctx, q, append(args, joinArgs...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		x, err := scanSession(rows)
-		if err != nil {
-			return nil, err
-		}
-		res.Items = append(res.Items, x)
-	}
-	return res, rows.Err()
+	return res, s.scanPage(ctx, res, q, append(args, joinArgs...))
 }
 
 // Detail is a session with its formation, action and visibility.

@@ -25,10 +25,11 @@ import (
 
 // Service is the catalogue capability.
 type Service struct {
-	DB    *store.DB
-	Trade TradeChecker // adhesion check for visibility; nil: OrgSIRETChecker on DB
-	Clock kairos.Clock
-	Log   *slog.Logger
+	DB      *store.DB
+	RankCap int          // formations beyond which a search is not ranked by relevance; 0: RankCap
+	Trade   TradeChecker // adhesion check for visibility; nil: OrgSIRETChecker on DB
+	Clock   kairos.Clock
+	Log     *slog.Logger
 }
 
 func (s *Service) now() time.Time {

@@ -44,8 +44,15 @@ const MaxCount = 1000
 
 // RankCap is the number of matching formations beyond which a search is too
 // broad to be ranked by relevance within the response-time budget: it is
-// then listed by start date (Result.Broad).
+// then listed by start date (Result.Broad). Service.RankCap overrides it.
 const RankCap = 10000
+
+func (s *Service) rankCap() int {
+	if s.RankCap > 0 {
+		return s.RankCap
+	}
+	return RankCap
+}
 
 // Session is a session as listed by searches and the OF's view.
 type Session struct {
@@ -206,66 +213,82 @@ func (s *Service) Search(ctx context.Context, f Filter) (*Result, error) {
 	}
 	where, args, hint := f.conditions()
 	res := &Result{Items: []Session{}}
-	order := " ORDER BY " + startOrder
+	page := " LIMIT " + strconv.Itoa(f.Limit) + " OFFSET " + strconv.Itoa(f.Offset)
 	ts := terms(f.Q)
-	var match string
-	var matched int // formations matching the words, counted up to RankCap+1
-	if len(ts) > 0 {
-		var b strings.Builder
-		for i, t := range ts {
-			if i > 0 {
-				b.WriteByte(' ')
-			}
-			b.WriteString(`"` + t + `"*`)
+	if len(ts) == 0 {
+		// Filters only: walk the start-date index (after a place, if any).
+		w := whereClause(where)
+		if err := s.count(ctx, res, " FROM catalogue_sessions s"+w, args); err != nil || res.Total == 0 {
+			return res, err
 		}
-		match = b.String()
-		if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM catalogue_search WHERE catalogue_search MATCH ? LIMIT ?) x", match, RankCap+1).Scan(&matched); err != nil {
-			return nil, err
-		}
-		if matched == 0 {
-			return res, nil
-		}
-		where = append([]string{"s.formation_id IN (SELECT rowid FROM catalogue_search WHERE catalogue_search MATCH ?)"}, where...)
-		args = append([]any{match}, args...)
+		return res, s.scanPage(ctx, res, "SELECT "+sessionSelect+" FROM catalogue_sessions s"+hint+w+" ORDER BY "+startOrder+page, args)
 	}
-	w := ""
-	if len(where) > 0 {
-		w = " WHERE " + strings.Join(where, " AND ")
+	var b strings.Builder
+	for i, t := range ts {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(`"` + t + `"*`)
 	}
-	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM catalogue_sessions s"+w+" LIMIT "+strconv.Itoa(MaxCount+1)+") x", args...).Scan(&res.Total); err != nil {
-		return nil, err
+	match := b.String()
+	var matched int // formations matching the words, counted up to the rank cap + 1
+	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM catalogue_search WHERE catalogue_search MATCH ? LIMIT ?) x", match, s.rankCap()+1).Scan(&matched); err != nil || matched == 0 {
+		return res, err
+	}
+	margs := append([]any{match}, args...)
+	if matched <= s.rankCap() {
+		// Few enough formations: every query starts from the matched set
+		// (CROSS JOIN keeps that order) and reaches their sessions by index.
+		w := whereClause(where)
+		from := " FROM (SELECT rowid AS fid FROM catalogue_search WHERE catalogue_search MATCH ?) m CROSS JOIN catalogue_sessions s ON s.formation_id = m.fid"
+		if err := s.count(ctx, res, from+w, margs); err != nil || res.Total == 0 {
+			return res, err
+		}
+		if f.Sort == SortRelevance {
+			return res, s.rankedPage(ctx, res, f, match, matched, w, args)
+		}
+		return res, s.scanPage(ctx, res, "SELECT "+sessionSelect+from+w+" ORDER BY "+startOrder+page, margs)
+	}
+	// A broad search: by start date, walking the index and keeping the
+	// sessions whose formation is in the matched set.
+	res.Broad = f.Sort == SortRelevance
+	w := whereClause(append([]string{"s.formation_id IN (SELECT rowid FROM catalogue_search WHERE catalogue_search MATCH ?)"}, where...))
+	if err := s.count(ctx, res, " FROM catalogue_sessions s"+w, margs); err != nil || res.Total == 0 {
+		return res, err
+	}
+	return res, s.scanPage(ctx, res, "SELECT "+sessionSelect+" FROM catalogue_sessions s"+hint+w+" ORDER BY "+startOrder+page, margs)
+}
+
+// count sets res.Total (and res.More) from the rows of from, up to MaxCount.
+func (s *Service) count(ctx context.Context, res *Result, from string, args []any) error {
+	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1"+from+" LIMIT "+strconv.Itoa(MaxCount+1)+") x", args...).Scan(&res.Total); err != nil {
+		return err
 	}
 	if res.Total > MaxCount {
 		res.Total, res.More = MaxCount, true
 	}
-	if res.Total == 0 {
-		return res, nil
+	return nil
+}
+
+func whereClause(conds []string) string {
+	if len(conds) == 0 {
+		return ""
 	}
-	if match != "" && f.Sort == SortRelevance {
-		if matched <= RankCap {
-			return res, s.rankedPage(ctx, res, f, match, matched, where[1:], args[1:])
-		}
-		res.Broad = true
-	}
-	// By start date, walking the index that gives that order.
-	q := "SELECT " + sessionSelect + " FROM catalogue_sessions s" + hint + w + order + " LIMIT " + strconv.Itoa(f.Limit) + " OFFSET " + strconv.Itoa(f.Offset)
-	return res, s.scanPage(ctx, res, q, args)
+	return " WHERE " + strings.Join(conds, " AND ")
 }
 
 // rankedPage fills res with the page of f ordered by relevance: bm25 over the
-// matching formations, joined only for the k best (k grows when filters
-// leave the page short).
-func (s *Service) rankedPage(ctx context.Context, res *Result, f Filter, match string, matched int, where []string, args []any) error {
-	w := ""
-	if len(where) > 0 {
-		w = " WHERE " + strings.Join(where, " AND ")
+// matching formations, joined only for the k best (k grows when the filters
+// w leave the page short).
+func (s *Service) rankedPage(ctx context.Context, res *Result, f Filter, match string, matched int, w string, args []any) error {
+	k := 4 * (f.Offset + f.Limit)
+	if k < 256 {
+		k = 256
 	}
-	for k := 4 * (f.Offset + f.Limit); ; k *= 8 {
-		if k < 256 {
-			k = 256
-		}
-		q := "SELECT " + sessionSelect + " FROM catalogue_sessions s JOIN (SELECT rowid AS fid, rank AS score FROM catalogue_search WHERE catalogue_search MATCH ? ORDER BY rank LIMIT " +
-			strconv.Itoa(k) + ") m ON m.fid = s.formation_id" + w + " ORDER BY m.score, " + startOrder + " LIMIT " + strconv.Itoa(f.Limit) + " OFFSET " + strconv.Itoa(f.Offset)
+	for ; ; k *= 8 {
+		q := "SELECT " + sessionSelect + " FROM (SELECT rowid AS fid, rank AS score FROM catalogue_search WHERE catalogue_search MATCH ? ORDER BY rank LIMIT " +
+			strconv.Itoa(k) + ") m CROSS JOIN catalogue_sessions s ON s.formation_id = m.fid" + w + " ORDER BY m.score, " + startOrder +
+			" LIMIT " + strconv.Itoa(f.Limit) + " OFFSET " + strconv.Itoa(f.Offset)
 		res.Items = res.Items[:0]
 		if err := s.scanPage(ctx, res, q, append([]any{match}, args...)); err != nil {
 			return err
@@ -367,19 +390,10 @@ func (s *Service) searchPostgres(ctx context.Context, f Filter) (*Result, error)
 			joinArgs = append(joinArgs, q)
 		}
 	}
-	w := ""
-	if len(where) > 0 {
-		w = " WHERE " + strings.Join(where, " AND ")
-	}
+	w := whereClause(where)
 	res := &Result{Items: []Session{}}
-	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1"+from+w+" LIMIT "+strconv.Itoa(MaxCount+1)+") x", args...).Scan(&res.Total); err != nil {
-		return nil, err
-	}
-	if res.Total > MaxCount {
-		res.Total, res.More = MaxCount, true
-	}
-	if res.Total == 0 {
-		return res, nil
+	if err := s.count(ctx, res, from+w, args); err != nil || res.Total == 0 {
+		return res, err
 	}
 	q := "SELECT " + sessionSelect + from + w + order + " LIMIT " + strconv.Itoa(f.Limit) + " OFFSET " + strconv.Itoa(f.Offset)
 	return res, s.scanPage(ctx, res, q, append(args, joinArgs...))

@@ -250,14 +250,43 @@ func (s *Service) Search(ctx context.Context, f Filter) (*Result, error) {
 		return res, s.scanPage(ctx, res, "SELECT "+sessionSelect+from+w+" ORDER BY "+startOrder+page, margs)
 	}
 	// A broad search: by start date, walking the index and keeping the
-	// sessions whose formation is in the matched set.
+	// sessions whose formation is in the matched set. One statement builds
+	// that set once, keeps the first MaxCount+1 sessions (the count) and
+	// reads the page among them.
 	res.Broad = f.Sort == SortRelevance
 	w := whereClause(append([]string{"s.formation_id IN (SELECT rowid FROM catalogue_search WHERE catalogue_search MATCH ?)"}, where...))
-	if err := s.count(ctx, res, " FROM catalogue_sessions s"+w, margs); err != nil || res.Total == 0 {
-		return res, err
+	q := "WITH hits AS MATERIALIZED (SELECT s.id AS id FROM catalogue_sessions s" + hint + w + " ORDER BY " + startOrder + " LIMIT " + strconv.Itoa(MaxCount+1) + ")" +
+		" SELECT (SELECT COUNT(*) FROM hits), " + sessionSelect + " FROM catalogue_sessions s WHERE s.id IN (SELECT id FROM hits) ORDER BY " + startOrder + page
+	rows, err := s.DB.Query(ctx, q, margs...)
+	if err != nil {
+		return nil, err
 	}
-	return res, s.scanPage(ctx, res, "SELECT "+sessionSelect+" FROM catalogue_sessions s"+hint+w+" ORDER BY "+startOrder+page, margs)
+	defer rows.Close()
+	for rows.Next() {
+		x, err := scanSession(scanFunc(func(dest ...any) error { return rows.Scan(append([]any{&res.Total}, dest...)...) }))
+		if err != nil {
+			return nil, err
+		}
+		res.Items = append(res.Items, x)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(res.Items) == 0 && f.Offset > 0 { // past the last page: count alone
+		if err := s.count(ctx, res, " FROM catalogue_sessions s"+w, margs); err != nil {
+			return nil, err
+		}
+	}
+	if res.Total > MaxCount {
+		res.Total, res.More = MaxCount, true
+	}
+	return res, nil
 }
+
+// scanFunc adapts a function to the Scan interface of scanSession.
+type scanFunc func(dest ...any) error
+
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
 
 // count sets res.Total (and res.More) from the rows of from, up to MaxCount.
 func (s *Service) count(ctx context.Context, res *Result, from string, args []any) error {

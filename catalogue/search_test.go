@@ -31,6 +31,7 @@ func TestSearchPlansAgree(t *testing.T) {
 		{Q: "developpeur web", Departement: "31"},
 		{Q: "comptabilite", Certifiante: "1"},
 		{Q: "anglais", Offset: 5, Limit: 7},
+		{Q: "soudage", Offset: 390, Limit: 20}, // past the last page
 		{Q: "introuvable"},
 	}
 	for _, f := range filters {

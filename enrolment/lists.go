@@ -199,7 +199,6 @@ func (s *Service) Dashboard(ctx context.Context, a *kairos.Actor, sessionID int6
 	return d, rows.Err()
 }
 
-
 // EnterAll declares the entry on date of the given enrolments of one
 // session (the trainees present on the first day), each in its own
 // transaction; it returns how many were declared and the errors of the

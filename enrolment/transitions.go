@@ -140,7 +140,9 @@ var (
 	anyParty    = []kairos.Role{kairos.RoleOFAdmin, kairos.RoleOFUser, kairos.RoleConseiller, kairos.RoleDemandeur}
 )
 
-func conflict(format string, args ...any) error { return kairos.Errorf(kairos.EConflict, format, args...) }
+func conflict(format string, args ...any) error {
+	return kairos.Errorf(kairos.EConflict, format, args...)
+}
 
 func invalid(field, msg string) error { return kairos.Invalid(map[string]string{field: msg}) }
 

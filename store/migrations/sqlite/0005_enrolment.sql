@@ -2,7 +2,8 @@
 -- (proposee → inscrite → entree ⇄ interrompue → sortie, refusee, annulee),
 -- their dated movements (when it happened, when it was declared, late or
 -- not), the corrections of movements, absences and their justificatifs.
--- Civil dates are integers AAAAMMJJ (calendar.Date), 0 meaning none.
+-- Civil dates are calendar.Date day numbers (1 = 0001-01-01, in Paris), 0
+-- meaning none: they compare and count days directly.
 CREATE TABLE enrolments (
   id                  INTEGER PRIMARY KEY,
   org_id              INTEGER NOT NULL REFERENCES organisations (id),

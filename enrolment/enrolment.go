@@ -82,13 +82,22 @@ type Movement struct {
 	Corrections int           `json:"corrections"`
 }
 
-// Label returns the French label of the movement.
+var eventLabels = map[string]string{
+	ActProposer:    "Inscription proposée",
+	ActInscrire:    "Inscription confirmée (AIS)",
+	ActRefuser:     "Proposition refusée",
+	ActAnnuler:     "Inscription annulée",
+	ActEntrer:      "Entrée en formation (AES)",
+	ActInterrompre: "Interruption",
+	ActReprendre:   "Reprise de la formation",
+	ActSortir:      "Sortie de formation",
+	"obsolete":     "Proposition devenue sans objet",
+}
+
+// Label returns the French label of the movement, as an event of the timeline.
 func (m Movement) Label() string {
-	if m.Action == "obsolete" {
-		return "Proposition devenue sans objet"
-	}
-	if t := Find(m.Action); t != nil {
-		return t.Label
+	if l, ok := eventLabels[m.Action]; ok {
+		return l
 	}
 	return m.Action
 }
@@ -431,6 +440,9 @@ func (s *Service) Do(ctx context.Context, a *kairos.Actor, id int64, in Action) 
 		}
 		out, err = s.load(ctx, tx, id)
 		if err != nil {
+			return err
+		}
+		if err := s.details(ctx, tx, out); err != nil {
 			return err
 		}
 		return tx.Record(ctx, store.Change{Action: "enrolment." + t.Action, OrgID: before.OrgID, ObjectType: "enrolment", ObjectID: id, Before: before, After: out, At: now})

@@ -310,14 +310,14 @@ func (s *Service) path(ctx context.Context, a *kairos.Actor, id int64) (*Path, e
 	return p, nil
 }
 
-// Portfolio lists the counsellor's job seekers with their derived path
-// status, those needing an action first.
+// Portfolio lists the counsellor's job seekers (an agence's API key: all
+// the agence's) with their derived path status, those needing an action first.
 func (s *Service) Portfolio(ctx context.Context, a *kairos.Actor) ([]Path, error) {
 	if err := kairos.Authorize(a, kairos.Rule{Roles: []kairos.Role{kairos.RoleConseiller}}); err != nil {
 		return nil, err
 	}
 	rows, err := s.DB.Query(ctx, `SELECT d.user_id, u.name, d.ft_id FROM demandeurs d JOIN users u ON u.id = d.user_id
-		WHERE d.agence_id = ? AND d.conseiller_id = ? ORDER BY u.name, d.user_id LIMIT 1000`, a.OrgID, a.UserID)
+		WHERE d.agence_id = ? AND (? = 0 OR d.conseiller_id = ?) ORDER BY u.name, d.user_id LIMIT 1000`, a.OrgID, a.UserID, a.UserID)
 	if err != nil {
 		return nil, err
 	}
@@ -336,8 +336,8 @@ func (s *Service) Portfolio(ctx context.Context, a *kairos.Actor) ([]Path, error
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	list, err := s.query(ctx, `e.agence_id = ? AND e.demandeur_id IN (SELECT user_id FROM demandeurs WHERE agence_id = ? AND conseiller_id = ?)
-		ORDER BY e.demandeur_id, e.session_debut DESC, e.id DESC`, a.OrgID, a.OrgID, a.UserID)
+	list, err := s.query(ctx, `e.agence_id = ? AND e.demandeur_id IN (SELECT user_id FROM demandeurs WHERE agence_id = ? AND (? = 0 OR conseiller_id = ?))
+		ORDER BY e.demandeur_id, e.session_debut DESC, e.id DESC`, a.OrgID, a.OrgID, a.UserID, a.UserID)
 	if err != nil {
 		return nil, err
 	}

@@ -228,3 +228,31 @@ func TestBrowserDashboardLateDeclaration(t *testing.T) {
 	shot, _ = chromedp.Run(ctx, chromedp.FullScreenshot(90))
 	saveShot(t, "tableau-de-bord-declare.png", shot)
 }
+
+// TestDashboardBulkEntry: filtered on a session, the dashboard declares the
+// entry of the checked trainees at once.
+func TestDashboardBulkEntry(t *testing.T) {
+	in := MustStart(t, storetest.URL(t))
+	of := NewBrowser(t)
+	if st := of.Login(in, demo.Accounts[1].Email, demo.Password); st != http.StatusSeeOther {
+		t.Fatalf("login: %d", st)
+	}
+	_, page := of.Get(in.URL + "/tableau-de-bord")
+	sess := mustMatch(t, `<option value="(\d+)"[^>]*>Développeur web et web mobile`, page, "session filter")
+	from := in.URL + "/tableau-de-bord?session=" + sess
+	_, page = of.Get(from)
+	ids := regexp.MustCompile(`name="id" value="(\d+)"`).FindAllStringSubmatch(page, -1)
+	if len(ids) != 2 {
+		t.Fatalf("%d trainees in the bulk form, want 2", len(ids))
+	}
+	v := url.Values{"session": {sess}, "date": {calendar.DateOf(time.Now()).String()}}
+	for _, m := range ids {
+		v.Add("id", m[1])
+	}
+	st, body := of.Submit(from, in.URL+"/tableau-de-bord/entrees", v)
+	if st != http.StatusSeeOther {
+		t.Fatalf("bulk: %d %s", st, body)
+	}
+	_, page = of.Get(from)
+	wantIn(t, page, "dashboard after the bulk entry", "2 entrées déclarées.", `id="compteur-retard">0<`)
+}

@@ -19,6 +19,7 @@ import (
 	"kairos/adhesion"
 	"kairos/appointments"
 	"kairos/catalogue"
+	"kairos/enrolment"
 )
 
 //go:embed openapi.json
@@ -30,6 +31,7 @@ type API struct {
 	Adhesions    *adhesion.Service
 	Catalogue    *catalogue.Service    // nil: built on Accounts.DB
 	Appointments *appointments.Service // set after New; nil answers 404 on its routes
+	Enrolment    *enrolment.Service    // set after New; nil answers 404 on its routes
 	Log          *slog.Logger
 	routes       []route
 }
@@ -91,6 +93,19 @@ func New(acc *account.Service, log *slog.Logger) *API {
 		{"POST /api/v1/appointments/{id}/registrations", agence, a.registerDemandeur},
 		{"DELETE /api/v1/appointments/{id}/registrations/{pid}", ofOrAgence, a.unregisterParticipant},
 		{"POST /api/v1/appointments/{id}/attendance", ofRDV, a.recordAttendance},
+
+		{"GET /api/v1/enrolments", ofCand, a.listEnrolments},
+		{"POST /api/v1/enrolments", ofOrAgence, a.proposeEnrolment},
+		{"GET /api/v1/enrolments/{id}", pathParties, a.getEnrolment},
+		{"POST /api/v1/enrolments/{id}/actions", pathParties, a.enrolmentAction},
+		{"POST /api/v1/enrolments/{id}/absences", ofStaff, a.addAbsence},
+		{"GET /api/v1/enrolments/{id}/documents/{doc}", pathParties, a.enrolmentDocument},
+		{"POST /api/v1/enrolments/bulk-entries", ofCand, a.bulkEntries},
+		{"POST /api/v1/enrolment-movements/{id}/corrections", ofCand, a.correctMovement},
+		{"GET /api/v1/justificatifs/{id}", pathParties, a.getJustificatif},
+		{"GET /api/v1/dashboard", ofCand, a.dashboard},
+		{"GET /api/v1/portfolio", agence, a.portfolio},
+		{"GET /api/v1/punctuality", ftGest, a.punctuality},
 	}
 	return a
 }

@@ -25,6 +25,9 @@ type Config struct {
 	SMTPUsername string // KAIROS_SMTP_USERNAME
 	SMTPPassword string // KAIROS_SMTP_PASSWORD
 	MailFrom     string // KAIROS_MAIL_FROM, default "Kairos <ne-pas-repondre@kairos.localhost>"
+
+	EntryToleranceDays int // KAIROS_ENTRY_TOLERANCE_DAYS: days an entry may precede its session's start (default 0)
+	DeclarationDays    int // KAIROS_DECLARATION_DAYS: delay to declare a movement, in calendar days (default 3, the law)
 }
 
 // Load reads the configuration through getenv.
@@ -55,6 +58,16 @@ func Load(getenv func(string) string) (Config, error) {
 	if p := getenv("KAIROS_SMTP_PORT"); p != "" {
 		if c.SMTPPort, err = strconv.Atoi(p); err != nil || c.SMTPPort <= 0 || c.SMTPPort > 65535 {
 			return c, fmt.Errorf("KAIROS_SMTP_PORT: %q is not a port number", p)
+		}
+	}
+	for _, v := range []struct {
+		name string
+		dst  *int
+	}{{"KAIROS_ENTRY_TOLERANCE_DAYS", &c.EntryToleranceDays}, {"KAIROS_DECLARATION_DAYS", &c.DeclarationDays}} {
+		if p := getenv(v.name); p != "" {
+			if *v.dst, err = strconv.Atoi(p); err != nil || *v.dst < 0 || *v.dst > 60 {
+				return c, fmt.Errorf("%s: %q is not a number of days between 0 and 60", v.name, p)
+			}
 		}
 	}
 	if c.BaseURL == "" {

@@ -51,8 +51,16 @@ func LoadCatalogue(ctx context.Context, cat *catalogue.Service, today time.Time)
 // formaproOffer writes the generated offer of Formapro Occitanie (SIRET of
 // the demo organisation), with sessions open, closed, suspended and ended.
 func formaproOffer(buf *bytes.Buffer, today time.Time) error {
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		return err
+	}
 	month := func(m int) lheo.Date {
 		t := time.Date(today.Year(), today.Month()+time.Month(m), 1, 0, 0, 0, 0, time.UTC)
+		return lheo.NewDate(t.Year(), int(t.Month()), t.Day())
+	}
+	daysAgo := func(n int) lheo.Date {
+		t := today.In(paris).AddDate(0, 0, -n)
 		return lheo.NewDate(t.Year(), int(t.Month()), t.Day())
 	}
 	addr := func(ville, cp, insee, dep string) lheo.Adresse {
@@ -101,6 +109,10 @@ func formaproOffer(buf *bytes.Buffer, today time.Time) error {
 			{"DEMO_S_SOUD_1", month(1), month(7), lheo.EtatRecrutementOuvert},
 			{"DEMO_S_SOUD_2", month(4), month(10), lheo.EtatRecrutementSuspendu},
 			{"DEMO_S_SOUD_0", month(-9), month(-3), lheo.EtatRecrutementFerme},
+		}),
+		// Its session started 5 days ago: the training path demo (demo/enrolments.go) has trainees on it.
+		mk("DEMO_F_DWWM", "Développeur web et web mobile", "Concevoir, développer et déployer des applications web et web mobile sécurisées.", "31054", "M1805", 1190, tls, []sess{
+			{"DEMO_S_DWWM_1", daysAgo(5), month(7), lheo.EtatRecrutementFerme},
 		}),
 		mk("DEMO_F_COMPTA", "Gestionnaire comptable et fiscal", "Tenir la comptabilité, établir les déclarations fiscales et préparer les comptes annuels d'une entreprise.", "32663", "M1203", 1050, mtp, []sess{
 			{"DEMO_S_COMPTA_1", month(2), month(11), lheo.EtatRecrutementOuvert},

@@ -176,6 +176,8 @@ type rdvShowPage struct {
 	Started   bool
 	Past      bool
 	CanRecord bool
+	// CanPropose offers « Proposer l'inscription » for retained candidates (training path).
+	CanPropose bool
 }
 
 func (s *Server) rdvShowRender(w http.ResponseWriter, r *http.Request, status int, x *appointments.Appointment, cancel, record *Form) {
@@ -192,7 +194,8 @@ func (s *Server) rdvShowRender(w http.ResponseWriter, r *http.Request, status in
 	if record == nil {
 		record = NewForm(nil)
 	}
-	p := rdvShowPage{Appt: x, Results: appointments.Outcome, Form: cancel, Record: record, Started: !now.Before(x.StartsAt), Past: !now.Before(x.EndsAt)}
+	p := rdvShowPage{Appt: x, Results: appointments.Outcome, Form: cancel, Record: record, Started: !now.Before(x.StartsAt), Past: !now.Before(x.EndsAt),
+		CanPropose: s.Enrolment != nil && a.Can(kairos.HabCandidatures)}
 	for _, pt := range ps {
 		switch pt.Status {
 		case appointments.StDesinscrit, appointments.StAnnule:

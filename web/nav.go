@@ -18,8 +18,12 @@ type navItem struct {
 // navItems is the main menu, in order. Later capabilities add their entries here.
 var navItems = []navItem{
 	{"Accueil", "/accueil", ""},
+	{"Tableau de bord", "/tableau-de-bord", "Entrées du jour, déclarations à faire et en retard, interruptions en cours : le suivi de vos stagiaires."},
+	{"Mon parcours", "/mon-parcours", "Vos inscriptions en formation, votre entrée, vos absences et votre sortie, avec leurs attestations."},
+	{"Mon portefeuille", "/conseiller/portefeuille", "Le parcours de formation de chacun de vos demandeurs d'emploi et ce qui demande votre attention."},
 	{"Mon organisme", "/mon-organisme", "Adhésion, convention, certificat Qualiopi, utilisateurs et clés d'API de votre organisme."},
 	{"Adhésions", "/adhesions", "Instruisez les demandes d'adhésion des organismes de formation de votre région."},
+	{"Ponctualité des organismes", "/ponctualite", "Les déclarations d'entrée, d'interruption et de sortie de chaque organisme, et celles faites hors délai."},
 	{"Catalogue", "/catalogue", "Les sessions de formation reçues des Carif-Oref : recherche par mots, métier, lieu et dates."},
 	{"Mon offre", "/organisme/offre", "Vos sessions telles que France Travail les reçoit, visibles ou non pour la prescription, et pourquoi."},
 	{"Imports LHÉO", "/catalogue/imports", "Déposez l'export LHÉO de la région et consultez le rapport de chaque import."},

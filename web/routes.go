@@ -25,6 +25,13 @@ var (
 	demandeur  = kairos.Rule{Roles: []kairos.Role{kairos.RoleDemandeur}}
 	conseiller = kairos.Rule{Roles: []kairos.Role{kairos.RoleConseiller}}
 	deOrCons   = kairos.Rule{Roles: []kairos.Role{kairos.RoleDemandeur, kairos.RoleConseiller}}
+
+	// Training path: the transition table (enrolment.Table) decides each
+	// action; these rules only open the pages.
+	ofCand      = kairos.Rule{Roles: []kairos.Role{kairos.RoleOFAdmin, kairos.RoleOFUser}, Habilitation: kairos.HabCandidatures}
+	ofStaff     = kairos.Rule{Roles: []kairos.Role{kairos.RoleOFAdmin, kairos.RoleOFUser}}
+	proposers   = kairos.Rule{Roles: []kairos.Role{kairos.RoleOFAdmin, kairos.RoleOFUser, kairos.RoleConseiller}}
+	pathParties = kairos.Rule{Roles: []kairos.Role{kairos.RoleOFAdmin, kairos.RoleOFUser, kairos.RoleConseiller, kairos.RoleDemandeur}}
 )
 
 // routeTable declares every route of the portal, in one place, with what it
@@ -105,6 +112,24 @@ func (s *Server) routeTable() []route {
 			route{"GET /rendez-vous-proposes/{id}", deOrCons, s.rdvPublic},
 			route{"POST /rendez-vous-proposes/{id}/inscription", deOrCons, s.rdvRegister},
 			route{"POST /participations/{id}/desinscription", deOrCons, s.rdvUnregister},
+		)
+	}
+	if s.Enrolment != nil {
+		rs = append(rs,
+			// Training path (issue 6): OF (habilitation candidatures), counsellors, job seekers.
+			route{"GET /tableau-de-bord", ofCand, s.dashboard},
+			route{"POST /tableau-de-bord/entrees", ofCand, s.dashboardBulkEntry},
+			route{"GET /parcours/proposer", proposers, s.enrolmentProposeForm},
+			route{"POST /parcours/inscriptions", proposers, s.enrolmentPropose},
+			route{"GET /parcours/inscriptions/{id}", pathParties, s.enrolmentShow},
+			route{"POST /parcours/inscriptions/{id}/actions", pathParties, s.enrolmentAction},
+			route{"POST /parcours/inscriptions/{id}/absences", ofStaff, s.enrolmentAbsence},
+			route{"GET /parcours/inscriptions/{id}/documents/{doc}", pathParties, s.enrolmentDocument},
+			route{"POST /parcours/declarations/{id}/correction", ofCand, s.movementCorrect},
+			route{"GET /parcours/justificatifs/{id}", pathParties, s.justificatif},
+			route{"GET /conseiller/portefeuille", conseiller, s.portfolio},
+			route{"GET /mon-parcours", demandeur, s.myPath},
+			route{"GET /ponctualite", ftGest, s.punctuality},
 		)
 	}
 	if s.Cfg.DevMailbox() {

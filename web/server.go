@@ -29,6 +29,7 @@ import (
 	"kairos/appointments"
 	"kairos/catalogue"
 	"kairos/config"
+	"kairos/enrolment"
 	"kairos/lheo"
 	"kairos/metrics"
 	"kairos/store"
@@ -49,6 +50,7 @@ type Server struct {
 	Log          *slog.Logger
 	Catalogue    *catalogue.Service    // the training offer; default: built on DB with Adhesions as trade check
 	Appointments *appointments.Service // nil: no appointment pages
+	Enrolment    *enrolment.Service    // nil: no training path pages
 	Metrics      *metrics.Registry
 	API          http.Handler // mounted at /api/v1/
 	Secret       []byte       // key of CSRF tokens
@@ -129,8 +131,9 @@ func (s *Server) funcs() template.FuncMap {
 			}
 			return *t
 		},
-		"ldate":     ldate,
-		"codeLabel": func(t, code string) string { return lheo.Label(lheo.Table(t), code) },
+		"ldate":       ldate,
+		"reasonLabel": enrolment.ReasonLabel,
+		"codeLabel":   func(t, code string) string { return lheo.Label(lheo.Table(t), code) },
 		"field": func(name, label, typ string, f *Form, opts ...string) Field {
 			fl := Field{Name: name, Label: label, Type: typ, Value: f.Get(name), Error: f.Errors[name]}
 			for _, o := range opts {

@@ -23,9 +23,11 @@ import (
 	"kairos/adhesion"
 	"kairos/api"
 	"kairos/appointments"
+	"kairos/calendar"
 	"kairos/catalogue"
 	"kairos/config"
 	"kairos/demo"
+	"kairos/enrolment"
 	"kairos/mail"
 	"kairos/metrics"
 	"kairos/store"
@@ -106,7 +108,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return err
 		}
 		fmt.Fprintf(stdout, "Catalogue de démonstration : %d session(s) créée(s).\n", n)
-		return nil
+		cat := &catalogue.Service{DB: db, Log: log}
+		path := &enrolment.Service{DB: db, Log: log, Sessions: appointments.CatalogueSessions{Catalogue: cat, Accounts: acc}}
+		return demo.LoadEnrolments(kairos.WithActor(ctx, kairos.System), acc, path, time.Now())
 	case "user":
 		if len(args) < 2 || args[1] != "create" {
 			return errors.New("usage : kairos user create --email E --name N --role R [--org ID|NOM] [--habilitations h1,h2] [--password-stdin]")
@@ -186,10 +190,17 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	cat := &catalogue.Service{DB: db, Log: log, Trade: adh} // a session is visible only if its OF can trade
 	appts := &appointments.Service{DB: db, BaseURL: cfg.BaseURL, Organizer: cfg.MailFrom, Log: log,
 		Sessions: appointments.CatalogueSessions{Catalogue: cat, Accounts: acc}}
+	path := &enrolment.Service{DB: db, Log: log, Sessions: appts.Sessions, EntryTolerance: cfg.EntryToleranceDays,
+		Rule: calendar.DeclarationRule{Days: cfg.DeclarationDays}}
+	if cfg.Demo {
+		if err := demo.LoadEnrolments(kairos.WithActor(ctx, kairos.System), acc, path, time.Now()); err != nil {
+			return err
+		}
+	}
 	apiHandler := api.New(acc, log)
-	apiHandler.Adhesions, apiHandler.Catalogue, apiHandler.Appointments = adh, cat, appts
+	apiHandler.Adhesions, apiHandler.Catalogue, apiHandler.Appointments, apiHandler.Enrolment = adh, cat, appts, path
 	srv, err := web.New(&web.Server{Cfg: cfg, DB: db, Accounts: acc, Log: log, Metrics: reg, API: apiHandler.Handler(), Secret: []byte(secret),
-		Adhesions: adh, Catalogue: cat, Appointments: appts})
+		Adhesions: adh, Catalogue: cat, Appointments: appts, Enrolment: path})
 	if err != nil {
 		return err
 	}

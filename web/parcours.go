@@ -1,0 +1,396 @@
+package web
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"kairos"
+	"kairos/appointments"
+	"kairos/calendar"
+	"kairos/enrolment"
+)
+
+// Training path pages: the OF's dashboard, an enrolment and its actions,
+// proposals, the counsellor's portfolio and the job seeker's « Mon parcours ».
+
+type dashboardPage struct {
+	D          *enrolment.Dashboard
+	ToComplete []appointments.Appointment
+	ShowRDV    bool
+	Session    int64
+	Bulk       []enrolment.Enrolment // trainees of the selected session whose entry is to declare
+	Form       *Form
+}
+
+func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
+	s.dashboardRender(w, r, http.StatusOK, nil)
+}
+
+func (s *Server) dashboardRender(w http.ResponseWriter, r *http.Request, status int, f *Form) {
+	a := kairos.ActorFrom(r.Context())
+	sid, _ := strconv.ParseInt(r.URL.Query().Get("session"), 10, 64)
+	if f != nil {
+		sid, _ = strconv.ParseInt(f.Get("session"), 10, 64)
+	} else {
+		f = NewForm(nil)
+	}
+	d, err := s.Enrolment.Dashboard(r.Context(), a, sid)
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	p := dashboardPage{D: d, Session: sid, Form: f}
+	if s.Appointments != nil && kairos.Authorize(a, ofRDV) == nil {
+		p.ShowRDV = true
+		if p.ToComplete, err = s.Appointments.ToComplete(r.Context(), a); err != nil {
+			s.errorPage(w, r, err)
+			return
+		}
+	}
+	if sid != 0 {
+		if p.Bulk, err = s.Enrolment.List(r.Context(), a, enrolment.Filter{State: enrolment.StInscrite, SessionID: sid, Limit: 500}); err != nil {
+			s.errorPage(w, r, err)
+			return
+		}
+	}
+	if !f.Values.Has("date") {
+		f.Values.Set("date", d.Today.String())
+	}
+	s.render(w, r, status, "dashboard", p)
+}
+
+// dashboardBulkEntry declares at once the entry of the checked trainees of a session.
+func (s *Server) dashboardBulkEntry(w http.ResponseWriter, r *http.Request) {
+	f := NewForm(r)
+	sid, _ := strconv.ParseInt(f.Get("session"), 10, 64)
+	var ids []int64
+	for _, v := range f.Values["id"] {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	date, err := calendar.ParseDate(f.Get("date"))
+	if err != nil {
+		f.Errors["date"] = "Saisissez une date valide, par exemple 2026-05-12."
+		f.Message = "Le formulaire contient des erreurs."
+		s.dashboardRender(w, r, http.StatusUnprocessableEntity, f)
+		return
+	}
+	n, failed, err := s.Enrolment.EnterAll(r.Context(), kairos.ActorFrom(r.Context()), sid, ids, date)
+	if err != nil {
+		if !f.Fail(err) {
+			s.errorPage(w, r, err)
+			return
+		}
+		s.dashboardRender(w, r, kairos.HTTPStatus(kairos.ErrorCode(err)), f)
+		return
+	}
+	to := "/tableau-de-bord?session=" + itoa(sid)
+	if len(failed) > 0 {
+		var msgs []string
+		for id, e := range failed {
+			msgs = append(msgs, "n° "+itoa(id)+" : "+kairos.ErrorMessage(e))
+		}
+		s.redirect(w, r, to, &Flash{"warning", strconv.Itoa(n) + " entrée" + plural(n) + " déclarée" + plural(n) + " ; non déclarées : " + strings.Join(msgs, " ; ")})
+		return
+	}
+	s.redirect(w, r, to, &Flash{"success", strconv.Itoa(n) + " entrée" + plural(n) + " déclarée" + plural(n) + "."})
+}
+
+type enrolmentPage struct {
+	E            *enrolment.Enrolment
+	Offered      []enrolment.Transition
+	Form         *Form
+	Absence      *Form
+	CanAbsence   bool
+	CanCorrect   bool
+	IsOF         bool
+	Today        calendar.Date
+	ExitReasons  []enrolment.Reason
+	Interruption []enrolment.Reason
+	Return       string
+}
+
+func (s *Server) enrolmentShow(w http.ResponseWriter, r *http.Request) {
+	s.enrolmentRender(w, r, http.StatusOK, nil, nil)
+}
+
+func (s *Server) enrolmentRender(w http.ResponseWriter, r *http.Request, status int, f, abs *Form) {
+	id, err := pathID(r)
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	a := kairos.ActorFrom(r.Context())
+	e, err := s.Enrolment.Get(r.Context(), a, id)
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	if f == nil {
+		f = NewForm(nil)
+	}
+	if abs == nil {
+		abs = NewForm(nil)
+	}
+	today := s.Enrolment.Today()
+	if !f.Values.Has("date") {
+		d := today
+		if e.State == enrolment.StInscrite && e.PlannedEntry < today {
+			d = e.PlannedEntry
+		}
+		f.Values.Set("date", d.String())
+	}
+	isOF := a.Role == kairos.RoleOFAdmin || a.Role == kairos.RoleOFUser
+	p := enrolmentPage{E: e, Offered: enrolment.Offered(e.State, a), Form: f, Absence: abs, IsOF: isOF, Today: today,
+		CanAbsence:  isOF && (a.Can(kairos.HabCandidatures) || a.Can(kairos.HabAssiduite)) && (e.State == enrolment.StEntree || e.State == enrolment.StInterrompue || e.State == enrolment.StSortie),
+		CanCorrect:  isOF && a.Can(kairos.HabCandidatures),
+		ExitReasons: enrolment.ExitReasons, Interruption: enrolment.InterruptionReasons, Return: r.URL.Query().Get("retour")}
+	s.render(w, r, status, "enrolment", p)
+}
+
+func dateField(f *Form, name string) calendar.Date {
+	d, err := calendar.ParseDate(f.Get(name))
+	if err != nil {
+		return 0
+	}
+	return d
+}
+
+// enrolmentAction performs one transition of the table from a button or form.
+func (s *Server) enrolmentAction(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	f := NewForm(r)
+	version, _ := strconv.Atoi(f.Get("version"))
+	in := enrolment.Action{Action: f.Get("action"), Date: dateField(f, "date"), Reason: f.Get("reason"), Comment: f.Get("comment"), Version: version}
+	e, err := s.Enrolment.Do(r.Context(), kairos.ActorFrom(r.Context()), id, in)
+	if err != nil {
+		if !f.Fail(err) {
+			s.errorPage(w, r, err)
+			return
+		}
+		if f.Get("retour") == "/tableau-de-bord" {
+			s.redirect(w, r, "/parcours/inscriptions/"+itoa(id), &Flash{"error", kairos.ErrorMessage(err) + " " + strings.Join(values(kairos.FieldErrors(err)), " ")})
+			return
+		}
+		f.Values.Set("open", in.Action)
+		s.enrolmentRender(w, r, kairos.HTTPStatus(kairos.ErrorCode(err)), f, nil)
+		return
+	}
+	msg := enrolment.Find(in.Action).Label + " : c'est fait. Le conseiller et le demandeur d'emploi le voient dès maintenant."
+	if n := len(e.Movements); n > 0 && e.Movements[n-1].Late {
+		msg += " Déclaration hors délai (plus de 3 jours après l'événement) : elle est signalée à France Travail."
+	}
+	to := "/parcours/inscriptions/" + itoa(id)
+	if f.Get("retour") == "/tableau-de-bord" {
+		to = "/tableau-de-bord"
+	}
+	s.redirect(w, r, to, &Flash{"success", msg})
+}
+
+func values(m map[string]string) []string {
+	var out []string
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
+
+// enrolmentAbsence declares an absence, with an optional justificatif (multipart).
+func (s *Server) enrolmentAbsence(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	max := s.Enrolment.MaxFileSize
+	if max <= 0 {
+		max = 5 << 20
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, max+64<<10)
+	f := NewForm(nil)
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		f.Errors["justificatif"] = "Le justificatif ne doit pas dépasser " + strconv.FormatInt(max>>20, 10) + " Mo."
+		f.Message = "Le formulaire contient des erreurs."
+		s.enrolmentRender(w, r, http.StatusRequestEntityTooLarge, nil, f)
+		return
+	}
+	f.Values = r.PostForm
+	hours, _ := strconv.ParseFloat(strings.ReplaceAll(f.Get("hours"), ",", "."), 64)
+	in := enrolment.AbsenceInput{From: dateField(f, "from"), To: dateField(f, "to"), Minutes: int(hours*60 + 0.5), Justified: f.Get("justified") == "oui", Reason: f.Get("reason")}
+	if file, hdr, err := r.FormFile("justificatif"); err == nil {
+		data, err := io.ReadAll(io.LimitReader(file, max+1))
+		file.Close()
+		if err != nil {
+			s.errorPage(w, r, err)
+			return
+		}
+		if len(data) > 0 {
+			in.File = &enrolment.Upload{Name: hdr.Filename, Data: data}
+		}
+	}
+	if _, err := s.Enrolment.AddAbsence(r.Context(), kairos.ActorFrom(r.Context()), id, in); err != nil {
+		if !f.Fail(err) {
+			s.errorPage(w, r, err)
+			return
+		}
+		s.enrolmentRender(w, r, kairos.HTTPStatus(kairos.ErrorCode(err)), nil, f)
+		return
+	}
+	s.redirect(w, r, "/parcours/inscriptions/"+itoa(id)+"#absences", &Flash{"success", "Absence déclarée. Le conseiller la voit dès maintenant."})
+}
+
+func (s *Server) movementCorrect(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	f := NewForm(r)
+	e, err := s.Enrolment.Correct(r.Context(), kairos.ActorFrom(r.Context()), id, dateField(f, "date"), f.Get("comment"))
+	if err != nil {
+		eid, _ := strconv.ParseInt(f.Get("enrolment"), 10, 64)
+		if !f.Fail(err) || eid == 0 {
+			s.errorPage(w, r, err)
+			return
+		}
+		s.redirect(w, r, "/parcours/inscriptions/"+itoa(eid)+"#historique", &Flash{"error", "Correction refusée : " + kairos.ErrorMessage(err) + " " + strings.Join(values(kairos.FieldErrors(err)), " ")})
+		return
+	}
+	s.redirect(w, r, "/parcours/inscriptions/"+itoa(e.ID)+"#historique", &Flash{"success", "Date corrigée ; l'historique garde la valeur précédente."})
+}
+
+func (s *Server) enrolmentDocument(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	name, pdf, err := s.Enrolment.Document(r.Context(), kairos.ActorFrom(r.Context()), id, strings.TrimSuffix(r.PathValue("doc"), ".pdf"))
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(pdf)
+}
+
+func (s *Server) justificatif(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	f, data, err := s.Enrolment.Justificatif(r.Context(), kairos.ActorFrom(r.Context()), id)
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", f.ContentType)
+	w.Header().Set("Content-Disposition", `attachment; filename*=UTF-8''`+url.PathEscape(f.Name))
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(data)
+}
+
+type proposePage struct {
+	Demandeur   int64
+	Name        string
+	Sessions    []appointments.SessionRef
+	Form        *Form
+	FromAppt    string
+	Counsellor  bool
+	Demandeurs  []appointments.Demandeur
+	NoSessions  bool
+	SessionsErr string
+}
+
+// enrolmentProposeForm offers the sessions a job seeker may be proposed on:
+// the OF's own (from a retained participant), or any OF's current sessions
+// for a counsellor (by session number).
+func (s *Server) enrolmentProposeForm(w http.ResponseWriter, r *http.Request) {
+	s.enrolmentProposeRender(w, r, http.StatusOK, nil)
+}
+
+func (s *Server) enrolmentProposeRender(w http.ResponseWriter, r *http.Request, status int, f *Form) {
+	a := kairos.ActorFrom(r.Context())
+	if f == nil {
+		f = NewForm(nil)
+		f.Values.Set("demandeur", r.URL.Query().Get("demandeur"))
+		f.Values.Set("session", r.URL.Query().Get("session"))
+	}
+	p := proposePage{Form: f, FromAppt: r.URL.Query().Get("rdv"), Counsellor: a.Role == kairos.RoleConseiller}
+	p.Demandeur, _ = strconv.ParseInt(f.Get("demandeur"), 10, 64)
+	if p.Counsellor && s.Appointments != nil {
+		var err error
+		if p.Demandeurs, err = s.Appointments.Demandeurs(r.Context(), a); err != nil {
+			s.errorPage(w, r, err)
+			return
+		}
+	} else if s.Enrolment.Sessions != nil {
+		var err error
+		if p.Sessions, err = s.Enrolment.Sessions.ForOrg(r.Context(), a.OrgID); err != nil {
+			s.errorPage(w, r, err)
+			return
+		}
+		_ = s.DB.QueryRow(r.Context(), "SELECT name FROM users WHERE id = ? AND role = 'demandeur'", p.Demandeur).Scan(&p.Name)
+	}
+	s.render(w, r, status, "propose", p)
+}
+
+func (s *Server) enrolmentPropose(w http.ResponseWriter, r *http.Request) {
+	f := NewForm(r)
+	de, _ := strconv.ParseInt(f.Get("demandeur"), 10, 64)
+	sid, _ := strconv.ParseInt(f.Get("session"), 10, 64)
+	e, err := s.Enrolment.Propose(r.Context(), kairos.ActorFrom(r.Context()), enrolment.Proposal{DemandeurID: de, SessionID: sid, PlannedEntry: dateField(f, "planned_entry"), Comment: f.Get("comment")})
+	if err != nil {
+		if kairos.ErrorCode(err) == kairos.ENotFound {
+			f.Errors["demandeur"] = kairos.ErrorMessage(err)
+			f.Message = "Le formulaire contient des erreurs."
+		} else if !f.Fail(err) {
+			s.errorPage(w, r, err)
+			return
+		}
+		if sessErr, ok := f.Errors["session_id"]; ok {
+			f.Errors["session"] = sessErr
+		}
+		s.enrolmentProposeRender(w, r, http.StatusUnprocessableEntity, f)
+		return
+	}
+	s.redirect(w, r, "/parcours/inscriptions/"+itoa(e.ID), &Flash{"success", "Inscription proposée à " + e.DemandeurName + " sur « " + e.SessionTitle + " »."})
+}
+
+func (s *Server) portfolio(w http.ResponseWriter, r *http.Request) {
+	list, err := s.Enrolment.Portfolio(r.Context(), kairos.ActorFrom(r.Context()))
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "portfolio", list)
+}
+
+func (s *Server) myPath(w http.ResponseWriter, r *http.Request) {
+	p, err := s.Enrolment.Mine(r.Context(), kairos.ActorFrom(r.Context()))
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "monparcours", p)
+}
+
+func (s *Server) punctuality(w http.ResponseWriter, r *http.Request) {
+	list, err := s.Enrolment.PunctualityByOF(r.Context(), kairos.ActorFrom(r.Context()))
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "ponctualite", list)
+}

@@ -47,6 +47,10 @@ const MaxCount = 1000
 // then listed by start date (Result.Broad). Service.RankCap overrides it.
 const RankCap = 10000
 
+// dateWalkFrom is the number of matching formations from which a search by
+// start date walks the start-date index rather than sorting every match.
+const dateWalkFrom = 1000
+
 func (s *Service) rankCap() int {
 	if s.RankCap > 0 {
 		return s.RankCap
@@ -236,7 +240,7 @@ func (s *Service) Search(ctx context.Context, f Filter) (*Result, error) {
 		return res, err
 	}
 	margs := append([]any{match}, args...)
-	if matched <= s.rankCap() {
+	if matched <= s.rankCap() && (f.Sort == SortRelevance || matched <= dateWalkFrom) {
 		// Few enough formations: every query starts from the matched set
 		// (CROSS JOIN keeps that order) and reaches their sessions by index.
 		w := whereClause(where)
@@ -249,8 +253,8 @@ func (s *Service) Search(ctx context.Context, f Filter) (*Result, error) {
 		}
 		return res, s.scanPage(ctx, res, "SELECT "+sessionSelect+from+w+" ORDER BY "+startOrder+page, margs)
 	}
-	// A broad search: by start date, walking the index and keeping the
-	// sessions whose formation is in the matched set. One statement builds
+	// A broad search (or many matches listed by date): by start date, walking
+	// the index and keeping the sessions whose formation is in the matched set. One statement builds
 	// that set once, keeps the first MaxCount+1 sessions (the count) and
 	// reads the page among them.
 	res.Broad = f.Sort == SortRelevance

@@ -3,6 +3,7 @@ package attestations_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -140,6 +141,24 @@ func TestPrefillAttestRectify(t *testing.T) {
 	if err != nil || len(g.History) != 2 {
 		t.Fatalf("%+v %v", g, err)
 	}
+	// France Travail: one received, one missing; the export has the current version.
+	ft := e.Users[kairos.RoleFTComptable].Actor()
+	o, err := e.svc.Overview(ctx(), ft, march, "")
+	if err != nil || len(o.Agences) != 1 || o.Total.Expected != 2 || o.Total.Received != 1 || o.Total.Missing != 1 || o.Total.Late != 0 {
+		t.Fatalf("%+v %v", o, err)
+	}
+	var buf strings.Builder
+	if err := e.svc.Export(ctx(), ft, march, &buf); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\r\n")
+	if !strings.HasPrefix(lines[0], "\uFEFFMois;Identifiant France Travail;Stagiaire;") || len(lines) != 2 ||
+		!strings.Contains(lines[1], ";154;150,5;3,5;0;2;rectificative;Absence justifiée") {
+		t.Fatalf("%q", lines)
+	}
+	if err := e.svc.Export(ctx(), e.of, march, &buf); kairos.ErrorCode(err) != kairos.EForbidden {
+		t.Fatal(err)
+	}
 	// The session attested after the due date is late.
 	e.clock.T = time.Date(2026, 4, 7, 8, 0, 0, 0, time.UTC)
 	list, _ = e.svc.Month(ctx(), e.of, march, 1)
@@ -149,6 +168,9 @@ func TestPrefillAttestRectify(t *testing.T) {
 	res, _ = e.svc.Attest(ctx(), e.of, march, []attestations.Item{{EnrolmentID: e.ids[1]}})
 	if !res[0].OK || !res[0].Attestation.Current.Late {
 		t.Fatalf("%+v", res[0])
+	}
+	if o, _ := e.svc.Overview(ctx(), ft, march, ""); o.Total.Received != 2 || o.Total.Late != 1 || o.Total.Missing != 0 {
+		t.Fatalf("%+v", o.Total)
 	}
 }
 

@@ -49,7 +49,7 @@ const (
 const DefaultWeek = 35 * attendance.Hour
 
 // MaxBulk bounds the items of one Attest call.
-const MaxBulk = 5000
+const MaxBulk = 10000
 
 var (
 	ofRule = kairos.Rule{Roles: []kairos.Role{kairos.RoleOFAdmin, kairos.RoleOFUser}, Habilitation: kairos.HabAssiduite}
@@ -105,6 +105,7 @@ type Attestation struct {
 	Prefill       attendance.Figures `json:"-"`
 	Figures       attendance.Figures `json:"-"` // current version, else pre-fill
 	Hours         Hours              `json:"figures"`
+	PrefillHours  Hours              `json:"prefill"`
 	Current       *Version           `json:"current,omitempty"`
 	History       []Version          `json:"history,omitempty"`
 }
@@ -155,10 +156,26 @@ func (s *Service) now() time.Time {
 // Today returns today's civil date in Paris.
 func (s *Service) Today() calendar.Date { return calendar.DateOf(s.now()) }
 
-// DefaultMonth is the month an OF attests now: the previous month until its
-// due date has long passed… simply the previous calendar month.
+// DefaultMonth is the month an OF attests now: the previous calendar month.
 func (s *Service) DefaultMonth() calendar.Month {
 	return calendar.MonthOf(s.Today()).AddMonths(-1)
+}
+
+// Pending returns the month the OF should look at and how many of its
+// attestations remain to do: the previous month while some remain to
+// attest, else the current month (in progress); overdue tells whether that
+// month is past its due date.
+func (s *Service) Pending(ctx context.Context, a *kairos.Actor) (m calendar.Month, n int, overdue bool, err error) {
+	if err := kairos.Authorize(a, ofRule); err != nil {
+		return 0, 0, false, err
+	}
+	m = s.DefaultMonth()
+	if n, err = s.ToDo(ctx, a, m); err != nil || n > 0 {
+		return m, n, s.Due.IsOverdue(m, s.now()), err
+	}
+	m = m.AddMonths(1)
+	n, err = s.ToDo(ctx, a, m)
+	return m, n, false, err
 }
 
 func invalid(field, msg string) error { return kairos.Invalid(map[string]string{field: msg}) }
@@ -324,7 +341,7 @@ func (s *Service) load(ctx context.Context, q store.Querier, m calendar.Month, h
 		} else {
 			r.Overdue = overdue
 		}
-		r.Hours = HoursOf(r.Figures)
+		r.Hours, r.PrefillHours = HoursOf(r.Figures), HoursOf(r.Prefill)
 		out = append(out, &r.Attestation)
 	}
 	return out, nil
@@ -519,7 +536,7 @@ func (s *Service) Attest(ctx context.Context, a *kairos.Actor, m calendar.Month,
 		return nil, invalid("month", "Un mois ne s'atteste qu'une fois commencé.")
 	}
 	if len(items) > MaxBulk {
-		return nil, invalid("items", "Au plus 5000 attestations par envoi.")
+		return nil, invalid("items", "Au plus 10 000 attestations par envoi.")
 	}
 	out := make([]Result, len(items))
 	for i, it := range items {
@@ -642,3 +659,6 @@ func nullID(id int64) any {
 	}
 	return id
 }
+
+// IsOverdue reports whether month m is past its due date now.
+func (s *Service) IsOverdue(m calendar.Month) bool { return s.Due.IsOverdue(m, s.now()) }

@@ -200,3 +200,49 @@ func TestInterruptionAndExit(t *testing.T) {
 		t.Fatalf("May: %d", len(list))
 	}
 }
+
+func TestRemindersSentOnce(t *testing.T) {
+	e := newEnv(t, 2)
+	count := func() int {
+		var n int
+		if err := e.DB().QueryRow(ctx(), "SELECT COUNT(*) FROM mails WHERE subject LIKE '%ttestations de présence de mars 2026%'").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	remind := func(at time.Time) int {
+		t.Helper()
+		e.clock.T = at
+		n, err := e.svc.Remind(ctx())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := remind(time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC)); n != 0 || count() != 0 {
+		t.Fatalf("too early: %d", n)
+	}
+	// From 3 April (due 5 April): once, to the assiduite user and the admin.
+	if n := remind(tnow); n != 1 {
+		t.Fatalf("before: %d", n)
+	}
+	sent := count()
+	if sent != 2 || remind(tnow.Add(time.Hour)) != 0 || count() != sent {
+		t.Fatalf("before, sent %d then %d", sent, count())
+	}
+	// After the due date: once more.
+	if n := remind(time.Date(2026, 4, 6, 8, 0, 0, 0, time.UTC)); n != 1 || remind(time.Date(2026, 4, 7, 8, 0, 0, 0, time.UTC)) != 0 {
+		t.Fatalf("after: %d", n)
+	}
+	// Nothing to do, nothing sent.
+	e.clock.T = tnow
+	if _, err := e.svc.Attest(ctx(), e.of, march, []attestations.Item{{EnrolmentID: e.ids[0]}, {EnrolmentID: e.ids[1]}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.DB().Exec(ctx(), "DELETE FROM attestation_reminders"); err != nil {
+		t.Fatal(err)
+	}
+	if n := remind(time.Date(2026, 4, 8, 8, 0, 0, 0, time.UTC)); n != 0 {
+		t.Fatalf("all attested: %d", n)
+	}
+}

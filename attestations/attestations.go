@@ -23,6 +23,7 @@ import (
 	"context"
 	"database/sql"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -428,12 +429,39 @@ func (s *Service) SetSchedule(ctx context.Context, a *kairos.Actor, in Schedule)
 
 // Session groups the attestations of one session.
 type Session struct {
-	ID      int64
-	Title   string
-	List    []*Attestation
-	ToDo    int
-	Week    attendance.Minutes
-	DaysOff []calendar.Date
+	ID    int64
+	Title string
+	List  []*Attestation
+	ToDo  int
+}
+
+// ScheduleOf returns the rhythm of one of the OF's sessions: its hours per
+// week (DefaultWeek unless set) and its days off, in date order.
+func (s *Service) ScheduleOf(ctx context.Context, a *kairos.Actor, sessionID int64) (Schedule, error) {
+	out := Schedule{SessionID: sessionID, Week: DefaultWeek, DaysOff: []calendar.Date{}}
+	if err := kairos.Authorize(a, ofRule); err != nil {
+		return out, err
+	}
+	var n int
+	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM enrolments WHERE session_id = ? AND org_id = ?", sessionID, a.OrgID).Scan(&n); err != nil {
+		return out, err
+	}
+	if n == 0 {
+		return out, kairos.NotFound("Session")
+	}
+	sc, err := schedule(ctx, s.DB, sessionID)
+	if err != nil {
+		return out, err
+	}
+	out.Week = 0
+	for _, m := range sc.Week {
+		out.Week += m
+	}
+	for d := range sc.Days {
+		out.DaysOff = append(out.DaysOff, d)
+	}
+	slices.Sort(out.DaysOff)
+	return out, nil
 }
 
 // Month returns the OF's attestations of month m (of one session if

@@ -246,3 +246,37 @@ func TestRemindersSentOnce(t *testing.T) {
 		t.Fatalf("all attested: %d", n)
 	}
 }
+
+func TestSessionSchedule(t *testing.T) {
+	e := newEnv(t, 1)
+	// 28 h a week over Monday–Friday (5,75 h Monday–Wednesday, 5,25 h
+	// Thursday and Friday) and Friday 13 March off.
+	sc := attestations.Schedule{SessionID: 1, Week: h(28), DaysOff: []calendar.Date{calendar.NewDate(2026, 3, 13)}}
+	if err := e.svc.SetSchedule(ctx(), e.OFBAdmin.Actor(), sc); kairos.ErrorCode(err) != kairos.ENotFound {
+		t.Fatal(err)
+	}
+	if err := e.svc.SetSchedule(ctx(), e.of, attestations.Schedule{SessionID: 1, Week: 7}); kairos.ErrorCode(err) != kairos.EInvalid {
+		t.Fatal(err)
+	}
+	if err := e.svc.SetSchedule(ctx(), e.of, sc); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.svc.ScheduleOf(ctx(), e.of, 1)
+	if err != nil || got.Week != h(28) || len(got.DaysOff) != 1 {
+		t.Fatalf("%+v %v", got, err)
+	}
+	list, err := e.svc.Month(ctx(), e.of, march, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	week := attendance.Spread(h(28), time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday)
+	var want attendance.Minutes
+	for d := range march.Days().Days() {
+		if d != calendar.NewDate(2026, 3, 13) {
+			want += week[d.Weekday()]
+		}
+	}
+	if list[0].Prefill.Planned != want {
+		t.Fatalf("planned %s, want %s", list[0].Prefill.Planned, want)
+	}
+}

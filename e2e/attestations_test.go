@@ -76,10 +76,19 @@ func TestAttestationJourney(t *testing.T) {
 	if st := ft.Login(in, demo.Accounts[4].Email, demo.Password); st != http.StatusSeeOther {
 		t.Fatalf("login FT: %d", st)
 	}
+	// The dashboard of an OF user with both habilitations counts them.
+	julien := NewBrowser(t)
+	if st := julien.Login(in, demo.Accounts[1].Email, demo.Password); st != http.StatusSeeOther {
+		t.Fatalf("login: %d", st)
+	}
+	_, page := julien.Get(in.URL + "/tableau-de-bord")
+	if n := mustMatch(t, `id="compteur-attestations">(\d+)<`, page, "dashboard counter"); n == "0" {
+		t.Fatalf("dashboard: %s attestations to do", n)
+	}
 	// Karim Haddad (Gestionnaire comptable et fiscal) entered on the
 	// session's first day and was absent (3,5 h, justified) yesterday.
 	from := in.URL + "/attestations?mois=" + m.String()
-	_, page := of.Get(from)
+	_, page = of.Get(from)
 	wantIn(t, page, "attestations page", "Attestations du mois", "Karim Haddad", "Attester la session")
 	id := mustMatch(t, `<tr id="attestation-(\d+)">\s*<th scope="row"><a href="[^"]*">Karim Haddad<`, page, "Karim's row")
 	sess := mustMatch(t, `(?s)id="session-(\d+)"[^>]*>\s*<h2[^>]*>Gestionnaire comptable et fiscal`, page, "session")

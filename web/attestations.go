@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -34,10 +35,12 @@ type attInput struct {
 }
 
 type attSession struct {
-	ID    int64
-	Title string
-	Rows  []attRow
-	ToDo  int
+	ID      int64
+	Title   string
+	Rows    []attRow
+	ToDo    int
+	Week    string // hours per week, "35"
+	DaysOff string // days off, "2026-05-08 2026-05-15"
 }
 
 type attPage struct {
@@ -102,6 +105,17 @@ func (s *Server) attestationsRender(w http.ResponseWriter, r *http.Request, stat
 	p := attPage{Month: m, Due: s.Attestations.Due.Date(m), Overdue: s.Attestations.IsOverdue(m), Session: sid}
 	for _, g := range attestations.Sessions(list) {
 		as := attSession{ID: g.ID, Title: g.Title, ToDo: g.ToDo}
+		sc, err := s.Attestations.ScheduleOf(r.Context(), a, g.ID)
+		if err != nil {
+			s.errorPage(w, r, err)
+			return
+		}
+		as.Week = sc.Week.Decimal()
+		var days []string
+		for _, d := range sc.DaysOff {
+			days = append(days, d.String())
+		}
+		as.DaysOff = strings.Join(days, " ")
 		for _, x := range g.List {
 			row := attRow{Attestation: x}
 			if e := errs[x.EnrolmentID]; e != nil {
@@ -303,4 +317,40 @@ func (s *Server) attestationsExport(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", `attachment; filename="attestations-`+m.String()+`.csv"`)
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write([]byte(buf.String()))
+}
+
+// attestationSchedule sets a session's hours per week and days off, which
+// the pre-fill of the attestations still to attest follows.
+func (s *Server) attestationSchedule(w http.ResponseWriter, r *http.Request) {
+	f := NewForm(r)
+	sid, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	mois := f.Get("mois")
+	to := "/attestations?mois=" + url.QueryEscape(mois) + "#session-" + itoa(sid)
+	week, err := attendance.ParseHours(f.Get("week"))
+	if err != nil {
+		s.redirect(w, r, to, &Flash{"error", "Heures par semaine : saisissez un nombre d'heures, par exemple 35 ou 32,5."})
+		return
+	}
+	var days []calendar.Date
+	for _, v := range strings.FieldsFunc(f.Get("days_off"), func(r rune) bool { return r == ' ' || r == ',' || r == ';' || r == '\n' || r == '\r' }) {
+		d, err := calendar.ParseDate(v)
+		if err != nil {
+			s.redirect(w, r, to, &Flash{"error", "Jours sans formation : « " + v + " » n'est pas une date (AAAA-MM-JJ)."})
+			return
+		}
+		days = append(days, d)
+	}
+	if err := s.Attestations.SetSchedule(r.Context(), kairos.ActorFrom(r.Context()), attestations.Schedule{SessionID: sid, Week: week, DaysOff: days}); err != nil {
+		if kairos.ErrorCode(err) == kairos.EInvalid {
+			msg := kairos.ErrorMessage(err)
+			for _, m := range kairos.FieldErrors(err) {
+				msg = m
+			}
+			s.redirect(w, r, to, &Flash{"error", msg})
+			return
+		}
+		s.errorPage(w, r, err)
+		return
+	}
+	s.redirect(w, r, to, &Flash{"success", "Rythme de la session enregistré : les attestations à saisir sont pré-remplies en conséquence."})
 }

@@ -137,6 +137,7 @@ func (s *Server) routeTable() []route {
 			// Monthly attendance attestations (issue 7): OF (habilitation assiduite), France Travail.
 			route{"GET /attestations", ofAssid, s.attestationsPage},
 			route{"POST /attestations/session", ofAssid, s.attestSession},
+			route{"POST /attestations/sessions/{id}/rythme", ofAssid, s.attestationSchedule},
 			route{"GET /attestations/{id}", ofAssid, s.attestationShow},
 			route{"POST /attestations/{id}/rectificative", ofAssid, s.attestationRectify},
 			route{"GET /france-travail/attestations", ftPay, s.attestationsFollow},

@@ -549,10 +549,18 @@ type Result struct {
 // Err returns the item's error, nil if attested.
 func (r Result) Err() error { return r.err }
 
-// Attest attests the items of month m, each in its own transaction, and
-// transmits them to France Travail; it returns one result per item, in
-// order. An error is returned only when nothing could be tried (rights,
-// month, too many items).
+// chunk is how many items of an Attest call share one transaction.
+const chunk = 500
+
+// Attest attests the items of month m and transmits them to France Travail;
+// it returns one result per item, in order. Each item is atomic on its own:
+// items are written by chunks of 500 in one transaction, each item inside
+// its own savepoint, so an invalid or conflicting item is rolled back alone
+// and reported while the others are attested (and one commit serves the
+// chunk). An error is returned only when nothing could be tried (rights,
+// month, too many items) or on an internal error, which stops the call: the
+// items of the chunk in progress are then not attested (their result says
+// so) and attesting them again is safe.
 func (s *Service) Attest(ctx context.Context, a *kairos.Actor, m calendar.Month, items []Item) ([]Result, error) {
 	if err := kairos.Authorize(a, ofRule); err != nil {
 		return nil, err
@@ -568,17 +576,71 @@ func (s *Service) Attest(ctx context.Context, a *kairos.Actor, m calendar.Month,
 	}
 	out := make([]Result, len(items))
 	for i, it := range items {
-		if it.Figures == nil && it.Hours != nil {
-			f := it.Hours.Figures()
-			it.Figures = &f
-		}
-		x, err := s.attestOne(ctx, a, m, it, "", false)
-		out[i] = Result{EnrolmentID: it.EnrolmentID, OK: err == nil, Attestation: x, err: err}
-		if err != nil {
-			out[i].Code, out[i].Error, out[i].Fields = kairos.ErrorCode(err), kairos.ErrorMessage(err), kairos.FieldErrors(err)
-			if out[i].Code == kairos.EInternal {
-				return out, err
+		out[i].EnrolmentID = it.EnrolmentID
+	}
+	fail := func(r *Result, err error) {
+		r.OK, r.Attestation, r.err = false, nil, err
+		r.Code, r.Error, r.Fields = kairos.ErrorCode(err), kairos.ErrorMessage(err), kairos.FieldErrors(err)
+	}
+	now := s.now()
+	for start := 0; start < len(items); start += chunk {
+		part := items[start:min(start+chunk, len(items))]
+		err := s.DB.Tx(ctx, func(tx *store.Tx) error {
+			ph := make([]string, len(part))
+			args := []any{a.OrgID}
+			for j, it := range part {
+				ph[j] = "?"
+				args = append(args, it.EnrolmentID)
 			}
+			list, err := s.load(ctx, tx, m, false, "e.org_id = ? AND e.id IN ("+strings.Join(ph, ", ")+")", args...)
+			if err != nil {
+				return err
+			}
+			byID := make(map[int64]*Attestation, len(list))
+			for _, x := range list {
+				byID[x.EnrolmentID] = x
+			}
+			for j, it := range part {
+				r := &out[start+j]
+				before := byID[it.EnrolmentID]
+				if before == nil {
+					fail(r, kairos.NotFound("Attestation (stagiaire en formation ce mois-là)"))
+					continue
+				}
+				if it.Figures == nil && it.Hours != nil {
+					f := it.Hours.Figures()
+					it.Figures = &f
+				}
+				if _, err := tx.Exec(ctx, "SAVEPOINT attestation"); err != nil {
+					return err
+				}
+				x, err := s.write(ctx, tx, a, m, before, it, "", false, now)
+				if err != nil {
+					if _, err := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT attestation"); err != nil {
+						return err
+					}
+				}
+				if _, err := tx.Exec(ctx, "RELEASE SAVEPOINT attestation"); err != nil {
+					return err
+				}
+				if err != nil {
+					if kairos.ErrorCode(err) == kairos.EInternal {
+						return err
+					}
+					fail(r, err)
+					continue
+				}
+				// Later items of this call see it attested.
+				byID[it.EnrolmentID] = x
+				r.OK, r.Attestation = true, x
+			}
+			return nil
+		})
+		if err != nil {
+			for k := start; k < start+len(part); k++ {
+				fail(&out[k], kairos.Errorf(kairos.EInternal, "Attestation non enregistrée (erreur interne) : renvoyez-la."))
+			}
+			return out, err
 		}
 	}
 	return out, nil
@@ -597,74 +659,20 @@ func (s *Service) Rectify(ctx context.Context, a *kairos.Actor, m calendar.Month
 	if len([]rune(reason)) > 1000 {
 		return nil, invalid("reason", "La raison ne doit pas dépasser 1000 caractères.")
 	}
-	return s.attestOne(ctx, a, m, Item{EnrolmentID: enrolmentID, Figures: &f}, reason, true)
-}
-
-func (s *Service) attestOne(ctx context.Context, a *kairos.Actor, m calendar.Month, it Item, reason string, rectify bool) (*Attestation, error) {
 	now := s.now()
 	var out *Attestation
 	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
-		list, err := s.load(ctx, tx, m, false, "e.id = ? AND e.org_id = ?", it.EnrolmentID, a.OrgID)
+		list, err := s.load(ctx, tx, m, false, "e.id = ? AND e.org_id = ?", enrolmentID, a.OrgID)
 		if err != nil {
 			return err
 		}
 		if len(list) == 0 {
 			return kairos.NotFound("Attestation (stagiaire en formation ce mois-là)")
 		}
-		before := list[0]
-		f := before.Prefill
-		if it.Figures != nil {
-			f = *it.Figures
-		}
-		if err := f.Validate(); err != nil {
+		if _, err := s.write(ctx, tx, a, m, list[0], Item{EnrolmentID: enrolmentID, Figures: &f}, reason, true, now); err != nil {
 			return err
 		}
-		version, kind := 1, KindInitiale
-		switch {
-		case rectify && before.Current == nil:
-			return conflict("Cette attestation n'a pas encore été attestée : attestez-la au lieu de la rectifier.")
-		case rectify:
-			version, kind = before.Current.Version+1, KindRectificative
-			if f == before.Current.Figures {
-				return invalid(attendance.FieldAttended, "Les heures sont inchangées : une rectification doit corriger au moins un chiffre.")
-			}
-			if _, err := tx.Exec(ctx, "UPDATE attestations SET current = 0 WHERE enrolment_id = ? AND month = ? AND version = ?", it.EnrolmentID, int64(m), before.Current.Version); err != nil {
-				return err
-			}
-		case before.Current != nil:
-			return conflict("L'attestation de " + before.DemandeurName + " pour " + m.French() + " a déjà été attestée (" + before.Current.AttestedBy + ") ; corrigez-la par une attestation rectificative.")
-		}
-		late := !rectify && calendar.DateOf(now) > before.Due
-		id, err := tx.Insert(ctx, `INSERT INTO attestations (enrolment_id, org_id, agence_id, session_id, month, version, kind, state, current, planned, attended, justified, unjustified,
-			reason, due_on, late, attested_by, attested_label, attested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			it.EnrolmentID, before.OrgID, before.AgenceID, before.SessionID, int64(m), version, kind, StAttestee, int64(f.Planned), int64(f.Attended), int64(f.Justified), int64(f.Unjustified),
-			reason, int64(before.Due), boolInt(late), nullID(a.UserID), a.Label(), now)
-		if store.IsUniqueViolation(err) {
-			return conflict("L'attestation de " + before.DemandeurName + " pour " + m.French() + " a déjà été attestée ; corrigez-la par une attestation rectificative.")
-		}
-		if err != nil {
-			return err
-		}
-		action := "attestation.attest"
-		if rectify {
-			action = "attestation.rectify"
-		}
-		after := map[string]any{"enrolment_id": it.EnrolmentID, "month": m, "version": version, "kind": kind, "figures": HoursOf(f), "reason": reason}
-		var prev any
-		if before.Current != nil {
-			prev = before.Current
-		}
-		if err := tx.Record(ctx, store.Change{Action: action, OrgID: before.OrgID, ObjectType: "attestation", ObjectID: id, Before: prev, After: after, At: now}); err != nil {
-			return err
-		}
-		// Transmission to France Travail (synchronous, see the package doc).
-		if _, err := tx.Exec(ctx, "UPDATE attestations SET state = ?, transmitted_at = ? WHERE id = ? AND state = ?", StTransmise, now, id, StAttestee); err != nil {
-			return err
-		}
-		if err := tx.Record(ctx, store.Change{Action: "attestation.transmit", OrgID: before.OrgID, ObjectType: "attestation", ObjectID: id, After: after, At: now}); err != nil {
-			return err
-		}
-		list, err = s.load(ctx, tx, m, true, "e.id = ?", it.EnrolmentID)
+		list, err = s.load(ctx, tx, m, true, "e.id = ?", enrolmentID)
 		if err != nil {
 			return err
 		}
@@ -672,6 +680,70 @@ func (s *Service) attestOne(ctx context.Context, a *kairos.Actor, m calendar.Mon
 		return nil
 	})
 	return out, err
+}
+
+// write records a version of before's attestation inside tx (the initial
+// one, or a rectificative) and transmits it; it returns the attestation
+// after, without its history.
+func (s *Service) write(ctx context.Context, tx *store.Tx, a *kairos.Actor, m calendar.Month, before *Attestation, it Item, reason string, rectify bool, now time.Time) (*Attestation, error) {
+	f := before.Prefill
+	if it.Figures != nil {
+		f = *it.Figures
+	}
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	version, kind := 1, KindInitiale
+	switch {
+	case rectify && before.Current == nil:
+		return nil, conflict("Cette attestation n'a pas encore été attestée : attestez-la au lieu de la rectifier.")
+	case rectify:
+		version, kind = before.Current.Version+1, KindRectificative
+		if f == before.Current.Figures {
+			return nil, invalid(attendance.FieldAttended, "Les heures sont inchangées : une rectification doit corriger au moins un chiffre.")
+		}
+		if _, err := tx.Exec(ctx, "UPDATE attestations SET current = 0 WHERE enrolment_id = ? AND month = ? AND version = ?", it.EnrolmentID, int64(m), before.Current.Version); err != nil {
+			return nil, err
+		}
+	case before.Current != nil:
+		return nil, conflict("L'attestation de " + before.DemandeurName + " pour " + m.French() + " a déjà été attestée (" + before.Current.AttestedBy + ") ; corrigez-la par une attestation rectificative.")
+	}
+	late := !rectify && calendar.DateOf(now) > before.Due
+	id, err := tx.Insert(ctx, `INSERT INTO attestations (enrolment_id, org_id, agence_id, session_id, month, version, kind, state, current, planned, attended, justified, unjustified,
+		reason, due_on, late, attested_by, attested_label, attested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		it.EnrolmentID, before.OrgID, before.AgenceID, before.SessionID, int64(m), version, kind, StAttestee, int64(f.Planned), int64(f.Attended), int64(f.Justified), int64(f.Unjustified),
+		reason, int64(before.Due), boolInt(late), nullID(a.UserID), a.Label(), now)
+	if store.IsUniqueViolation(err) {
+		return nil, conflict("L'attestation de " + before.DemandeurName + " pour " + m.French() + " a déjà été attestée ; corrigez-la par une attestation rectificative.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	action := "attestation.attest"
+	if rectify {
+		action = "attestation.rectify"
+	}
+	change := map[string]any{"enrolment_id": it.EnrolmentID, "month": m, "version": version, "kind": kind, "figures": HoursOf(f), "reason": reason}
+	var prev any
+	if before.Current != nil {
+		prev = before.Current
+	}
+	if err := tx.Record(ctx, store.Change{Action: action, OrgID: before.OrgID, ObjectType: "attestation", ObjectID: id, Before: prev, After: change, At: now}); err != nil {
+		return nil, err
+	}
+	// Transmission to France Travail (synchronous, see the package doc).
+	if _, err := tx.Exec(ctx, "UPDATE attestations SET state = ?, transmitted_at = ? WHERE id = ? AND state = ?", StTransmise, now, id, StAttestee); err != nil {
+		return nil, err
+	}
+	if err := tx.Record(ctx, store.Change{Action: "attestation.transmit", OrgID: before.OrgID, ObjectType: "attestation", ObjectID: id, After: change, At: now}); err != nil {
+		return nil, err
+	}
+	after := *before
+	t := now
+	v := Version{ID: id, Version: version, Kind: kind, State: StTransmise, Figures: f, Reason: reason, Late: late, AttestedBy: a.Label(), AttestedAt: now, TransmittedAt: &t,
+		Planned: f.Planned.String(), Attended: f.Attended.String(), Justified: f.Justified.String(), Unjustified: f.Unjustified.String()}
+	after.Current, after.State, after.Figures, after.Hours, after.Overdue, after.History = &v, StTransmise, f, HoursOf(f), false, nil
+	return &after, nil
 }
 
 func boolInt(b bool) int {

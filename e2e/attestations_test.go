@@ -186,6 +186,26 @@ func TestBrowserAttestSession(t *testing.T) {
 		t.Fatalf("counter %q, %v", before, err)
 	}
 	sec := `//section[.//h2[contains(., "Gestionnaire comptable et fiscal")]]`
+	// Correct one figure in the form: a quarter of an hour not attended, unjustified.
+	attendedSel, unjustSel := chromedp.Search(sec+`//input[contains(@name, "-attended")]`), chromedp.Search(sec+`//input[contains(@name, "-unjustified")]`)
+	attended, err := chromedp.Run(ctx, chromedp.Value(attendedSel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unjust, _ := chromedp.Run(ctx, chromedp.Value(unjustSel))
+	am, err1 := attendance.ParseHours(attended)
+	um, err2 := attendance.ParseHours(unjust)
+	if err1 != nil || err2 != nil || am < attendance.Quarter {
+		t.Fatalf("pre-filled %q %q", attended, unjust)
+	}
+	newAttended := (am - attendance.Quarter).Decimal()
+	err = chromedp.Do(ctx,
+		chromedp.SetValue(attendedSel, newAttended),
+		chromedp.SetValue(unjustSel, (um+attendance.Quarter).Decimal()),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
 	err = chromedp.Do(ctx,
 		chromedp.Click(chromedp.Search(sec+`//button[contains(., "Attester la session")]`)),
 		chromedp.WaitVisible(chromedp.CSS(".fr-alert--success")),
@@ -196,7 +216,7 @@ func TestBrowserAttestSession(t *testing.T) {
 	flash, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".fr-alert--success")))
 	section, _ := chromedp.Run(ctx, chromedp.Text(chromedp.Search(sec)))
 	after, _ := chromedp.Run(ctx, chromedp.Text(chromedp.ID("compteur-attestations")))
-	if !strings.Contains(flash, "transmise") || !strings.Contains(strings.ToLower(section), "transmise à france travail") || after == before {
+	if !strings.Contains(flash, "transmise") || !strings.Contains(strings.ToLower(section), "transmise à france travail") || !strings.Contains(section, "\t"+newAttended+"\t") || after == before {
 		t.Fatalf("after attesting: flash %q, counter %s → %s, section %q", flash, before, after, section)
 	}
 	shot, _ := chromedp.Run(ctx, chromedp.FullScreenshot(90))

@@ -140,6 +140,20 @@ func TestAttestationJourney(t *testing.T) {
 	_, page = of.Get(detail)
 	hist := mustMatch(t, `(?s)(<table id="historique">.*?</table>)`, page, "history")
 	wantIn(t, hist, "history", "1 (initiale)", "2 (rectificative)", "erreur de saisie", fixed.Attended.String(), want.Attended.String())
+	// One attestation alone, from its own page (Amina Diallo, pre-filled figures).
+	_, page = of.Get(from)
+	amina := mustMatch(t, `<tr id="attestation-(\d+)">\s*<th scope="row"><a href="[^"]*">Amina Diallo<`, page, "Amina's row")
+	aURL := in.URL + "/attestations/" + amina + "?mois=" + m.String()
+	_, page = of.Get(aURL)
+	one := url.Values{"mois": {m.String()}, "session": {inputValue(t, page, "session")}, "id": {amina}}
+	for _, n := range []string{"planned", "attended", "justified", "unjustified"} {
+		one.Set("h-"+amina+"-"+n, inputValue(t, page, "h-"+amina+"-"+n))
+	}
+	if st, body := of.Submit(aURL, in.URL+"/attestations/session", one); st != http.StatusSeeOther {
+		t.Fatalf("attest one: %d %s", st, body)
+	}
+	_, page = of.Get(aURL)
+	wantIn(t, page, "Amina's attestation", "1 (initiale)", "Transmise à France Travail")
 	// France Travail: the export has the current (rectified) figures.
 	st, ct, csv := ft.getRaw(in.URL + "/france-travail/attestations/export.csv?mois=" + m.String())
 	if st != 200 || !strings.HasPrefix(ct, "text/csv") || !strings.HasPrefix(string(csv), "\uFEFFMois;Identifiant France Travail;Stagiaire;") {
@@ -156,7 +170,7 @@ func TestAttestationJourney(t *testing.T) {
 		t.Fatalf("export line %q lacks %q", line, wantLine)
 	}
 	_, page = ft.Get(in.URL + "/france-travail/attestations?mois=" + m.String())
-	wantIn(t, page, "FT follow-up", "Agence France Travail Toulouse Bonnefoy", `id="total-recues">1<`)
+	wantIn(t, page, "FT follow-up", "Agence France Travail Toulouse Bonnefoy", `id="total-recues">2<`)
 	// The OF may not read France Travail's export.
 	if st, _, _ := of.getRaw(in.URL + "/france-travail/attestations/export.csv?mois=" + m.String()); st != http.StatusForbidden {
 		t.Fatalf("OF export: %d", st)

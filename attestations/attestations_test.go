@@ -98,6 +98,16 @@ func TestPrefillAttestRectify(t *testing.T) {
 	if n, _ := e.svc.ToDo(ctx(), e.of, march); n != 2 {
 		t.Fatalf("to do %d", n)
 	}
+	// A month not started yet cannot be attested; another OF's user cannot attest.
+	if _, err := e.svc.Attest(ctx(), e.of, calendar.NewMonth(2026, time.May), []attestations.Item{{EnrolmentID: e.ids[0]}}); kairos.ErrorCode(err) != kairos.EInvalid {
+		t.Fatal(err)
+	}
+	if res, err := e.svc.Attest(ctx(), e.OFBAdmin.Actor(), march, []attestations.Item{{EnrolmentID: e.ids[0]}}); err != nil || res[0].Code != kairos.ENotFound {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if _, err := e.svc.Attest(ctx(), e.Users[kairos.RoleConseiller].Actor(), march, nil); kairos.ErrorCode(err) != kairos.EForbidden {
+		t.Fatal(err)
+	}
 	// Bulk: one corrected, one invalid, one unknown.
 	fixed := want0
 	fixed.Attended, fixed.Unjustified = h(150), h(0.5)

@@ -192,8 +192,12 @@ func (s *Server) attestSession(w http.ResponseWriter, r *http.Request) {
 	n := 0
 	if len(items) > 0 {
 		res, err := s.Attestations.Attest(r.Context(), a, m, items)
-		if err != nil && !f.Fail(err) {
-			s.errorPage(w, r, err)
+		if err != nil {
+			if !f.Fail(err) {
+				s.errorPage(w, r, err)
+				return
+			}
+			s.attestationsRender(w, r, kairos.HTTPStatus(kairos.ErrorCode(err)), f, sid, errs)
 			return
 		}
 		for _, x := range res {

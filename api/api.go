@@ -18,6 +18,7 @@ import (
 	"kairos/account"
 	"kairos/adhesion"
 	"kairos/appointments"
+	"kairos/attestations"
 	"kairos/catalogue"
 	"kairos/enrolment"
 )
@@ -32,6 +33,7 @@ type API struct {
 	Catalogue    *catalogue.Service    // nil: built on Accounts.DB
 	Appointments *appointments.Service // set after New; nil answers 404 on its routes
 	Enrolment    *enrolment.Service    // set after New; nil answers 404 on its routes
+	Attestations *attestations.Service // set after New; nil answers 404 on its routes
 	Log          *slog.Logger
 	routes       []route
 }
@@ -106,6 +108,13 @@ func New(acc *account.Service, log *slog.Logger) *API {
 		{"GET /api/v1/dashboard", ofCand, a.dashboard},
 		{"GET /api/v1/portfolio", agence, a.portfolio},
 		{"GET /api/v1/punctuality", ftGest, a.punctuality},
+
+		{"GET /api/v1/attestations", ofAssid, a.listAttestations},
+		{"POST /api/v1/attestations", ofAssid, a.attest},
+		{"GET /api/v1/attestations/{id}", ofAssid, a.getAttestation},
+		{"POST /api/v1/attestations/{id}/rectificatives", ofAssid, a.rectifyAttestation},
+		{"GET /api/v1/ft/attestations", ftPay, a.attestationsOverview},
+		{"GET /api/v1/ft/attestations.csv", ftPay, a.attestationsCSV},
 	}
 	return a
 }

@@ -19,6 +19,8 @@ type navItem struct {
 var navItems = []navItem{
 	{"Accueil", "/accueil", ""},
 	{"Tableau de bord", "/tableau-de-bord", "Entrées du jour, déclarations à faire et en retard, interruptions en cours : le suivi de vos stagiaires."},
+	{"Attestations du mois", "/attestations", "Les heures de présence de vos stagiaires, pré-remplies : corrigez et attestez chaque session en une fois."},
+	{"Attestations de présence", "/france-travail/attestations", "Attestations mensuelles reçues, manquantes et en retard par agence ; export pour la rémunération des stagiaires."},
 	{"Mon parcours", "/mon-parcours", "Vos inscriptions en formation, votre entrée, vos absences et votre sortie, avec leurs attestations."},
 	{"Mon portefeuille", "/conseiller/portefeuille", "Le parcours de formation de chacun de vos demandeurs d'emploi et ce qui demande votre attention."},
 	{"Mon organisme", "/mon-organisme", "Adhésion, convention, certificat Qualiopi, utilisateurs et clés d'API de votre organisme."},

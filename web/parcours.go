@@ -23,6 +23,11 @@ type dashboardPage struct {
 	Session    int64
 	Bulk       []enrolment.Enrolment // trainees of the selected session whose entry is to declare
 	Form       *Form
+	// Attestations to do (issue 7), shown to users with the assiduite habilitation.
+	ShowAttestations bool
+	AttestMonth      calendar.Month
+	AttestToDo       int
+	AttestOverdue    bool
 }
 
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
@@ -46,6 +51,13 @@ func (s *Server) dashboardRender(w http.ResponseWriter, r *http.Request, status 
 	if s.Appointments != nil && kairos.Authorize(a, ofRDV) == nil {
 		p.ShowRDV = true
 		if p.ToComplete, err = s.Appointments.ToComplete(r.Context(), a); err != nil {
+			s.errorPage(w, r, err)
+			return
+		}
+	}
+	if s.Attestations != nil && kairos.Authorize(a, ofAssid) == nil {
+		p.ShowAttestations = true
+		if p.AttestMonth, p.AttestToDo, p.AttestOverdue, err = s.Attestations.Pending(r.Context(), a); err != nil {
 			s.errorPage(w, r, err)
 			return
 		}

@@ -132,6 +132,18 @@ func (s *Server) routeTable() []route {
 			route{"GET /ponctualite", ftGest, s.punctuality},
 		)
 	}
+	if s.Attestations != nil {
+		rs = append(rs,
+			// Monthly attendance attestations (issue 7): OF (habilitation assiduite), France Travail.
+			route{"GET /attestations", ofAssid, s.attestationsPage},
+			route{"POST /attestations/session", ofAssid, s.attestSession},
+			route{"POST /attestations/sessions/{id}/rythme", ofAssid, s.attestationSchedule},
+			route{"GET /attestations/{id}", ofAssid, s.attestationShow},
+			route{"POST /attestations/{id}/rectificative", ofAssid, s.attestationRectify},
+			route{"GET /france-travail/attestations", ftPay, s.attestationsFollow},
+			route{"GET /france-travail/attestations/export.csv", ftPay, s.attestationsExport},
+		)
+	}
 	if s.Cfg.DevMailbox() {
 		rs = append(rs,
 			route{"GET /dev/courriels", public, s.mailbox},

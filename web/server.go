@@ -27,6 +27,7 @@ import (
 	"kairos/account"
 	"kairos/adhesion"
 	"kairos/appointments"
+	"kairos/attestations"
 	"kairos/catalogue"
 	"kairos/config"
 	"kairos/enrolment"
@@ -51,6 +52,7 @@ type Server struct {
 	Catalogue    *catalogue.Service    // the training offer; default: built on DB with Adhesions as trade check
 	Appointments *appointments.Service // nil: no appointment pages
 	Enrolment    *enrolment.Service    // nil: no training path pages
+	Attestations *attestations.Service // nil: no attestation pages
 	Metrics      *metrics.Registry
 	API          http.Handler // mounted at /api/v1/
 	Secret       []byte       // key of CSRF tokens

@@ -23,6 +23,8 @@ import (
 	"kairos/adhesion"
 	"kairos/api"
 	"kairos/appointments"
+	"kairos/attendance"
+	"kairos/attestations"
 	"kairos/calendar"
 	"kairos/catalogue"
 	"kairos/config"
@@ -110,7 +112,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fmt.Fprintf(stdout, "Catalogue de démonstration : %d session(s) créée(s).\n", n)
 		cat := &catalogue.Service{DB: db, Log: log}
 		path := &enrolment.Service{DB: db, Log: log, Sessions: appointments.CatalogueSessions{Catalogue: cat, Accounts: acc}}
-		return demo.LoadEnrolments(kairos.WithActor(ctx, kairos.System), acc, path, time.Now())
+		if err := demo.LoadEnrolments(kairos.WithActor(ctx, kairos.System), acc, path, time.Now()); err != nil {
+			return err
+		}
+		return demo.LoadAttestations(kairos.WithActor(ctx, kairos.System), acc, &attestations.Service{DB: db, Log: log, Due: attendance.DueDay(cfg.AttestationDueDay)}, time.Now())
 	case "user":
 		if len(args) < 2 || args[1] != "create" {
 			return errors.New("usage : kairos user create --email E --name N --role R [--org ID|NOM] [--habilitations h1,h2] [--password-stdin]")
@@ -197,10 +202,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 			return err
 		}
 	}
+	att := &attestations.Service{DB: db, Log: log, Due: attendance.DueDay(cfg.AttestationDueDay)}
+	if cfg.Demo {
+		if err := demo.LoadAttestations(kairos.WithActor(ctx, kairos.System), acc, att, time.Now()); err != nil {
+			return err
+		}
+	}
 	apiHandler := api.New(acc, log)
-	apiHandler.Adhesions, apiHandler.Catalogue, apiHandler.Appointments, apiHandler.Enrolment = adh, cat, appts, path
+	apiHandler.Adhesions, apiHandler.Catalogue, apiHandler.Appointments, apiHandler.Enrolment, apiHandler.Attestations = adh, cat, appts, path, att
 	srv, err := web.New(&web.Server{Cfg: cfg, DB: db, Accounts: acc, Log: log, Metrics: reg, API: apiHandler.Handler(), Secret: []byte(secret),
-		Adhesions: adh, Catalogue: cat, Appointments: appts, Enrolment: path})
+		Adhesions: adh, Catalogue: cat, Appointments: appts, Enrolment: path, Attestations: att})
 	if err != nil {
 		return err
 	}
@@ -218,11 +229,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 				return err
 			},
 			appointments.ReminderJob: appts.HandleReminders,
+			attestations.ReminderJob: att.HandleReminders,
 		},
 		Schedules: []worker.Schedule{
 			{Name: "accounts.cleanup", Every: time.Hour, Kind: "accounts.cleanup"},
 			{Name: "adhesion.qualiopi_reminders", Every: time.Hour, Kind: "adhesion.qualiopi_reminders"},
 			{Name: appointments.ReminderJob, Every: 15 * time.Minute, Kind: appointments.ReminderJob},
+			{Name: attestations.ReminderJob, Every: time.Hour, Kind: attestations.ReminderJob},
 		},
 		Poll: 500 * time.Millisecond,
 	}

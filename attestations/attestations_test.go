@@ -169,6 +169,27 @@ func TestPrefillAttestRectify(t *testing.T) {
 	if err := e.svc.Export(ctx(), e.of, march, &buf); kairos.ErrorCode(err) != kairos.EForbidden {
 		t.Fatal(err)
 	}
+	// A regional service sees its region only; a national one sees them all.
+	other := fixture.MustOrg(t, e.Acc, kairos.OrgFTService, "Direction régionale Auvergne-Rhône-Alpes")
+	if _, err := e.Acc.DB.Exec(ctx(), "UPDATE organisations SET region = '84' WHERE id = ?", other); err != nil {
+		t.Fatal(err)
+	}
+	ara := fixture.MustUser(t, e.Acc, other, kairos.RoleFTComptable, "comptable@ara.example").Actor()
+	if o, err := e.svc.Overview(ctx(), ara, march, "76"); err != nil || len(o.Agences) != 0 || o.Total.Expected != 0 {
+		t.Fatalf("another region's service sees %+v (%v)", o, err)
+	}
+	buf.Reset()
+	if err := e.svc.Export(ctx(), ara, march, &buf); err != nil || len(strings.Split(strings.TrimSpace(buf.String()), "\r\n")) != 1 {
+		t.Fatalf("another region's export: %q (%v)", buf.String(), err)
+	}
+	national := fixture.MustOrg(t, e.Acc, kairos.OrgFTService, "Direction générale")
+	if _, err := e.Acc.DB.Exec(ctx(), "UPDATE organisations SET region = '' WHERE id = ?", national); err != nil {
+		t.Fatal(err)
+	}
+	dg := fixture.MustUser(t, e.Acc, national, kairos.RoleFTComptable, "comptable@dg.example").Actor()
+	if o, err := e.svc.Overview(ctx(), dg, march, ""); err != nil || o.Total.Expected != 2 {
+		t.Fatalf("the national service sees %+v (%v)", o, err)
+	}
 	// The session attested after the due date is late.
 	e.clock.T = time.Date(2026, 4, 7, 8, 0, 0, 0, time.UTC)
 	list, _ = e.svc.Month(ctx(), e.of, march, 1)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/csv"
+	"errors"
 	"io"
 	"strconv"
 	"time"
@@ -27,6 +28,8 @@ type AgenceStat struct {
 // Overview is France Travail's view of a month.
 type Overview struct {
 	Month   calendar.Month `json:"month"`
+	Region  string         `json:"region,omitempty"` // the region shown ("": every region)
+	Scoped  bool           `json:"scoped"`           // the caller's service sees its region only
 	Due     calendar.Date  `json:"due_on"`
 	Overdue bool           `json:"overdue"`
 	Agences []AgenceStat   `json:"agences"`
@@ -34,8 +37,9 @@ type Overview struct {
 }
 
 // Overview counts, per region and agence, the attestations of month m
-// received, missing and late. France Travail users (gestionnaire,
-// comptable) see every agence; region filters on the agence's region.
+// received, missing and late. A regional France Travail service (gestionnaire,
+// comptable) sees its region's agences; a national one (no region) sees every
+// agence, and region filters on the agence's region.
 func (s *Service) Overview(ctx context.Context, a *kairos.Actor, m calendar.Month, region string) (*Overview, error) {
 	if err := kairos.Authorize(a, ftRule); err != nil {
 		return nil, err
@@ -43,7 +47,14 @@ func (s *Service) Overview(ctx context.Context, a *kairos.Actor, m calendar.Mont
 	if m.IsZero() {
 		return nil, invalid("month", "Indiquez le mois (AAAA-MM).")
 	}
-	o := &Overview{Month: m, Due: s.Due.Date(m), Overdue: s.Due.IsOverdue(m, s.now()), Agences: []AgenceStat{}}
+	own, err := s.ftRegion(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	if own != "" {
+		region = own // a regional service sees its region only
+	}
+	o := &Overview{Month: m, Region: region, Scoped: own != "", Due: s.Due.Date(m), Overdue: s.Due.IsOverdue(m, s.now()), Agences: []AgenceStat{}}
 	args := []any{int64(m), int64(m.Last()), int64(m.First())}
 	q := `SELECT ag.region, e.agence_id, ag.name, COUNT(*), COUNT(t.id), COALESCE(SUM(t.late), 0)
 		FROM enrolments e JOIN organisations ag ON ag.id = e.agence_id
@@ -95,12 +106,16 @@ func (s *Service) Export(ctx context.Context, a *kairos.Actor, m calendar.Month,
 	if m.IsZero() {
 		return invalid("month", "Indiquez le mois (AAAA-MM).")
 	}
+	own, err := s.ftRegion(ctx, a)
+	if err != nil {
+		return err
+	}
 	rows, err := s.DB.Query(ctx, `SELECT COALESCE(d.ft_id, ''), u.name, o.name, COALESCE(o.siret, ''), e.session_title, e.session_id, ag.name,
 		t.planned, t.attended, t.justified, t.unjustified, t.version, t.kind, t.reason, t.attested_label, t.attested_at, t.transmitted_at, t.late, e.id
 		FROM attestations t JOIN enrolments e ON e.id = t.enrolment_id JOIN organisations o ON o.id = e.org_id JOIN organisations ag ON ag.id = e.agence_id
 		JOIN users u ON u.id = e.demandeur_id LEFT JOIN demandeurs d ON d.user_id = e.demandeur_id
-		WHERE t.month = ? AND t.current = 1 AND t.state = ?
-		ORDER BY ag.name, o.name, e.session_id, u.name, e.id`, int64(m), StTransmise)
+		WHERE t.month = ? AND t.current = 1 AND t.state = ? AND (? = '' OR ag.region = ?)
+		ORDER BY ag.name, o.name, e.session_id, u.name, e.id`, int64(m), StTransmise, own, own)
 	if err != nil {
 		return err
 	}
@@ -145,4 +160,15 @@ func (s *Service) Export(ctx context.Context, a *kairos.Actor, m calendar.Month,
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// ftRegion is the region a France Travail actor may see: the region of its
+// service, or "" for a national service (every region).
+func (s *Service) ftRegion(ctx context.Context, a *kairos.Actor) (string, error) {
+	var region string
+	err := s.DB.QueryRow(ctx, "SELECT region FROM organisations WHERE id = ?", a.OrgID).Scan(&region)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", kairos.Errorf(kairos.EForbidden, "Cette page est réservée aux services de France Travail.")
+	}
+	return region, err
 }

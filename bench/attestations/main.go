@@ -44,6 +44,7 @@ import (
 	"kairos/account"
 	"kairos/api"
 	"kairos/attestations"
+	"kairos/bench/benchdb"
 	"kairos/calendar"
 	"kairos/config"
 	"kairos/store"
@@ -258,29 +259,7 @@ func generate(ctx context.Context, db *store.DB, n, per int, m calendar.Month) e
 		return err
 	}
 	batch := func(table, cols string, per int, rows int, row func(i int) []any) error {
-		ph := "(" + strings.TrimSuffix(strings.Repeat("?, ", per), ", ") + ")"
-		const chunk = 500
-		for start := 0; start < rows; start += 20 * chunk {
-			err := db.Tx(ctx, func(tx *store.Tx) error {
-				for s := start; s < min(start+20*chunk, rows); s += chunk {
-					e := min(s+chunk, rows)
-					args := make([]any, 0, (e-s)*per)
-					vals := make([]string, 0, e-s)
-					for i := s; i < e; i++ {
-						args = append(args, row(i)...)
-						vals = append(vals, ph)
-					}
-					if _, err := tx.Exec(ctx, "INSERT INTO "+table+" ("+cols+") VALUES "+strings.Join(vals, ", "), args...); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-		}
-		return nil
+		return benchdb.Insert(ctx, db, table, cols, per, rows, row)
 	}
 	if err := batch("users", "role, email, name, status, created_at, updated_at", 6, n, func(i int) []any {
 		return []any{"demandeur", fmt.Sprintf("de%07d@bench.example", i), fmt.Sprintf("Demandeur %07d", i), "active", now, now}

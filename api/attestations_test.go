@@ -1,13 +1,10 @@
 package api_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -67,22 +64,7 @@ func TestAttestationsAPI(t *testing.T) {
 	}
 	call := func(key, method, path string, body any) (int, map[string]any, string) {
 		t.Helper()
-		var rd io.Reader
-		if body != nil {
-			b, _ := json.Marshal(body)
-			rd = bytes.NewReader(b)
-		}
-		req, _ := http.NewRequest(method, srv.URL+path, rd)
-		req.Header.Set("Authorization", "Bearer "+key)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		var out map[string]any
-		json.Unmarshal(raw, &out)
-		return resp.StatusCode, out, string(raw)
+		return apiCall(t, srv.URL, key, method, path, body)
 	}
 	status, x, raw := call(ofKey, "GET", "/api/v1/attestations?month=2026-03", nil)
 	items, _ := x["items"].([]any)

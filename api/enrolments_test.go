@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -46,21 +45,8 @@ func TestEnrolmentsAPI(t *testing.T) {
 	}
 	call := func(key, method, path string, body any) (int, map[string]any) {
 		t.Helper()
-		var rd io.Reader
-		if body != nil {
-			b, _ := json.Marshal(body)
-			rd = bytes.NewReader(b)
-		}
-		req, _ := http.NewRequest(method, srv.URL+path, rd)
-		req.Header.Set("Authorization", "Bearer "+key)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out map[string]any
-		json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out
+		status, out, _ := apiCall(t, srv.URL, key, method, path, body)
+		return status, out
 	}
 	status, x := call(agKey, "POST", "/api/v1/enrolments", map[string]any{"demandeur_id": de.ID, "session_id": 1})
 	if status != 201 || x["state"] != "proposee" {

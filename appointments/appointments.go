@@ -192,7 +192,10 @@ func (s *Service) validate(ctx context.Context, a *kairos.Actor, in Input, creat
 	}
 	day, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(in.Date), Paris)
 	if err != nil {
-		f["date"] = "Saisissez une date valide, par exemple 2026-05-12."
+		day, err = time.ParseInLocation("02/01/2006", strings.TrimSpace(in.Date), Paris)
+	}
+	if err != nil {
+		f["date"] = "Saisissez une date valide au format jj/mm/aaaa, par exemple 12/05/2026."
 	} else {
 		var ok1, ok2 bool
 		v.start, ok1 = parseClock(day.Format("2006-01-02"), strings.TrimSpace(in.Start))
@@ -233,7 +236,7 @@ func (s *Service) validate(ctx context.Context, a *kairos.Actor, in Input, creat
 	if d := strings.TrimSpace(in.Deadline); d != "" {
 		t, err := time.ParseInLocation("2006-01-02T15:04", d, Paris)
 		if err != nil {
-			f["deadline"] = "Saisissez une date et une heure valides, par exemple 2026-05-11T18:00."
+			f["deadline"] = "Saisissez une date et une heure valides, par exemple le 11/05/2026 à 18:00."
 		} else if !v.start.IsZero() && t.After(v.start) {
 			f["deadline"] = "La date limite d'inscription doit précéder le début du rendez-vous."
 		} else {

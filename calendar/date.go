@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"iter"
 	"strconv"
+	"strings"
 	"time"
 	_ "time/tzdata" // Europe/Paris even where the system has no time zone database
 )
@@ -323,6 +324,19 @@ func (m Month) French() string {
 		return ""
 	}
 	return monthNames[m.Month()-1] + " " + strconv.Itoa(m.Year())
+}
+
+// OfFrench is the month after the preposition de, elided before a vowel:
+// « d'avril 2026 », « de mai 2026 ».
+func (m Month) OfFrench() string {
+	f := m.French()
+	if f == "" {
+		return ""
+	}
+	if strings.ContainsRune("aeiou", rune(f[0])) {
+		return "d'" + f
+	}
+	return "de " + f
 }
 
 // MarshalText writes m as "2026-05".

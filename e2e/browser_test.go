@@ -31,8 +31,11 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// NewChrome starts a headless chromium for the test.
-func NewChrome(t *testing.T) context.Context {
+// NewChrome starts a headless chromium for the test (60 s at most).
+func NewChrome(t *testing.T) context.Context { t.Helper(); return newChromeFor(t, 60*time.Second) }
+
+// newChromeFor starts a headless chromium that lives at most d.
+func newChromeFor(t *testing.T, d time.Duration) context.Context {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromium(t)),
@@ -50,7 +53,7 @@ func NewChrome(t *testing.T) context.Context {
 	}
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
-	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancelT := context.WithTimeout(ctx, d)
 	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
 	return ctx
 }

@@ -41,6 +41,10 @@ type attSession struct {
 	ToDo    int
 	Week    string // hours per week, "35"
 	DaysOff string // days off, "2026-05-08 2026-05-15"
+	// DaysOffList holds the days off (AAAA-MM-JJ, for date inputs) and
+	// DaysOffFrench the same in French (jj/mm/aaaa).
+	DaysOffList   []string
+	DaysOffFrench string
 }
 
 type attPage struct {
@@ -111,11 +115,14 @@ func (s *Server) attestationsRender(w http.ResponseWriter, r *http.Request, stat
 			return
 		}
 		as.Week = sc.Week.Decimal()
-		var days []string
+		var days, french []string
 		for _, d := range sc.DaysOff {
 			days = append(days, d.String())
+			french = append(french, d.French())
 		}
 		as.DaysOff = strings.Join(days, " ")
+		as.DaysOffList = days
+		as.DaysOffFrench = strings.Join(french, ", ")
 		for _, x := range g.List {
 			row := attRow{Attestation: x}
 			if e := errs[x.EnrolmentID]; e != nil {
@@ -336,10 +343,10 @@ func (s *Server) attestationSchedule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var days []calendar.Date
-	for _, v := range strings.FieldsFunc(f.Get("days_off"), func(r rune) bool { return r == ' ' || r == ',' || r == ';' || r == '\n' || r == '\r' }) {
+	for _, v := range strings.FieldsFunc(strings.Join(f.Values["days_off"], " "), func(r rune) bool { return r == ' ' || r == ',' || r == ';' || r == '\n' || r == '\r' }) {
 		d, err := calendar.ParseDate(v)
 		if err != nil {
-			s.redirect(w, r, to, &Flash{"error", "Jours sans formation : « " + v + " » n'est pas une date (AAAA-MM-JJ)."})
+			s.redirect(w, r, to, &Flash{"error", "Jours sans formation : « " + v + " » n'est pas une date valide (jj/mm/aaaa)."})
 			return
 		}
 		days = append(days, d)

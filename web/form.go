@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 
 	"kairos"
@@ -14,6 +15,34 @@ type Form struct {
 	Values  url.Values
 	Errors  map[string]string
 	Message string // error shown above the form
+	// IDSuffix is appended to a field's name to make its element id, when
+	// one page holds several forms with the same field names.
+	IDSuffix string
+}
+
+// FieldError is one line of a form's error summary: the message and the
+// id of the field it points to.
+type FieldError struct{ ID, Message string }
+
+// Failed reports whether the form shows an error (nil-safe for templates).
+func (f *Form) Failed() bool { return f != nil && (f.Message != "" || len(f.Errors) > 0) }
+
+// Summary lists the field errors, in the order of the fields in the form
+// when order gives it (the names of the fields), then by name.
+func (f *Form) Summary() []FieldError {
+	if f == nil {
+		return nil
+	}
+	names := make([]string, 0, len(f.Errors))
+	for k := range f.Errors {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	out := make([]FieldError, 0, len(names))
+	for _, k := range names {
+		out = append(out, FieldError{ID: k + f.IDSuffix, Message: f.Errors[k]})
+	}
+	return out
 }
 
 // NewForm returns an empty form, or one holding r's submitted values.

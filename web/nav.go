@@ -50,13 +50,20 @@ func (s *Server) nav(a *kairos.Actor, current string) []navLink {
 		return nil
 	}
 	var out []navLink
+	best := -1 // one entry only is the current page: the longest match
 	for _, it := range navItems {
 		rule, ok := s.ruleFor("GET " + it.Path)
 		if !ok || kairos.Authorize(a, rule) != nil {
 			continue
 		}
 		cur := current == it.Path || (it.Path != "/accueil" && strings.HasPrefix(current, it.Path+"/"))
-		out = append(out, navLink{Label: it.Label, Path: it.Path, Desc: it.Desc, Current: cur})
+		if cur && (best < 0 || len(it.Path) > len(out[best].Path)) {
+			best = len(out)
+		}
+		out = append(out, navLink{Label: it.Label, Path: it.Path, Desc: it.Desc})
+	}
+	if best >= 0 {
+		out[best].Current = true
 	}
 	return out
 }

@@ -86,7 +86,7 @@ func (s *Server) dashboardBulkEntry(w http.ResponseWriter, r *http.Request) {
 	}
 	date, err := calendar.ParseDate(f.Get("date"))
 	if err != nil {
-		f.Errors["date"] = "Saisissez une date valide, par exemple 2026-05-12."
+		f.Errors["date"] = "Saisissez une date valide au format jj/mm/aaaa, par exemple 12/05/2026."
 		f.Message = "Le formulaire contient des erreurs."
 		s.dashboardRender(w, r, http.StatusUnprocessableEntity, f)
 		return
@@ -193,6 +193,7 @@ func (s *Server) enrolmentAction(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.Values.Set("open", in.Action)
+		f.IDSuffix = "-" + in.Action
 		s.enrolmentRender(w, r, kairos.HTTPStatus(kairos.ErrorCode(err)), f, nil)
 		return
 	}

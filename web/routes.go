@@ -86,6 +86,11 @@ func (s *Server) routeTable() []route {
 		{"GET /admin/utilisateurs", admin, s.adminUsers},
 
 		{"GET /healthz", public, s.healthz},
+		{"GET /etat-du-service", public, s.serviceStatus},
+		{"GET /accessibilite", public, s.accessibilityPage},
+		{"GET /mentions-legales", public, s.legalNotice},
+		{"GET /donnees-personnelles", public, s.privacyPage},
+		{"GET /conditions-utilisation", public, s.termsPage},
 		{"GET /metrics", public, s.metrics},
 		{"GET /static/", public, s.static},
 	}

@@ -21,7 +21,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	_ "time/tzdata" // Europe/Paris even where the system has no time zone database
+	_ "time/tzdata"
+	"unicode/utf8" // Europe/Paris even where the system has no time zone database
 
 	"kairos"
 	"kairos/account"
@@ -133,7 +134,17 @@ func (s *Server) funcs() template.FuncMap {
 			}
 			return *t
 		},
-		"ldate":       ldate,
+		"ldate":    ldate,
+		"de":       deName,
+		"duration": durationFrench,
+		"markdown": markdown,
+		"seq": func(n int) []int {
+			out := make([]int, n)
+			for i := range out {
+				out[i] = i
+			}
+			return out
+		},
 		"reasonLabel": enrolment.ReasonLabel,
 		"codeLabel":   func(t, code string) string { return lheo.Label(lheo.Table(t), code) },
 		"field": func(name, label, typ string, f *Form, opts ...string) Field {
@@ -387,4 +398,12 @@ func linkify(text string) template.HTML {
 		}
 	}
 	return template.HTML(b.String())
+}
+
+// deName returns « de Julien » or « d'Inès »: French elides de before a vowel.
+func deName(name string) string {
+	if r, _ := utf8.DecodeRuneInString(name); r != utf8.RuneError && strings.ContainsRune("AEIOUYÂÉÈÊÎÔÛaeiouyâéèêîôû", r) {
+		return "d'" + name
+	}
+	return "de " + name
 }

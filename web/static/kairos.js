@@ -1,0 +1,34 @@
+// Kairos: the little the DSFR does not do. Loaded as a file (the CSP forbids
+// inline scripts); every page works without it.
+(function () {
+  'use strict';
+  function ready() {
+    // A form that failed: the focus goes to its error summary, so that a
+    // screen reader reads it and Tab leads to the links to the fields.
+    var summary = document.getElementById('erreurs');
+    if (summary && document.activeElement !== summary) {
+      summary.focus();
+    }
+    // Tables become cards on a phone (kairos.css): each cell gets the text
+    // of its column header as a label.
+    var tables = document.querySelectorAll('.fr-table table');
+    for (var i = 0; i < tables.length; i++) {
+      var heads = tables[i].querySelectorAll('thead th');
+      if (!heads.length) continue;
+      var rows = tables[i].querySelectorAll('tbody tr');
+      for (var r = 0; r < rows.length; r++) {
+        var cells = rows[r].children;
+        for (var c = 0, col = 0; c < cells.length && col < heads.length; c++) {
+          var label = heads[col].textContent.trim();
+          if (label && !cells[c].hasAttribute('data-label')) cells[c].setAttribute('data-label', label);
+          col += cells[c].colSpan || 1;
+        }
+      }
+    }
+  }
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', ready);
+  } else {
+    ready();
+  }
+})();

@@ -50,7 +50,7 @@ const axeRun = `axe.run(document, {resultTypes: ['violations'], runOnly: {type: 
 
 // skipLink tells the links the crawler does not follow: downloads, the
 // logout, the API, the calendar feed, the static files.
-var skipLink = regexp.MustCompile(`\.(pdf|csv|xml|ics|json)$|^/(deconnexion|api/|static/|agenda/|metrics|dev/courriels/\d+/pieces-jointes)`)
+var skipLink = regexp.MustCompile(`\.(pdf|csv|xml|ics|json)$|^/(deconnexion|api/|static/|agenda/|metrics|healthz|dev/courriels/\d+/pieces-jointes)`)
 
 var idSegment = regexp.MustCompile(`/\d+(/|$)`)
 
@@ -129,10 +129,12 @@ func TestAccessibilityEveryPage(t *testing.T) {
 	for _, w := range roles {
 		rctx, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
 		start := "/"
+		if err := chromedp.Do(rctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(in.URL+"/connexion"), chromedp.WaitVisible(chromedp.ID("email"))); err != nil {
+			cancel()
+			t.Fatalf("%s: %v", w.role, err)
+		}
 		if w.email != "" {
 			err := chromedp.Do(rctx,
-				chromedp.EmulateViewport(1280, 900),
-				chromedp.Navigate(in.URL+"/connexion"),
 				chromedp.SendKeys(chromedp.ID("email"), w.email),
 				chromedp.SendKeys(chromedp.ID("password"), demo.Password),
 				chromedp.Submit(chromedp.ID("password")),

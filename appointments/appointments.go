@@ -192,9 +192,6 @@ func (s *Service) validate(ctx context.Context, a *kairos.Actor, in Input, creat
 	}
 	day, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(in.Date), Paris)
 	if err != nil {
-		day, err = time.ParseInLocation("02/01/2006", strings.TrimSpace(in.Date), Paris)
-	}
-	if err != nil {
 		f["date"] = "Saisissez une date valide au format jj/mm/aaaa, par exemple 12/05/2026."
 	} else {
 		var ok1, ok2 bool

@@ -25,6 +25,9 @@ func (c CatalogueSessions) Session(ctx context.Context, id int64) (SessionRef, e
 		return SessionRef{}, err
 	}
 	ref := ref(x)
+	if ref.NotChoosable, err = c.Catalogue.NotChoosable(ctx, *x); err != nil {
+		return SessionRef{}, err
+	}
 	if o, err := c.Accounts.OrganisationBySIRET(ctx, kairos.OrgOF, x.SIRET); err == nil {
 		ref.OrgID = o.ID
 	} else if kairos.ErrorCode(err) != kairos.ENotFound {

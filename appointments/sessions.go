@@ -15,6 +15,10 @@ type SessionRef struct {
 	OrgID    int64     `json:"org_id"` // the OF that runs it
 	Debut    time.Time `json:"debut"`
 	Fin      time.Time `json:"fin"`
+	// NotChoosable says, in French, why the session cannot be chosen for a
+	// new enrolment (withdrawn, ended, recruitment closed, OF without a
+	// valid adhesion); "" when it can.
+	NotChoosable string `json:"not_choosable,omitempty"`
 }
 
 // Sessions is the seam to the training catalogue (issue 4, table

@@ -7,6 +7,7 @@ import (
 
 	"kairos"
 	"kairos/account"
+	"kairos/appointments"
 	"kairos/calendar"
 	"kairos/enrolment"
 )
@@ -54,6 +55,9 @@ func LoadEnrolments(ctx context.Context, acc *account.Service, svc *enrolment.Se
 			t = now.UTC()
 		}
 		c.Clock = func() time.Time { return t }
+		if c.Sessions != nil {
+			c.Sessions = openThen{c.Sessions}
+		}
 		return &c
 	}
 	today := calendar.DateOf(now)
@@ -134,4 +138,14 @@ func LoadEnrolments(ctx context.Context, acc *account.Service, svc *enrolment.Se
 		}
 	}
 	return nil
+}
+
+// openThen replays proposals made when the sessions were still open: their
+// recruitment state and end today do not apply to the past.
+type openThen struct{ appointments.Sessions }
+
+func (o openThen) Session(ctx context.Context, id int64) (appointments.SessionRef, error) {
+	r, err := o.Sessions.Session(ctx, id)
+	r.NotChoosable = ""
+	return r, err
 }

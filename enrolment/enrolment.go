@@ -279,6 +279,11 @@ func (s *Service) Propose(ctx context.Context, a *kairos.Actor, in Proposal) (*E
 	if err != nil {
 		return nil, err
 	}
+	// A counsellor prescribes only sessions visible for prescription; the OF
+	// may still place a candidate it retained on one of its current sessions.
+	if a.Role == kairos.RoleConseiller && ref.NotChoosable != "" {
+		return nil, invalid("session_id", "Cette session ne peut pas être choisie : "+ref.NotChoosable)
+	}
 	debut, fin := calendar.DateOf(ref.Debut), calendar.DateOf(ref.Fin)
 	if ref.Debut.IsZero() {
 		debut = s.Today()

@@ -27,6 +27,15 @@ type FieldError struct{ ID, Message string }
 // Failed reports whether the form shows an error (nil-safe for templates).
 func (f *Form) Failed() bool { return f != nil && (f.Message != "" || len(f.Errors) > 0) }
 
+// Lead is the message of the error summary under its title, unless it only
+// says that the form has errors (the title says it already).
+func (f *Form) Lead() string {
+	if f == nil || strings.HasPrefix(f.Message, "Le formulaire contient") {
+		return ""
+	}
+	return f.Message
+}
+
 // Summary lists the field errors, in the order of the fields in the form
 // when order gives it (the names of the fields), then by name.
 func (f *Form) Summary() []FieldError {

@@ -10,6 +10,7 @@ import (
 	"kairos"
 	"kairos/appointments"
 	"kairos/calendar"
+	"kairos/catalogue"
 	"kairos/enrolment"
 )
 
@@ -324,11 +325,25 @@ type proposePage struct {
 	Demandeurs  []appointments.Demandeur
 	NoSessions  bool
 	SessionsErr string
+	// The counsellor's search of the catalogue (title, place, dates, LHÉO
+	// number) and its results, each with why it cannot be chosen.
+	Q        string
+	Searched bool
+	Results  []proposeChoice
+	// NeedRetained: an OF opened the form without a retained candidate.
+	NeedRetained bool
+}
+
+// proposeChoice is a catalogue session offered to the counsellor.
+type proposeChoice struct {
+	catalogue.Session
+	NotChoosable string // why it cannot be chosen ("" when it can)
+	Selected     bool
 }
 
 // enrolmentProposeForm offers the sessions a job seeker may be proposed on:
-// the OF's own (from a retained participant), or any OF's current sessions
-// for a counsellor (by session number).
+// the OF's own (from a retained participant), or, for a counsellor, the
+// sessions of the catalogue found by a search.
 func (s *Server) enrolmentProposeForm(w http.ResponseWriter, r *http.Request) {
 	s.enrolmentProposeRender(w, r, http.StatusOK, nil)
 }
@@ -339,6 +354,7 @@ func (s *Server) enrolmentProposeRender(w http.ResponseWriter, r *http.Request, 
 		f = NewForm(nil)
 		f.Values.Set("demandeur", r.URL.Query().Get("demandeur"))
 		f.Values.Set("session", r.URL.Query().Get("session"))
+		f.Values.Set("q", r.URL.Query().Get("q"))
 	}
 	p := proposePage{Form: f, FromAppt: r.URL.Query().Get("rdv"), Counsellor: a.Role == kairos.RoleConseiller}
 	p.Demandeur, _ = strconv.ParseInt(f.Get("demandeur"), 10, 64)
@@ -348,6 +364,13 @@ func (s *Server) enrolmentProposeRender(w http.ResponseWriter, r *http.Request, 
 			s.errorPage(w, r, err)
 			return
 		}
+		if err := s.proposeSearch(r, &p); err != nil {
+			if !f.Fail(err) {
+				s.errorPage(w, r, err)
+				return
+			}
+			status = http.StatusUnprocessableEntity
+		}
 	} else if s.Enrolment.Sessions != nil {
 		var err error
 		if p.Sessions, err = s.Enrolment.Sessions.ForOrg(r.Context(), a.OrgID); err != nil {
@@ -355,25 +378,95 @@ func (s *Server) enrolmentProposeRender(w http.ResponseWriter, r *http.Request, 
 			return
 		}
 		_ = s.DB.QueryRow(r.Context(), "SELECT name FROM users WHERE id = ? AND role = 'demandeur'", p.Demandeur).Scan(&p.Name)
+		p.NeedRetained = p.Name == ""
+		// From an appointment: its session is the one proposed by default.
+		if rid, err := strconv.ParseInt(p.FromAppt, 10, 64); err == nil && f.Get("session") == "" && s.Appointments != nil {
+			if appt, err := s.Appointments.Get(r.Context(), a, rid); err == nil && len(appt.Sessions) > 0 {
+				f.Values.Set("session", itoa(appt.Sessions[0].ID))
+			}
+		}
 	}
 	s.render(w, r, status, "propose", p)
+}
+
+// proposeSearch fills the counsellor's results: the sessions whose LHÉO
+// number is the query, then those the full-text search finds, and the
+// session already chosen (from the catalogue's « Proposer l'inscription »).
+func (s *Server) proposeSearch(r *http.Request, p *proposePage) error {
+	ctx := r.Context()
+	p.Q = p.Form.Get("q")
+	chosen, _ := strconv.ParseInt(p.Form.Get("session"), 10, 64)
+	var list []catalogue.Session
+	seen := map[int64]bool{}
+	add := func(xs ...catalogue.Session) {
+		for _, x := range xs {
+			if !seen[x.ID] {
+				seen[x.ID] = true
+				list = append(list, x)
+			}
+		}
+	}
+	if chosen > 0 {
+		if x, err := s.Catalogue.SessionByID(ctx, chosen); err == nil {
+			add(*x)
+		}
+	}
+	if p.Q != "" {
+		p.Searched = true
+		if len(p.Q) <= 100 {
+			byNum, err := s.Catalogue.SessionsByNumero(ctx, p.Q, 10)
+			if err != nil {
+				return err
+			}
+			add(byNum...)
+		}
+		f := catalogue.Filter{Q: p.Q, Limit: 20}
+		if err := f.Validate(); err != nil {
+			return err
+		}
+		res, err := s.Catalogue.Search(ctx, f)
+		if err != nil {
+			return err
+		}
+		add(res.Items...)
+	}
+	vis, err := s.Catalogue.Visibilities(ctx, list)
+	if err != nil {
+		return err
+	}
+	for i, x := range list {
+		c := proposeChoice{Session: x, NotChoosable: catalogue.ReasonsText(vis[i])}
+		c.Selected = x.ID == chosen && c.NotChoosable == ""
+		p.Results = append(p.Results, c)
+	}
+	return nil
 }
 
 func (s *Server) enrolmentPropose(w http.ResponseWriter, r *http.Request) {
 	f := NewForm(r)
 	de, _ := strconv.ParseInt(f.Get("demandeur"), 10, 64)
-	sid, _ := strconv.ParseInt(f.Get("session"), 10, 64)
+	sid, err := strconv.ParseInt(f.Get("session"), 10, 64)
+	if err != nil && f.Get("session") != "" && len(f.Get("session")) <= 100 {
+		// A LHÉO session number (e.g. DEMO_S_COMPTA_2) rather than an id.
+		if byNum, err := s.Catalogue.SessionsByNumero(r.Context(), f.Get("session"), 2); err == nil && len(byNum) == 1 {
+			sid = byNum[0].ID
+		}
+	}
 	e, err := s.Enrolment.Propose(r.Context(), kairos.ActorFrom(r.Context()), enrolment.Proposal{DemandeurID: de, SessionID: sid, PlannedEntry: dateField(f, "planned_entry"), Comment: f.Get("comment")})
 	if err != nil {
 		if kairos.ErrorCode(err) == kairos.ENotFound {
 			f.Errors["demandeur"] = kairos.ErrorMessage(err)
-			f.Message = "Le formulaire contient des erreurs."
+			f.Message = ""
 		} else if !f.Fail(err) {
 			s.errorPage(w, r, err)
 			return
 		}
 		if sessErr, ok := f.Errors["session_id"]; ok {
 			f.Errors["session"] = sessErr
+			delete(f.Errors, "session_id")
+		}
+		if sid == 0 && f.Errors["session"] == "" {
+			f.Errors["session"] = "Choisissez une session."
 		}
 		s.enrolmentProposeRender(w, r, http.StatusUnprocessableEntity, f)
 		return

@@ -607,8 +607,8 @@ func (s *Service) Cancel(ctx context.Context, a *kairos.Actor, id int64, reason 
 			return kairos.Errorf(kairos.EConflict, "Ce rendez-vous est déjà annulé.")
 		}
 		now := s.now()
-		if !before.EndsAt.After(now) {
-			return kairos.Errorf(kairos.EConflict, "Ce rendez-vous est passé : il ne peut plus être annulé.")
+		if !before.StartsAt.After(now) {
+			return kairos.Errorf(kairos.EConflict, "Ce rendez-vous a commencé : il ne peut plus être annulé.")
 		}
 		if _, err := tx.Exec(ctx, "UPDATE appointments SET status = ?, cancel_reason = ?, cancelled_at = ?, sequence = sequence + 1, updated_at = ? WHERE id = ?",
 			ApptCancelled, reason, now, now, id); err != nil {

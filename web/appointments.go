@@ -17,8 +17,36 @@ import (
 // in appointments.Participation and appointments.Outcome.
 
 type rdvListPage struct {
-	Upcoming, Past []appointments.Appointment
+	Upcoming, Past []rdvListRow
 	ToComplete     int
+}
+
+// rdvListRow is an appointment of the list with its state now: annulé,
+// terminé, en cours, complet or ouvert.
+type rdvListRow struct {
+	appointments.Appointment
+	State, Badge string
+}
+
+func rdvRows(list []appointments.Appointment, now time.Time) []rdvListRow {
+	out := make([]rdvListRow, len(list))
+	for i, x := range list {
+		r := rdvListRow{Appointment: x}
+		switch {
+		case x.Cancelled():
+			r.State, r.Badge = "Annulé", "error"
+		case !now.Before(x.EndsAt):
+			r.State, r.Badge = "Terminé", "info"
+		case !now.Before(x.StartsAt):
+			r.State, r.Badge = "En cours", "new"
+		case x.Full():
+			r.State, r.Badge = "Complet", "warning"
+		default:
+			r.State, r.Badge = "Ouvert", "success"
+		}
+		out[i] = r
+	}
+	return out
 }
 
 func (s *Server) rdvList(w http.ResponseWriter, r *http.Request) {
@@ -42,7 +70,7 @@ func (s *Server) rdvList(w http.ResponseWriter, r *http.Request) {
 	for i, j := 0, len(past)-1; i < j; i, j = i+1, j-1 {
 		past[i], past[j] = past[j], past[i]
 	}
-	s.render(w, r, http.StatusOK, "rdvlist", rdvListPage{Upcoming: up, Past: past, ToComplete: len(todo)})
+	s.render(w, r, http.StatusOK, "rdvlist", rdvListPage{Upcoming: rdvRows(up, now), Past: rdvRows(past, now), ToComplete: len(todo)})
 }
 
 type rdvFormPage struct {
@@ -254,7 +282,11 @@ func (s *Server) rdvRecord(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		key := "p" + v
-		entries = append(entries, appointments.Entry{ParticipantID: id, Status: f.Get("status_" + key), Result: f.Get("result_" + key), Motif: f.Get("motif_" + key)})
+		st := f.Get("status_" + key)
+		if f.Get("tous") == appointments.StPresent && st == appointments.StInscrit {
+			st = appointments.StPresent // « Tous présents »: whoever is not noted yet
+		}
+		entries = append(entries, appointments.Entry{ParticipantID: id, Status: st, Result: f.Get("result_" + key), Motif: f.Get("motif_" + key)})
 	}
 	n, err := s.Appointments.Record(r.Context(), kairos.ActorFrom(r.Context()), x.ID, entries)
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"kairos/attestations"
 	"kairos/catalogue"
 	"kairos/enrolment"
+	"kairos/webhooks"
 )
 
 //go:embed openapi.json
@@ -34,6 +35,7 @@ type API struct {
 	Appointments *appointments.Service // set after New; nil answers 404 on its routes
 	Enrolment    *enrolment.Service    // set after New; nil answers 404 on its routes
 	Attestations *attestations.Service // set after New; nil answers 404 on its routes
+	Webhooks     *webhooks.Service     // set after New; nil answers 404 on its routes
 	Log          *slog.Logger
 	routes       []route
 }
@@ -115,6 +117,20 @@ func New(acc *account.Service, log *slog.Logger) *API {
 		{"POST /api/v1/attestations/{id}/rectificatives", ofAssid, a.rectifyAttestation},
 		{"GET /api/v1/ft/attestations", ftPay, a.attestationsOverview},
 		{"GET /api/v1/ft/attestations.csv", ftPay, a.attestationsCSV},
+
+		{"GET /api/v1/event-types", loggedIn, a.eventTypes},
+		{"GET /api/v1/events", loggedIn, a.events},
+		{"GET /api/v1/webhooks", loggedIn, a.listWebhooks},
+		{"POST /api/v1/webhooks", loggedIn, a.createWebhook},
+		{"GET /api/v1/webhooks/{id}", loggedIn, a.getWebhook},
+		{"PUT /api/v1/webhooks/{id}", loggedIn, a.updateWebhook},
+		{"DELETE /api/v1/webhooks/{id}", loggedIn, a.deleteWebhook},
+		{"POST /api/v1/webhooks/{id}/enable", loggedIn, a.enableWebhook},
+		{"POST /api/v1/webhooks/{id}/disable", loggedIn, a.disableWebhook},
+		{"POST /api/v1/webhooks/{id}/rotate-secret", loggedIn, a.rotateWebhookSecret},
+		{"GET /api/v1/webhooks/{id}/deliveries", loggedIn, a.webhookDeliveries},
+		{"POST /api/v1/webhooks/{id}/deliveries/{did}/replay", loggedIn, a.replayDelivery},
+		{"POST /api/v1/webhooks/{id}/replay-failed", loggedIn, a.replayFailed},
 	}
 	return a
 }

@@ -29,6 +29,8 @@ type Config struct {
 	EntryToleranceDays int // KAIROS_ENTRY_TOLERANCE_DAYS: days an entry may precede its session's start (default 0)
 	DeclarationDays    int // KAIROS_DECLARATION_DAYS: delay to declare a movement, in calendar days (default 3, the law)
 	AttestationDueDay  int // KAIROS_ATTESTATION_DUE_DAY: day of M+1 by which a month's attestation is due (default 5)
+
+	WebhooksAllowPrivate bool // KAIROS_WEBHOOKS_ALLOW_PRIVATE: webhooks may go to private and loopback addresses, over http (tests, demo; default false)
 }
 
 // Load reads the configuration through getenv.
@@ -53,6 +55,9 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	if c.Worker, err = boolVar(getenv, "KAIROS_WORKER", true); err != nil {
+		return c, err
+	}
+	if c.WebhooksAllowPrivate, err = boolVar(getenv, "KAIROS_WEBHOOKS_ALLOW_PRIVATE", false); err != nil {
 		return c, err
 	}
 	c.SMTPPort = 587

@@ -144,6 +144,19 @@ func (s *Server) routeTable() []route {
 			route{"GET /france-travail/attestations/export.csv", ftPay, s.attestationsExport},
 		)
 	}
+	if s.Webhooks != nil {
+		rs = append(rs,
+			// Webhooks (issue 15): the OF's account manager.
+			route{"GET /organisme/webhooks", ofAdmin, s.webhooksPage},
+			route{"POST /organisme/webhooks", ofAdmin, s.webhookCreate},
+			route{"GET /organisme/webhooks/{id}", ofAdmin, s.webhookShow},
+			route{"POST /organisme/webhooks/{id}", ofAdmin, s.webhookUpdate},
+			route{"POST /organisme/webhooks/{id}/secret", ofAdmin, s.webhookRotate},
+			route{"POST /organisme/webhooks/{id}/etat", ofAdmin, s.webhookSetState},
+			route{"POST /organisme/webhooks/{id}/suppression", ofAdmin, s.webhookDelete},
+			route{"POST /organisme/webhooks/{id}/rejeu", ofAdmin, s.webhookReplay},
+		)
+	}
 	if s.Cfg.DevMailbox() {
 		rs = append(rs,
 			route{"GET /dev/courriels", public, s.mailbox},

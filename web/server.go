@@ -34,6 +34,7 @@ import (
 	"kairos/lheo"
 	"kairos/metrics"
 	"kairos/store"
+	"kairos/webhooks"
 )
 
 //go:embed templates
@@ -53,6 +54,7 @@ type Server struct {
 	Appointments *appointments.Service // nil: no appointment pages
 	Enrolment    *enrolment.Service    // nil: no training path pages
 	Attestations *attestations.Service // nil: no attestation pages
+	Webhooks     *webhooks.Service     // nil: no webhook pages
 	Metrics      *metrics.Registry
 	API          http.Handler // mounted at /api/v1/
 	Secret       []byte       // key of CSRF tokens

@@ -34,6 +34,7 @@ import (
 	"kairos/metrics"
 	"kairos/store"
 	"kairos/web"
+	"kairos/webhooks"
 	"kairos/worker"
 )
 
@@ -58,7 +59,8 @@ Configuration par variables d'environnement (voir docs/OPERATIONS.md) :
   KAIROS_ADDR, KAIROS_DATABASE_URL, KAIROS_BASE_URL, KAIROS_DEMO, KAIROS_SECRET,
   KAIROS_SMTP_HOST, KAIROS_SMTP_PORT, KAIROS_SMTP_USERNAME, KAIROS_SMTP_PASSWORD, KAIROS_MAIL_FROM,
   KAIROS_LOG_FORMAT, KAIROS_LOG_LEVEL, KAIROS_TRUST_PROXY, KAIROS_WORKER,
-  KAIROS_DECLARATION_DAYS, KAIROS_ENTRY_TOLERANCE_DAYS, KAIROS_ATTESTATION_DUE_DAY
+  KAIROS_DECLARATION_DAYS, KAIROS_ENTRY_TOLERANCE_DAYS, KAIROS_ATTESTATION_DUE_DAY,
+  KAIROS_WEBHOOKS_ALLOW_PRIVATE
 `
 
 // run is the whole program; main only calls it.
@@ -209,10 +211,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 			return err
 		}
 	}
+	hooks := &webhooks.Service{DB: db, Log: log, AllowPrivate: cfg.WebhooksAllowPrivate, BaseURL: cfg.BaseURL}
 	apiHandler := api.New(acc, log)
 	apiHandler.Adhesions, apiHandler.Catalogue, apiHandler.Appointments, apiHandler.Enrolment, apiHandler.Attestations = adh, cat, appts, path, att
+	apiHandler.Webhooks = hooks
 	srv, err := web.New(&web.Server{Cfg: cfg, DB: db, Accounts: acc, Log: log, Metrics: reg, API: apiHandler.Handler(), Secret: []byte(secret),
-		Adhesions: adh, Catalogue: cat, Appointments: appts, Enrolment: path, Attestations: att})
+		Adhesions: adh, Catalogue: cat, Appointments: appts, Enrolment: path, Attestations: att, Webhooks: hooks})
 	if err != nil {
 		return err
 	}
@@ -260,9 +264,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	go func() {
 		defer close(workDone)
 		if cfg.Worker {
+			hooksDone := make(chan struct{})
+			go func() { // dispatch of the outbox and webhook deliveries (issue 15)
+				defer close(hooksDone)
+				hooks.Run(kairos.WithActor(workCtx, kairos.System), 500*time.Millisecond)
+			}()
 			if err := w.Run(workCtx); err != nil {
 				log.Error("worker stopped", "err", err)
 			}
+			<-hooksDone
 		}
 	}()
 	log.Info("kairos listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "database", string(db.Engine()), "demo", cfg.Demo, "version", Version)

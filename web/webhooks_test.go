@@ -1,0 +1,129 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"kairos"
+	"kairos/api"
+	"kairos/config"
+	"kairos/fixture"
+	"kairos/metrics"
+	"kairos/store"
+	"kairos/web"
+	"kairos/webhooks"
+)
+
+func newWebhooksEnv(t *testing.T) (*env, *webhooks.Service) {
+	t.Helper()
+	acc := fixture.MustAccounts(t)
+	w := fixture.MustWorld(t, acc)
+	cfg, _ := config.Load(func(string) string { return "" })
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	hooks := &webhooks.Service{DB: acc.DB, AllowPrivate: true, Log: log}
+	s, err := web.New(&web.Server{Cfg: cfg, DB: acc.DB, Accounts: acc, Log: log, Metrics: metrics.New(),
+		API: api.New(acc, log).Handler(), Secret: []byte("0123456789abcdef0123456789abcdef"), Webhooks: hooks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	return &env{World: w, srv: srv}, hooks
+}
+
+var secretRE = regexp.MustCompile(`whsec_[A-Za-z0-9+/=]+`)
+
+func TestWebhookPages(t *testing.T) {
+	e, hooks := newWebhooksEnv(t)
+	var hits int
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits++
+		w.WriteHeader(503)
+		io.WriteString(w, "maintenance en cours")
+	}))
+	defer rc.Close()
+	c := e.client(t)
+	c.login(e.Users[kairos.RoleOFAdmin].Email)
+	if status, body := c.get("/accueil"); status != 200 || !strings.Contains(body, `href="/organisme/webhooks"`) {
+		t.Fatalf("menu lacks webhooks: %d", status)
+	}
+	if status, body := c.get("/organisme/webhooks"); status != 200 || !strings.Contains(body, "Aucun abonnement") || !strings.Contains(body, "enrolment.entrer.v1") {
+		t.Fatalf("empty page: %d", status)
+	}
+	// Bad input: French errors next to the fields, typed values kept.
+	resp, body := c.post("/organisme/webhooks", "/organisme/webhooks", url.Values{"url": {"pas-une-adresse"}, "description": {"ERP"}})
+	if resp.StatusCode != 422 || !strings.Contains(body, "URL complète") || !strings.Contains(body, "au moins un type") || !strings.Contains(body, `value="ERP"`) {
+		t.Fatalf("invalid: %d", resp.StatusCode)
+	}
+	resp, body = c.post("/organisme/webhooks", "/organisme/webhooks", url.Values{"url": {rc.URL + "/hook"}, "event_types": {"appointment.create.v1", "enrolment.entrer.v1"}})
+	secret := secretRE.FindString(body)
+	if resp.StatusCode != 201 || secret == "" || !strings.Contains(body, "ne sera plus affiché") {
+		t.Fatalf("create: %d", resp.StatusCode)
+	}
+	subs, _ := hooks.List(context.Background(), e.Users[kairos.RoleOFAdmin].Actor())
+	if len(subs) != 1 {
+		t.Fatal("not created")
+	}
+	path := "/organisme/webhooks/" + itoa(subs[0].ID)
+	if status, body := c.get(path); status != 200 || strings.Contains(body, secret) || !strings.Contains(body, `checked`) {
+		t.Fatalf("detail shows the secret or fails: %d", status)
+	}
+	// A delivery, failing: logged with status, latency and the answer's excerpt.
+	if err := e.Acc.DB.Tx(kairos.WithActor(context.Background(), kairos.System), func(tx *store.Tx) error {
+		return tx.Record(kairos.WithActor(context.Background(), kairos.System), store.Change{Action: "appointment.create", OrgID: e.OFA, ObjectType: "appointment", ObjectID: 1, After: map[string]any{"id": 1}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	hooks.Dispatch(context.Background())
+	hooks.DeliverDue(context.Background())
+	if status, body := c.get(path); status != 200 || !strings.Contains(body, "HTTP 503") || !strings.Contains(body, "maintenance en cours") || !strings.Contains(body, "En attente") {
+		t.Fatalf("log: %d %s", status, body)
+	}
+	resp, body = c.post(path, path+"/secret", url.Values{})
+	if fresh := secretRE.FindString(body); resp.StatusCode != 200 || fresh == "" || fresh == secret || !strings.Contains(body, "ancien secret signe encore") {
+		t.Fatalf("rotate: %d", resp.StatusCode)
+	}
+	if resp, _ := c.post(path, path+"/etat", url.Values{"etat": {"inactif"}}); resp.StatusCode != 303 {
+		t.Fatalf("disable: %d", resp.StatusCode)
+	}
+	if _, body := c.get(path); !strings.Contains(body, "Abonnement désactivé") || !strings.Contains(body, "Réactiver") {
+		t.Fatal("not shown disabled")
+	}
+	if resp, _ := c.post(path, path+"/rejeu", url.Values{"livraison": {"1"}}); resp.StatusCode != 303 {
+		t.Fatalf("replay: %d", resp.StatusCode)
+	}
+	if resp, _ := c.post(path, path, url.Values{"url": {rc.URL + "/v2"}, "all": {"1"}}); resp.StatusCode != 303 {
+		t.Fatalf("update: %d", resp.StatusCode)
+	}
+	if _, body := c.get("/organisme/webhooks"); !strings.Contains(body, rc.URL+"/v2") || !strings.Contains(body, "Tous") {
+		t.Fatal("update not shown")
+	}
+
+	// Another OF's account manager: not found; an OF user: refused.
+	other := e.client(t)
+	other.login(e.OFBAdmin.Email)
+	if status, _ := other.get(path); status != 404 {
+		t.Fatalf("other OF: %d", status)
+	}
+	if resp, _ := other.post("/organisme/webhooks", path+"/suppression", url.Values{}); resp.StatusCode != 404 {
+		t.Fatalf("other OF deletes: %d", resp.StatusCode)
+	}
+	user := e.client(t)
+	user.login(e.Users[kairos.RoleOFUser].Email)
+	if status, _ := user.get("/organisme/webhooks"); status != 403 {
+		t.Fatalf("OF user: %d", status)
+	}
+	if resp, _ := c.post(path, path+"/suppression", url.Values{}); resp.StatusCode != 303 {
+		t.Fatalf("delete: %d", resp.StatusCode)
+	}
+	if status, _ := c.get(path); status != 404 {
+		t.Fatalf("deleted still shown: %d", status)
+	}
+}

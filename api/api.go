@@ -36,8 +36,11 @@ type API struct {
 	Enrolment    *enrolment.Service    // set after New; nil answers 404 on its routes
 	Attestations *attestations.Service // set after New; nil answers 404 on its routes
 	Webhooks     *webhooks.Service     // set after New; nil answers 404 on its routes
+	Clock        kairos.Clock          // nil: the system clock
+	RateLimit    int                   // requests per minute per API key (0: DefaultRateLimit)
 	Log          *slog.Logger
 	routes       []route
+	limiter      limiter
 }
 
 type route struct {
@@ -182,9 +185,14 @@ func (a *API) guard(rt route) http.Handler {
 			a.problem(w, r, err)
 			return
 		}
-		if err := rt.handler(w, r); err != nil {
-			a.problem(w, r, err)
+		if !a.rateLimit(w, r) {
+			return
 		}
+		a.idempotent(w, r, func(w http.ResponseWriter, r *http.Request) {
+			if err := rt.handler(w, r); err != nil {
+				a.problem(w, r, err)
+			}
+		})
 	})
 }
 

@@ -31,6 +31,7 @@ type Config struct {
 	AttestationDueDay  int // KAIROS_ATTESTATION_DUE_DAY: day of M+1 by which a month's attestation is due (default 5)
 
 	WebhooksAllowPrivate bool // KAIROS_WEBHOOKS_ALLOW_PRIVATE: webhooks may go to private and loopback addresses, over http (tests, demo; default false)
+	APIRateLimit         int  // KAIROS_API_RATE_LIMIT: requests per minute per API key and instance (default 6000)
 }
 
 // Load reads the configuration through getenv.
@@ -59,6 +60,12 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.WebhooksAllowPrivate, err = boolVar(getenv, "KAIROS_WEBHOOKS_ALLOW_PRIVATE", false); err != nil {
 		return c, err
+	}
+	c.APIRateLimit = 6000
+	if p := getenv("KAIROS_API_RATE_LIMIT"); p != "" {
+		if c.APIRateLimit, err = strconv.Atoi(p); err != nil || c.APIRateLimit < 1 || c.APIRateLimit > 1000000 {
+			return c, fmt.Errorf("KAIROS_API_RATE_LIMIT: %q is not a number of requests per minute (1 to 1000000)", p)
+		}
 	}
 	c.SMTPPort = 587
 	if p := getenv("KAIROS_SMTP_PORT"); p != "" {

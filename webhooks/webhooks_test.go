@@ -26,7 +26,7 @@ import (
 type clock struct{ ns atomic.Int64 }
 
 func newClock(t time.Time) *clock { c := &clock{}; c.ns.Store(t.UnixNano()); return c }
-func (c *clock) Now() time.Time    { return time.Unix(0, c.ns.Load()).UTC() }
+func (c *clock) Now() time.Time   { return time.Unix(0, c.ns.Load()).UTC() }
 func (c *clock) Advance(d time.Duration) {
 	c.ns.Add(int64(d))
 }

@@ -60,7 +60,7 @@ Configuration par variables d'environnement (voir docs/OPERATIONS.md) :
   KAIROS_SMTP_HOST, KAIROS_SMTP_PORT, KAIROS_SMTP_USERNAME, KAIROS_SMTP_PASSWORD, KAIROS_MAIL_FROM,
   KAIROS_LOG_FORMAT, KAIROS_LOG_LEVEL, KAIROS_TRUST_PROXY, KAIROS_WORKER,
   KAIROS_DECLARATION_DAYS, KAIROS_ENTRY_TOLERANCE_DAYS, KAIROS_ATTESTATION_DUE_DAY,
-  KAIROS_WEBHOOKS_ALLOW_PRIVATE
+  KAIROS_WEBHOOKS_ALLOW_PRIVATE, KAIROS_API_RATE_LIMIT
 `
 
 // run is the whole program; main only calls it.
@@ -214,7 +214,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	hooks := &webhooks.Service{DB: db, Log: log, AllowPrivate: cfg.WebhooksAllowPrivate, BaseURL: cfg.BaseURL}
 	apiHandler := api.New(acc, log)
 	apiHandler.Adhesions, apiHandler.Catalogue, apiHandler.Appointments, apiHandler.Enrolment, apiHandler.Attestations = adh, cat, appts, path, att
-	apiHandler.Webhooks = hooks
+	apiHandler.Webhooks, apiHandler.RateLimit = hooks, cfg.APIRateLimit
 	srv, err := web.New(&web.Server{Cfg: cfg, DB: db, Accounts: acc, Log: log, Metrics: reg, API: apiHandler.Handler(), Secret: []byte(secret),
 		Adhesions: adh, Catalogue: cat, Appointments: appts, Enrolment: path, Attestations: att, Webhooks: hooks})
 	if err != nil {
@@ -235,12 +235,17 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 			},
 			appointments.ReminderJob: appts.HandleReminders,
 			attestations.ReminderJob: att.HandleReminders,
+			"api.idempotency_cleanup": func(ctx context.Context, _ json.RawMessage) error {
+				_, err := api.CleanupIdempotency(ctx, db, kairos.SystemClock())
+				return err
+			},
 		},
 		Schedules: []worker.Schedule{
 			{Name: "accounts.cleanup", Every: time.Hour, Kind: "accounts.cleanup"},
 			{Name: "adhesion.qualiopi_reminders", Every: time.Hour, Kind: "adhesion.qualiopi_reminders"},
 			{Name: appointments.ReminderJob, Every: 15 * time.Minute, Kind: appointments.ReminderJob},
 			{Name: attestations.ReminderJob, Every: time.Hour, Kind: attestations.ReminderJob},
+			{Name: "api.idempotency_cleanup", Every: time.Hour, Kind: "api.idempotency_cleanup"},
 		},
 		Poll: 500 * time.Millisecond,
 	}

@@ -185,6 +185,10 @@ func (a *API) guard(rt route) http.Handler {
 			a.problem(w, r, err)
 			return
 		}
+		if err := a.checkScope(r); err != nil {
+			a.problem(w, r, err)
+			return
+		}
 		if !a.rateLimit(w, r) {
 			return
 		}
@@ -275,6 +279,7 @@ type Me struct {
 	Organisation *OrgRef     `json:"organisation,omitempty"`
 	Role         kairos.Role `json:"role"`
 	RoleLabel    string      `json:"role_label"`
+	Scopes       []string    `json:"scopes,omitempty"` // of the API key: "*", "read", "write", "capability:read|write"
 }
 
 // KeyRef identifies an API key.
@@ -296,7 +301,12 @@ func (a *API) me(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	scopes, err := a.Accounts.APIKeyScopes(r.Context(), actor.APIKeyID)
+	if err != nil {
+		return err
+	}
 	return writeJSON(w, http.StatusOK, Me{
+		Scopes:       scopes,
 		Kind:         "api_key",
 		APIKey:       &KeyRef{ID: actor.APIKeyID, Name: actor.Name},
 		Organisation: &OrgRef{ID: org.ID, Name: org.Name, Kind: org.Kind},

@@ -8,11 +8,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"kairos"
+	"kairos/account"
 	"kairos/api"
 	"kairos/appointments"
 	"kairos/fixture"
@@ -144,5 +146,47 @@ func TestRateLimit(t *testing.T) {
 	clock.Advance(time.Minute)
 	if resp := get(key); resp.StatusCode != 200 || resp.Header.Get("RateLimit-Remaining") != "4" {
 		t.Fatalf("next window: %d", resp.StatusCode)
+	}
+}
+
+// TestScopes: a key limited to reading appointments reads them, cannot write
+// them nor read enrolments; every key reads /me.
+func TestScopes(t *testing.T) {
+	acc := fixture.MustAccounts(t)
+	w := fixture.MustWorld(t, acc)
+	a := api.New(acc, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a.Appointments = &appointments.Service{DB: acc.DB, BaseURL: "http://kairos.test"}
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(srv.Close)
+	admin := w.Users[kairos.RoleOFAdmin].Actor()
+	_, key, err := acc.CreateScopedAPIKey(context.Background(), admin, w.OFA, "Lecture RDV", []string{"appointments:read"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := acc.CreateScopedAPIKey(context.Background(), admin, w.OFA, "Rien", []string{"appointments:delete"}); kairos.ErrorCode(err) != kairos.EInvalid {
+		t.Fatalf("unknown scope: %v", err)
+	}
+	if status, body, _ := apiCall(t, srv.URL, key, "GET", "/api/v1/me", nil); status != 200 || body["scopes"].([]any)[0] != "appointments:read" {
+		t.Fatalf("me: %d %v", status, body)
+	}
+	if status, _, _ := apiCall(t, srv.URL, key, "GET", "/api/v1/appointments", nil); status != 200 {
+		t.Fatalf("read: %d", status)
+	}
+	if status, body, _ := apiCall(t, srv.URL, key, "POST", "/api/v1/appointments", map[string]any{}); status != 403 || !strings.Contains(body["detail"].(string), "appointments:write") {
+		t.Fatalf("write: %d %v", status, body)
+	}
+	if status, _, _ := apiCall(t, srv.URL, key, "GET", "/api/v1/enrolments", nil); status != 403 {
+		t.Fatalf("other capability: %d", status)
+	}
+	for _, c := range []struct{ method, path, want string }{
+		{"GET", "/api/v1/me", ""}, {"POST", "/api/v1/enrolment-movements/3/corrections", "enrolments:write"},
+		{"GET", "/api/v1/ft/attestations.csv", "attestations:read"}, {"GET", "/api/v1/events", "webhooks:read"}, {"POST", "/api/v1/quotes", "quotes:write"},
+	} {
+		if got := account.ScopeOf(c.method, c.path); got != c.want {
+			t.Errorf("%s %s: %q, want %q", c.method, c.path, got, c.want)
+		}
+	}
+	if !(account.Scopes{"write"}).Allows("enrolments:read") || (account.Scopes{"read"}).Allows("enrolments:write") || !(account.Scopes{"enrolments:write"}).Allows("enrolments:read") {
+		t.Error("scope implication")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"kairos"
+	"kairos/account"
 )
 
 // DefaultRateLimit is how many requests an API key may make per minute on
@@ -52,4 +53,24 @@ func (a *API) rateLimit(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	return true
+}
+
+// checkScope refuses a request its API key's scopes do not allow.
+func (a *API) checkScope(r *http.Request) error {
+	actor := kairos.ActorFrom(r.Context())
+	if actor == nil || actor.APIKeyID == 0 {
+		return nil
+	}
+	need := account.ScopeOf(r.Method, r.URL.Path)
+	if need == "" {
+		return nil
+	}
+	scopes, err := a.Accounts.APIKeyScopes(r.Context(), actor.APIKeyID)
+	if err != nil {
+		return err
+	}
+	if !scopes.Allows(need) {
+		return kairos.Errorf(kairos.EForbidden, "Cette clé d'API n'a pas la portée « %s » (ses portées : %s). Créez une clé avec cette portée dans « Clés d'API ».", need, scopes.String())
+	}
+	return nil
 }

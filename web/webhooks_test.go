@@ -127,3 +127,21 @@ func TestWebhookPages(t *testing.T) {
 		t.Fatalf("deleted still shown: %d", status)
 	}
 }
+
+func TestScopedAPIKeyPage(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(t)
+	c.login(e.Users[kairos.RoleOFAdmin].Email)
+	resp, body := c.post("/organisme/cles-api", "/organisme/cles-api", url.Values{"name": {"ERP lecture"}, "acces": {"limite"}})
+	if resp.StatusCode != 422 || !strings.Contains(body, "au moins une portée") {
+		t.Fatalf("no scope: %d", resp.StatusCode)
+	}
+	resp, body = c.post("/organisme/cles-api", "/organisme/cles-api", url.Values{"name": {"ERP lecture"}, "acces": {"limite"}, "scopes": {"appointments:read", "enrolments:write"}})
+	if resp.StatusCode != 201 || !strings.Contains(body, "<code>appointments:read</code> <code>enrolments:write</code>") {
+		t.Fatalf("scoped: %d", resp.StatusCode)
+	}
+	resp, body = c.post("/organisme/cles-api", "/organisme/cles-api", url.Values{"name": {"ERP complet"}, "acces": {"complet"}})
+	if resp.StatusCode != 201 || !strings.Contains(body, "Accès complet") {
+		t.Fatalf("full: %d", resp.StatusCode)
+	}
+}

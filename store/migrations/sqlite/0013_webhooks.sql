@@ -78,3 +78,7 @@ CREATE TABLE idempotency_keys (
   PRIMARY KEY (api_key_id, idem_key)
 );
 CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
+
+-- Scopes of an API key (space-separated, "*" for everything: the keys made
+-- before scopes existed keep their access).
+ALTER TABLE api_keys ADD COLUMN scopes TEXT NOT NULL DEFAULT '*';

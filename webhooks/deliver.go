@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -32,6 +33,7 @@ const ExcerptSize = 1024
 // claimed is a delivery taken by this process, with what sending it needs.
 type claimed struct {
 	id, subID, orgID, eventID int64
+	objectKey                 string
 	attempts                  int
 	url, secret, prevSecret   string
 	prevUntil                 sql.NullTime
@@ -68,6 +70,38 @@ func (s *Service) Run(ctx context.Context, poll time.Duration) error {
 	}
 	sem := make(chan struct{}, conc)
 	done := make(chan struct{}, conc)
+	results := make(chan outcome, conc)
+	recorded := make(chan struct{})
+	go func() { // results are written in batches: one commit for many deliveries
+		defer close(recorded)
+		for o := range results {
+			batch := []outcome{o}
+			timer := time.NewTimer(2 * time.Millisecond)
+		collect:
+			for len(batch) < 256 {
+				select {
+				case o, ok := <-results:
+					if !ok {
+						break collect
+					}
+					batch = append(batch, o)
+				case <-timer.C:
+					break collect
+				}
+			}
+			timer.Stop()
+			if err := s.recordAll(context.WithoutCancel(ctx), batch); err != nil {
+				s.Log.Error("webhooks: record deliveries", "deliveries", len(batch), "err", err)
+			}
+			for range batch {
+				<-sem
+				select {
+				case done <- struct{}{}:
+				default:
+				}
+			}
+		}
+	}()
 	for {
 		got := 0
 		if free := conc - len(sem); free > 0 {
@@ -79,10 +113,12 @@ func (s *Service) Run(ctx context.Context, poll time.Duration) error {
 			for _, d := range ds {
 				sem <- struct{}{}
 				go func(d claimed) {
-					defer func() { <-sem; done <- struct{}{} }()
-					if err := s.send(context.WithoutCancel(ctx), d); err != nil {
-						s.Log.Error("webhooks: record delivery", "delivery", d.id, "err", err)
+					r, err := s.send(context.WithoutCancel(ctx), d)
+					if err != nil {
+						r = attemptResult{err: "erreur interne de Kairos"}
+						s.Log.Error("webhooks: send", "delivery", d.id, "err", err)
 					}
+					results <- outcome{d, r}
 				}(d)
 			}
 		}
@@ -92,14 +128,21 @@ func (s *Service) Run(ctx context.Context, poll time.Duration) error {
 		select {
 		case <-ctx.Done():
 			for i := 0; i < conc; i++ {
-				sem <- struct{}{} // wait for the deliveries in flight
+				sem <- struct{}{} // wait for the deliveries in flight to be recorded
 			}
+			close(results)
+			<-recorded
 			return nil
 		case <-dispatched:
 		case <-done:
 		case <-time.After(poll):
 		}
 	}
+}
+
+type outcome struct {
+	d claimed
+	r attemptResult
 }
 
 // DeliverDue sends every delivery due now, waiting for each (tests, CLI).
@@ -112,28 +155,33 @@ func (s *Service) DeliverDue(ctx context.Context) (int, error) {
 		if err != nil || len(ds) == 0 {
 			return total, err
 		}
-		errc := make(chan error, len(ds))
-		for _, d := range ds {
-			go func(d claimed) { errc <- s.send(ctx, d) }(d)
+		outs := make([]outcome, len(ds))
+		var wg sync.WaitGroup
+		for i, d := range ds {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r, err := s.send(ctx, d)
+				if err != nil {
+					r = attemptResult{err: "erreur interne de Kairos"}
+				}
+				outs[i] = outcome{d, r}
+			}()
 		}
-		for range ds {
-			if e := <-errc; e != nil {
-				err = e
-			}
-		}
+		wg.Wait()
 		total += len(ds)
-		if err != nil {
+		if err := s.recordAll(ctx, outs); err != nil {
 			return total, err
 		}
 	}
 }
 
 // claim takes up to n due deliveries, each the oldest pending one of its
-// object on its subscription (so an object's events go in order), of active
-// subscriptions, under a lease.
+// object on its subscription ("ready": so an object's events go in order),
+// of active subscriptions, under a lease.
 func (s *Service) claim(ctx context.Context, n int) ([]claimed, error) {
 	now := s.now()
-	due := `d.state = 'pending' AND d.next_attempt_at <= ? AND (d.locked_until IS NULL OR d.locked_until < ?)`
+	due := `d.state = 'pending' AND d.ready = 1 AND d.next_attempt_at <= ? AND (d.locked_until IS NULL OR d.locked_until < ?)`
 	var any int
 	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM webhook_deliveries d WHERE "+due+" LIMIT 1) x", now, now).Scan(&any); err != nil || any == 0 {
 		return nil, err
@@ -144,10 +192,9 @@ func (s *Service) claim(ctx context.Context, n int) ([]claimed, error) {
 	}
 	var out []claimed
 	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT d.id, d.subscription_id, s.org_id, d.event_id, d.attempts, s.url, s.secret, s.previous_secret, s.previous_expires_at
+		rows, err := tx.Query(ctx, `SELECT d.id, d.subscription_id, s.org_id, d.event_id, d.object_key, d.attempts, s.url, s.secret, s.previous_secret, s.previous_expires_at
 			FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
 			WHERE `+due+` AND s.state = 'active' AND s.deleted_at IS NULL
-			AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.subscription_id = d.subscription_id AND p.object_key = d.object_key AND p.state = 'pending' AND p.id < d.id)
 			ORDER BY d.next_attempt_at, d.id LIMIT ?`+lock, now, now, n)
 		if err != nil {
 			return err
@@ -155,7 +202,7 @@ func (s *Service) claim(ctx context.Context, n int) ([]claimed, error) {
 		var cand []claimed
 		for rows.Next() {
 			var c claimed
-			if err := rows.Scan(&c.id, &c.subID, &c.orgID, &c.eventID, &c.attempts, &c.url, &c.secret, &c.prevSecret, &c.prevUntil); err != nil {
+			if err := rows.Scan(&c.id, &c.subID, &c.orgID, &c.eventID, &c.objectKey, &c.attempts, &c.url, &c.secret, &c.prevSecret, &c.prevUntil); err != nil {
 				rows.Close()
 				return err
 			}
@@ -188,26 +235,25 @@ type attemptResult struct {
 	err     string
 }
 
-// send makes one attempt of delivery d and records it.
-func (s *Service) send(ctx context.Context, d claimed) error {
+// send makes one attempt of delivery d.
+func (s *Service) send(ctx context.Context, d claimed) (attemptResult, error) {
 	ev, err := loadEvent(ctx, s.DB, d.eventID)
 	if err != nil {
-		return err
+		return attemptResult{}, err
 	}
 	body, _ := json.Marshal(ev)
 	now := s.now()
 	ts := now.Unix()
 	sig, err := Sign(d.secret, ev.ID, ts, body)
 	if err != nil {
-		return err
+		return attemptResult{}, err
 	}
 	if d.prevSecret != "" && d.prevUntil.Valid && d.prevUntil.Time.After(now) {
 		if old, err := Sign(d.prevSecret, ev.ID, ts, body); err == nil {
 			sig += " " + old
 		}
 	}
-	r := s.post(ctx, d.url, ev.ID, ts, sig, body)
-	return s.record(ctx, d, r)
+	return s.post(ctx, d.url, ev.ID, ts, sig, body), nil
 }
 
 func (s *Service) post(ctx context.Context, url, id string, ts int64, sig string, body []byte) attemptResult {
@@ -274,33 +320,55 @@ func excerpt(b []byte) string {
 	return s
 }
 
-// record writes an attempt and moves its delivery on: delivered, retried
-// later, or failed — which disables the subscription and mails its account
-// managers.
-func (s *Service) record(ctx context.Context, d claimed, r attemptResult) error {
+// recordAll writes attempts, in one transaction, and moves their deliveries
+// on: delivered, retried later, or failed — which disables the subscription
+// and mails its account managers.
+func (s *Service) recordAll(ctx context.Context, outs []outcome) error {
+	if len(outs) == 0 {
+		return nil
+	}
+	return s.DB.Tx(ctx, func(tx *store.Tx) error {
+		if err := lockDeliveries(ctx, tx); err != nil {
+			return err
+		}
+		for _, o := range outs {
+			if err := s.record(ctx, tx, o.d, o.r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Service) record(ctx context.Context, tx *store.Tx, d claimed, r attemptResult) error {
 	now := s.now()
 	attempts := d.attempts + 1
-	return s.DB.Tx(ctx, func(tx *store.Tx) error {
+	{
 		if _, err := tx.Exec(ctx, "INSERT INTO webhook_attempts (delivery_id, at, status, latency_ms, response, error) VALUES (?, ?, ?, ?, ?, ?)",
 			d.id, now, r.status, r.latency.Milliseconds(), r.excerpt, r.err); err != nil {
 			return err
 		}
 		if r.err == "" {
-			_, err := tx.Exec(ctx, "UPDATE webhook_deliveries SET state = 'delivered', attempts = ?, last_status = ?, last_error = '', locked_until = NULL, delivered_at = ? WHERE id = ?",
-				attempts, r.status, now, d.id)
-			return err
+			if _, err := tx.Exec(ctx, "UPDATE webhook_deliveries SET state = 'delivered', ready = 0, attempts = ?, last_status = ?, last_error = '', locked_until = NULL, delivered_at = ? WHERE id = ?",
+				attempts, r.status, now, d.id); err != nil {
+				return err
+			}
+			return promote(ctx, tx, d.subID, d.objectKey)
 		}
 		if attempts < len(Retries) {
 			_, err := tx.Exec(ctx, "UPDATE webhook_deliveries SET attempts = ?, last_status = ?, last_error = ?, locked_until = NULL, next_attempt_at = ? WHERE id = ?",
 				attempts, r.status, r.err, now.Add(Retries[attempts]), d.id)
 			return err
 		}
-		if _, err := tx.Exec(ctx, "UPDATE webhook_deliveries SET state = 'failed', attempts = ?, last_status = ?, last_error = ?, locked_until = NULL WHERE id = ?",
+		if _, err := tx.Exec(ctx, "UPDATE webhook_deliveries SET state = 'failed', ready = 0, attempts = ?, last_status = ?, last_error = ?, locked_until = NULL WHERE id = ?",
 			attempts, r.status, r.err, d.id); err != nil {
 			return err
 		}
+		if err := promote(ctx, tx, d.subID, d.objectKey); err != nil {
+			return err
+		}
 		return s.autoDisable(ctx, tx, d, r.err, now)
-	})
+	}
 }
 
 func (s *Service) autoDisable(ctx context.Context, tx *store.Tx, d claimed, lastErr string, now time.Time) error {
@@ -312,6 +380,9 @@ func (s *Service) autoDisable(ctx context.Context, tx *store.Tx, d claimed, last
 	}
 	if k, _ := res.RowsAffected(); k == 0 {
 		return nil // already disabled
+	}
+	if err := park(ctx, tx, d.subID, now); err != nil {
+		return err
 	}
 	rows, err := tx.Query(ctx, "SELECT email FROM users WHERE org_id = ? AND role = ? AND status = 'active' ORDER BY id", d.orgID, string(kairos.RoleOFAdmin))
 	if err != nil {
@@ -348,4 +419,13 @@ func retrySpan() string {
 	h := int(total.Hours())
 	m := int(total.Minutes()) % 60
 	return fmt.Sprintf("%d h %02d", h, m)
+}
+
+// parked is how far a disabled subscription's pending deliveries are put
+// off, so that claims skip them by the index; re-enabling makes them due.
+const parked = 100 * 365 * 24 * time.Hour
+
+func park(ctx context.Context, tx *store.Tx, subID int64, now time.Time) error {
+	_, err := tx.Exec(ctx, "UPDATE webhook_deliveries SET next_attempt_at = ? WHERE subscription_id = ? AND state = 'pending'", now.Add(parked), subID)
+	return err
 }

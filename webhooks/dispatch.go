@@ -46,10 +46,8 @@ func (s *Service) Dispatch(ctx context.Context) (int, error) {
 	now := s.now()
 	n := 0
 	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
-		if tx.Engine() == store.Postgres {
-			if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(727750)"); err != nil {
-				return err
-			}
+		if err := lockDeliveries(ctx, tx); err != nil {
+			return err
 		}
 		var next int64
 		if err := tx.QueryRow(ctx, "SELECT COALESCE(MAX(seq), 0) FROM events").Scan(&next); err != nil {
@@ -107,8 +105,7 @@ func (s *Service) Dispatch(ctx context.Context) (int, error) {
 					if !sub.wants(t.Name) {
 						continue
 					}
-					if _, err := tx.Exec(ctx, `INSERT INTO webhook_deliveries (subscription_id, event_id, object_key, state, next_attempt_at, created_at)
-						VALUES (?, ?, ?, 'pending', ?, ?)`, sub.id, e.id, e.objType+":"+e.objID, now, now); err != nil {
+					if err := queue(ctx, tx, sub.id, e.id, e.objType+":"+e.objID, now, 0); err != nil {
 						return err
 					}
 				}
@@ -123,6 +120,39 @@ func (s *Service) Dispatch(ctx context.Context) (int, error) {
 		s.wake()
 	}
 	return n, nil
+}
+
+// lockDeliveries serialises, on PostgreSQL, the transactions that queue
+// deliveries and those that finish them, so that "ready" (the oldest pending
+// delivery of an object) is always right; SQLite's write transactions are
+// serialised already.
+func lockDeliveries(ctx context.Context, tx *store.Tx) error {
+	if tx.Engine() != store.Postgres {
+		return nil
+	}
+	_, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(727750)")
+	return err
+}
+
+// queue adds a pending delivery, ready if its object has no other pending
+// delivery on the subscription. The caller holds lockDeliveries.
+func queue(ctx context.Context, tx *store.Tx, subID, eventID int64, objectKey string, now time.Time, replayOf int64) error {
+	var busy int
+	if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM webhook_deliveries WHERE subscription_id = ? AND object_key = ? AND state = 'pending' LIMIT 1) p",
+		subID, objectKey).Scan(&busy); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO webhook_deliveries (subscription_id, event_id, object_key, state, ready, next_attempt_at, created_at, replay_of)
+		VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)`, subID, eventID, objectKey, 1-busy, now, now, nullID(replayOf))
+	return err
+}
+
+// promote makes the next pending delivery of an object ready, once the
+// previous one is delivered or has failed. The caller holds lockDeliveries.
+func promote(ctx context.Context, tx *store.Tx, subID int64, objectKey string) error {
+	_, err := tx.Exec(ctx, `UPDATE webhook_deliveries SET ready = 1 WHERE id = (SELECT MIN(id) FROM webhook_deliveries
+		WHERE subscription_id = ? AND object_key = ? AND state = 'pending')`, subID, objectKey)
+	return err
 }
 
 type subRef struct {

@@ -151,18 +151,41 @@ func (s *Service) replay(ctx context.Context, a *kairos.Actor, subID int64, wher
 		if _, err := s.load(ctx, tx, a.OrgID, subID); err != nil {
 			return err
 		}
-		args := []any{now, now, subID}
+		if err := lockDeliveries(ctx, tx); err != nil {
+			return err
+		}
+		args := []any{subID}
 		if arg != nil {
 			args = append(args, arg)
 		}
-		res, err := tx.Exec(ctx, `INSERT INTO webhook_deliveries (subscription_id, event_id, object_key, state, next_attempt_at, created_at, replay_of)
-			SELECT d.subscription_id, d.event_id, d.object_key, 'pending', ?, ?, d.id FROM webhook_deliveries d
+		rows, err := tx.Query(ctx, `SELECT d.id, d.event_id, d.object_key FROM webhook_deliveries d
 			WHERE d.subscription_id = ? AND `+where+` ORDER BY d.id LIMIT 10000`, args...)
 		if err != nil {
 			return err
 		}
-		k, _ := res.RowsAffected()
-		n = int(k)
+		type old struct {
+			id, event int64
+			key       string
+		}
+		var olds []old
+		for rows.Next() {
+			var o old
+			if err := rows.Scan(&o.id, &o.event, &o.key); err != nil {
+				rows.Close()
+				return err
+			}
+			olds = append(olds, o)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, o := range olds {
+			if err := queue(ctx, tx, subID, o.event, o.key, now, o.id); err != nil {
+				return err
+			}
+		}
+		n = len(olds)
 		if n == 0 {
 			if arg != nil {
 				return kairos.NotFound("Livraison")

@@ -197,7 +197,7 @@ func (s *Service) SetEnabled(ctx context.Context, a *kairos.Actor, id int64, ena
 			_, err := tx.Exec(ctx, "UPDATE webhook_deliveries SET next_attempt_at = ? WHERE subscription_id = ? AND state = 'pending'", now, id)
 			return err
 		}
-		return nil
+		return park(ctx, tx, id, now)
 	})
 }
 
@@ -229,7 +229,7 @@ func (s *Service) Delete(ctx context.Context, a *kairos.Actor, id int64) error {
 		if _, err := tx.Exec(ctx, "UPDATE webhook_subscriptions SET deleted_at = ?, state = ?, updated_at = ? WHERE id = ?", now, StDisabled, now, id); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, "UPDATE webhook_deliveries SET state = 'failed', last_error = 'abonnement supprimé' WHERE subscription_id = ? AND state = 'pending'", id)
+		_, err := tx.Exec(ctx, "UPDATE webhook_deliveries SET state = 'failed', ready = 0, last_error = 'abonnement supprimé' WHERE subscription_id = ? AND state = 'pending'", id)
 		return err
 	})
 	return err

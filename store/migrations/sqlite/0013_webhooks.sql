@@ -41,6 +41,7 @@ CREATE TABLE webhook_deliveries (
   event_id        INTEGER NOT NULL REFERENCES events (id),
   object_key      TEXT NOT NULL, -- object_type:object_id: deliveries of one object go in order
   state           TEXT NOT NULL, -- pending, delivered, failed
+  ready           INTEGER NOT NULL, -- 1: the oldest pending delivery of its object on its subscription (the one that may go)
   attempts        INTEGER NOT NULL DEFAULT 0,
   next_attempt_at TIMESTAMP NOT NULL,
   locked_until    TIMESTAMP,
@@ -50,7 +51,7 @@ CREATE TABLE webhook_deliveries (
   created_at      TIMESTAMP NOT NULL,
   delivered_at    TIMESTAMP
 );
-CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_attempt_at);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, ready, next_attempt_at);
 CREATE INDEX webhook_deliveries_object ON webhook_deliveries (subscription_id, object_key, state, id);
 CREATE INDEX webhook_deliveries_sub ON webhook_deliveries (subscription_id, id);
 

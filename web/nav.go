@@ -34,6 +34,7 @@ var navItems = []navItem{
 	{"Rendez-vous de mes demandeurs", "/conseiller/rendez-vous", "Les rendez-vous à venir de vos demandeurs d'emploi et leurs résultats."},
 	{"Utilisateurs", "/organisme/utilisateurs", "Invitez vos collaborateurs et attribuez-leur leurs habilitations."},
 	{"Clés d'API", "/organisme/cles-api", "Reliez votre logiciel de gestion à Kairos, sans double saisie."},
+	{"API", "/developpeurs", "L'API pour les développeurs : opérations, exemples curl, événements et vérification des signatures."},
 	{"Webhooks", "/organisme/webhooks", "Recevez chaque changement dans votre logiciel, en temps réel, signé et rejoué en cas de panne."},
 	{"Utilisateurs de la plateforme", "/admin/utilisateurs", "Tous les comptes, toutes organisations confondues."},
 	{"Journal d'audit", "/admin/journal", "Qui a fait quoi, quand et depuis quelle adresse."},

@@ -32,6 +32,9 @@ var (
 	ofStaff     = kairos.Rule{Roles: []kairos.Role{kairos.RoleOFAdmin, kairos.RoleOFUser}}
 	proposers   = kairos.Rule{Roles: []kairos.Role{kairos.RoleOFAdmin, kairos.RoleOFUser, kairos.RoleConseiller}}
 	pathParties = kairos.Rule{Roles: []kairos.Role{kairos.RoleOFAdmin, kairos.RoleOFUser, kairos.RoleConseiller, kairos.RoleDemandeur}}
+
+	// The developers' page: every organisation's staff (not job seekers).
+	developers = kairos.Rule{Roles: []kairos.Role{kairos.RoleOFAdmin, kairos.RoleOFUser, kairos.RoleConseiller, kairos.RoleFTGestionnaire, kairos.RoleFTComptable, kairos.RoleCarif, kairos.RoleAdmin}}
 )
 
 // routeTable declares every route of the portal, in one place, with what it
@@ -155,6 +158,8 @@ func (s *Server) routeTable() []route {
 			route{"POST /organisme/webhooks/{id}/etat", ofAdmin, s.webhookSetState},
 			route{"POST /organisme/webhooks/{id}/suppression", ofAdmin, s.webhookDelete},
 			route{"POST /organisme/webhooks/{id}/rejeu", ofAdmin, s.webhookReplay},
+			// The developers' page (the API, its events and their signatures).
+			route{"GET /developpeurs", developers, s.developers},
 		)
 	}
 	if s.Cfg.DevMailbox() {

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
@@ -143,5 +144,29 @@ func TestScopedAPIKeyPage(t *testing.T) {
 	resp, body = c.post("/organisme/cles-api", "/organisme/cles-api", url.Values{"name": {"ERP complet"}, "acces": {"complet"}})
 	if resp.StatusCode != 201 || !strings.Contains(body, "Accès complet") {
 		t.Fatalf("full: %d", resp.StatusCode)
+	}
+}
+
+func TestDevelopersPage(t *testing.T) {
+	e, _ := newWebhooksEnv(t)
+	c := e.client(t)
+	c.login(e.Users[kairos.RoleConseiller].Email)
+	status, body := c.get("/developpeurs")
+	if status != 200 {
+		t.Fatalf("status %d", status)
+	}
+	for _, want := range []string{"GET</span> <code>/api/v1/events</code>", "curl -X POST", "Idempotency-Key: $(uuidgen)", "webhook-signature", "hmac.New(sha256.New, key)",
+		"enrolment.entrer.v1", `id="schema-Enrolment"`, "api/v1/appointments", "Content-Type: application/json"} {
+		if !strings.Contains(body, html.EscapeString(want)) && !strings.Contains(body, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "<script>") || strings.Contains(body, "cdn") {
+		t.Error("inline script or CDN")
+	}
+	de := e.client(t)
+	de.login(e.Users[kairos.RoleDemandeur].Email)
+	if status, _ := de.get("/developpeurs"); status != 403 {
+		t.Fatalf("job seeker: %d", status)
 	}
 }

@@ -160,6 +160,8 @@ func (s *Server) routeTable() []route {
 			route{"POST /organisme/webhooks/{id}/rejeu", ofAdmin, s.webhookReplay},
 			// The developers' page (the API, its events and their signatures).
 			route{"GET /developpeurs", developers, s.developers},
+			// Live pages: what changed for the user's organisation (server-sent events).
+			route{"GET /evenements/flux", loggedIn, s.liveStream},
 		)
 	}
 	if s.Cfg.DevMailbox() {

@@ -20,6 +20,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // Europe/Paris even where the system has no time zone database
 
@@ -63,6 +64,10 @@ type Server struct {
 	routes []route
 	paris  *time.Location
 	assets map[string]string // asset path → versioned URL
+
+	liveOnce  sync.Once
+	liveClose sync.Once
+	liveDone  chan struct{} // closed by StopLive: live streams end
 }
 
 // New parses every template (a template error stops start-up) and builds the routes.
@@ -203,6 +208,7 @@ type view struct {
 	Demo       bool
 	DevMailbox bool
 	Data       any
+	Live       string // object types this page follows live (data-live), "" for none
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
@@ -221,6 +227,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		Demo:       s.Cfg.Demo,
 		DevMailbox: s.Cfg.DevMailbox(),
 		Data:       data,
+	}
+	if s.Webhooks != nil {
+		v.Live = livePages[page]
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {

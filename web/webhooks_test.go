@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"kairos"
 	"kairos/api"
@@ -168,5 +169,71 @@ func TestDevelopersPage(t *testing.T) {
 	de.login(e.Users[kairos.RoleDemandeur].Email)
 	if status, _ := de.get("/developpeurs"); status != 403 {
 		t.Fatalf("job seeker: %d", status)
+	}
+}
+
+// TestLiveStream: the stream tells an OF's page about a change of one of its
+// enrolments at once, and nothing about another OF's.
+func TestLiveStream(t *testing.T) {
+	e, hooks := newWebhooksEnv(t)
+	c := e.client(t)
+	c.login(e.Users[kairos.RoleOFUser].Email)
+	req, _ := http.NewRequest("GET", e.srv.URL+"/evenements/flux?objets=enrolment", nil)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("stream: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	lines := make(chan string, 100)
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := resp.Body.Read(buf)
+			if n > 0 {
+				lines <- string(buf[:n])
+			}
+			if err != nil {
+				close(lines)
+				return
+			}
+		}
+	}()
+	record := func(org int64, objType string, id int64) {
+		ctx := kairos.WithActor(context.Background(), kairos.System)
+		if err := e.Acc.DB.Tx(ctx, func(tx *store.Tx) error {
+			return tx.Record(ctx, store.Change{Action: "enrolment.entrer", OrgID: org, ObjectType: objType, ObjectID: id, After: map[string]any{"id": id}})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := hooks.Dispatch(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	record(e.OFB, "enrolment", 8) // another OF's
+	record(e.OFA, "appointment", 9)
+	record(e.OFA, "enrolment", 7)
+	var got string
+	deadline := time.After(3 * time.Second)
+	for !strings.Contains(got, "event: change") {
+		select {
+		case l := <-lines:
+			got += l
+		case <-deadline:
+			t.Fatalf("no change event within 3 s: %q", got)
+		}
+	}
+	if !strings.Contains(got, `"object_id":"7"`) || strings.Contains(got, `"object_id":"8"`) || strings.Contains(got, `"object_id":"9"`) {
+		t.Fatalf("stream %q", got)
+	}
+	de := e.client(t)
+	de.login(e.Users[kairos.RoleDemandeur].Email)
+	if status, _ := de.get("/evenements/flux?objets=enrolment"); status != 204 {
+		t.Fatalf("job seeker: %d", status)
+	}
+	if status, _ := c.get("/evenements/flux?objets=users"); status != 422 {
+		t.Fatalf("unknown objects: %d", status)
 	}
 }

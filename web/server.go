@@ -388,3 +388,7 @@ func linkify(text string) template.HTML {
 	}
 	return template.HTML(b.String())
 }
+
+// now is the time of the process's one clock (the database's, set from
+// KAIROS_NOW in demo mode): pages never read the wall clock themselves.
+func (s *Server) now() time.Time { return s.DB.Now() }

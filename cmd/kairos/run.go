@@ -113,11 +113,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		fmt.Fprintf(stdout, "Catalogue de démonstration : %d session(s) créée(s).\n", n)
 		cat := &catalogue.Service{DB: db, Log: log}
-		path := &enrolment.Service{DB: db, Log: log, Sessions: appointments.CatalogueSessions{Catalogue: cat, Accounts: acc}}
+		att := &attestations.Service{DB: db, Log: log, Due: attendance.DueDay(cfg.AttestationDueDay)}
+		path := &enrolment.Service{DB: db, Log: log, Sessions: appointments.CatalogueSessions{Catalogue: cat, Accounts: acc}, Schedules: att}
 		if err := demo.LoadEnrolments(kairos.WithActor(ctx, kairos.System), acc, path, db.Now()); err != nil {
 			return err
 		}
-		return demo.LoadAttestations(kairos.WithActor(ctx, kairos.System), acc, &attestations.Service{DB: db, Log: log, Due: attendance.DueDay(cfg.AttestationDueDay)}, db.Now())
+		return demo.LoadAttestations(kairos.WithActor(ctx, kairos.System), acc, att, db.Now())
 	case "user":
 		if len(args) < 2 || args[1] != "create" {
 			return errors.New("usage : kairos user create --email E --name N --role R [--org ID|NOM] [--habilitations h1,h2] [--password-stdin]")
@@ -215,6 +216,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		}
 	}
 	att := &attestations.Service{DB: db, Log: log, Due: attendance.DueDay(cfg.AttestationDueDay)}
+	path.Schedules = att // absences are checked against the session's rhythm
 	if cfg.Demo {
 		if err := demo.LoadAttestations(kairos.WithActor(ctx, kairos.System), acc, att, db.Now()); err != nil {
 			return err

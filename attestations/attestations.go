@@ -561,7 +561,7 @@ func Sessions(list []*Attestation) []*Session {
 		}
 		g := out[len(out)-1]
 		g.List = append(g.List, x)
-		if x.State == StASaisir {
+		if x.State == StASaisir && x.Open {
 			g.ToDo++
 		}
 	}

@@ -24,6 +24,7 @@ import (
 	_ "time/tzdata" // Europe/Paris even where the system has no time zone database
 
 	"kairos"
+	"kairos/attendance"
 	"kairos/account"
 	"kairos/adhesion"
 	"kairos/appointments"
@@ -105,6 +106,8 @@ func New(s *Server) (*Server, error) {
 
 func (s *Server) funcs() template.FuncMap {
 	return template.FuncMap{
+		// minutesDecimal writes minutes as decimal hours, "3,5".
+		"minutesDecimal": func(m int) string { return attendance.Minutes(m).Decimal() },
 		"asset": s.assetURL,
 		"date": func(t any) string {
 			switch v := t.(type) {

@@ -2,7 +2,6 @@ package appointments_test
 
 import (
 	"testing"
-	"time"
 
 	"kairos"
 	"kairos/account"
@@ -23,7 +22,7 @@ func TestCatalogueSessions(t *testing.T) {
 	}
 	other := fixture.MustOrg(t, acc, kairos.OrgOF, "Sans offre")
 	cat := &catalogue.Service{DB: acc.DB}
-	today := time.Now().UTC()
+	today := fixture.Now(t)
 	if _, err := demo.LoadCatalogue(ctx, cat, today); err != nil {
 		t.Fatal(err)
 	}

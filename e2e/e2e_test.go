@@ -24,13 +24,28 @@ import (
 	"testing"
 	"time"
 
+	"kairos/calendar"
 	"kairos/demo"
+	"kairos/fixture"
 	"kairos/store/storetest"
 )
 
 var binary string
 
+// testNow is the instant every instance lives at (KAIROS_NOW): the system
+// clock's, or KAIROS_TEST_NOW's when CI replays the suite on a given day.
+var testNow time.Time
+
+// today is testNow's civil date in Paris.
+func today() calendar.Date { return calendar.DateOf(testNow) }
+
 func TestMain(m *testing.M) {
+	var err error
+	if testNow, err = fixture.TestNow(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		os.Exit(1)
+	}
+	fmt.Fprintf(os.Stderr, "e2e: the instances live at %s\n", testNow.Format(time.RFC3339))
 	dir, err := os.MkdirTemp("", "kairos-e2e")
 	if err != nil {
 		panic(err)
@@ -76,7 +91,8 @@ func freePort(tb testing.TB) string {
 }
 
 func baseEnv(dbURL string) []string {
-	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "KAIROS_DATABASE_URL=" + dbURL, "KAIROS_DEMO=1", "KAIROS_LOG_FORMAT=text"}
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "KAIROS_DATABASE_URL=" + dbURL, "KAIROS_DEMO=1", "KAIROS_LOG_FORMAT=text",
+		"KAIROS_NOW=" + testNow.Format(time.RFC3339)}
 	return env
 }
 

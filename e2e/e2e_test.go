@@ -79,7 +79,11 @@ type Instance struct {
 	URL  string
 	cmd  *exec.Cmd
 	logs *syncBuffer
+	stop func() // SIGTERM and wait for a clean exit, once
 }
+
+// Stop stops the instance now (SIGTERM), checking it exits cleanly.
+func (in *Instance) Stop() { in.stop() }
 
 func freePort(tb testing.TB) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -110,18 +114,22 @@ func MustStart(tb testing.TB, dbURL string, env ...string) *Instance {
 	}
 	done := make(chan error, 1)
 	go func() { done <- in.cmd.Wait() }()
-	tb.Cleanup(func() {
-		in.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case err := <-done:
-			if err != nil {
-				tb.Errorf("kairos serve did not exit cleanly on SIGTERM: %v\n%s", err, in.logs)
+	var once sync.Once
+	in.stop = func() {
+		once.Do(func() {
+			in.cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case err := <-done:
+				if err != nil {
+					tb.Errorf("kairos serve did not exit cleanly on SIGTERM: %v\n%s", err, in.logs)
+				}
+			case <-time.After(25 * time.Second):
+				in.cmd.Process.Kill()
+				tb.Errorf("kairos serve did not stop within 25 s of SIGTERM\n%s", in.logs)
 			}
-		case <-time.After(25 * time.Second):
-			in.cmd.Process.Kill()
-			tb.Errorf("kairos serve did not stop within 25 s of SIGTERM\n%s", in.logs)
-		}
-	})
+		})
+	}
+	tb.Cleanup(in.stop)
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		select {

@@ -26,7 +26,7 @@ func TestCatalogueSessions(t *testing.T) {
 	if _, err := demo.LoadCatalogue(ctx, cat, today); err != nil {
 		t.Fatal(err)
 	}
-	cs := appointments.CatalogueSessions{Catalogue: cat, Accounts: acc}
+	cs := appointments.CatalogueSessions{Catalogue: cat, Accounts: acc, Clock: kairos.FixedClock(today)}
 	refs, err := cs.ForOrg(ctx, formapro)
 	if err != nil {
 		t.Fatal(err)

@@ -32,7 +32,7 @@ func (a *API) now() time.Time {
 	if a.Clock != nil {
 		return a.Clock().UTC()
 	}
-	return kairos.SystemClock()
+	return a.Accounts.DB.Now()
 }
 
 // recorder captures an answer to store it.

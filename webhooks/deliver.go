@@ -243,7 +243,13 @@ func (s *Service) send(ctx context.Context, d claimed) (attemptResult, error) {
 	}
 	body, _ := json.Marshal(ev)
 	now := s.now()
-	ts := now.Unix()
+	// The signature's timestamp is what receivers compare with their own
+	// clock against replays: the real time, even when the portal's clock is
+	// frozen (KAIROS_NOW in demo mode).
+	ts := kairos.SystemClock().Unix()
+	if s.Clock != nil {
+		ts = now.Unix() // tests: the receiver verifies with the same clock
+	}
 	sig, err := Sign(d.secret, ev.ID, ts, body)
 	if err != nil {
 		return attemptResult{}, err

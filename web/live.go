@@ -15,13 +15,13 @@ import (
 // events) and, when an event about one of those object types reaches the
 // user's organisation, fetches the page again and swaps its content in.
 var livePages = map[string]string{
-	"dashboard":    "enrolment,enrolment_movement",             // OF dashboard
-	"rdvshow":      "appointment,participant",                  // an appointment's participants
-	"portfolio":    "enrolment,enrolment_movement,participant", // the counsellor's portfolio
-	"attestations": "attestation,enrolment",                    // the month's attestations
+	"dashboard":    "enrolment,enrolment_movement,enrolment_absence",             // OF dashboard
+	"rdvshow":      "appointment,participant",                                    // an appointment's participants
+	"portfolio":    "enrolment,enrolment_movement,enrolment_absence,participant", // the counsellor's portfolio
+	"attestations": "attestation,enrolment,enrolment_absence",                    // the month's attestations
 }
 
-var liveObjects = map[string]bool{"enrolment": true, "enrolment_movement": true, "appointment": true, "participant": true, "attestation": true, "adhesion": true}
+var liveObjects = map[string]bool{"enrolment": true, "enrolment_absence": true, "enrolment_movement": true, "appointment": true, "participant": true, "attestation": true, "adhesion": true}
 
 // Timing of the live stream.
 const (

@@ -192,7 +192,7 @@ func activeSubs(ctx context.Context, q store.Querier, org int64) ([]subRef, erro
 // owner that may see the object (DOMAIN §2: "a counsellor sees the DE of his
 // agence"; France Travail's services see the OFs and attestations of their
 // region, a national service every region):
-//   - an enrolment, a movement, a participant: the job seeker's agence;
+//   - an enrolment, a movement, an absence, a participant: the job seeker's agence;
 //   - an attestation: the FT services of the agence's region and the national ones;
 //   - an adhesion: the FT services of its region and the national ones.
 //
@@ -201,6 +201,7 @@ func activeSubs(ctx context.Context, q store.Querier, org int64) ([]subRef, erro
 var audienceQueries = map[string]string{
 	"enrolment":          "SELECT agence_id FROM enrolments WHERE id = ?",
 	"enrolment_movement": "SELECT e.agence_id FROM enrolment_movements m JOIN enrolments e ON e.id = m.enrolment_id WHERE m.id = ?",
+	"enrolment_absence":  "SELECT e.agence_id FROM enrolment_absences a JOIN enrolments e ON e.id = a.enrolment_id WHERE a.id = ?",
 	"participant":        "SELECT d.agence_id FROM participants p JOIN demandeurs d ON d.user_id = p.demandeur_id WHERE p.id = ?",
 	"attestation": `SELECT o.id FROM attestations t JOIN organisations ag ON ag.id = t.agence_id
 		JOIN organisations o ON o.kind = 'ft_service' AND (o.region = '' OR o.region = ag.region) WHERE t.id = ?`,

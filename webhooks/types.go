@@ -67,6 +67,8 @@ func buildTypes() []EventType {
 		add("enrolment."+a.s, "enrolment", path, a.l, "Enrolment", audOFAgence)
 	}
 	add("enrolment.absence", "enrolment", path, "Absence déclarée (data : l'absence)", "Absence", audOFAgence)
+	add("enrolment.absence_correct", "enrolment_absence", path, "Absence corrigée (data : l'absence corrigée et le commentaire)", "", audOFAgence)
+	add("enrolment.absence_withdraw", "enrolment_absence", path, "Absence retirée (data : date du retrait et commentaire)", "", audOFAgence)
 	add("enrolment.correct", "enrolment_movement", path, "Date d'un mouvement corrigée", "", audOFAgence)
 	add("attestation.attest", "attestation", att, "Attestation mensuelle attestée", "", audOFFT)
 	add("attestation.rectify", "attestation", att, "Attestation rectificative", "", audOFFT)

@@ -151,6 +151,7 @@ func run(dbURL string, rate, seconds, backlog int) error {
 	type write struct {
 		id    string
 		start time.Time
+		took  time.Duration // the API's answer alone: the baseline of the latency
 	}
 	var wmu sync.Mutex
 	var writes []write
@@ -190,7 +191,7 @@ func run(dbURL string, rate, seconds, backlog int) error {
 				failed++
 				return
 			}
-			writes = append(writes, write{fmt.Sprint(out.ID), start})
+			writes = append(writes, write{fmt.Sprint(out.ID), start, time.Since(start)})
 		}()
 	}
 	tick.Stop()
@@ -205,23 +206,36 @@ func run(dbURL string, rate, seconds, backlog int) error {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	var lat []time.Duration
+	var lat, base []time.Duration
 	rc.mu.Lock()
 	for _, w := range writes {
+		base = append(base, w.took)
 		if at, ok := rc.arrived[w.id]; ok {
 			lat = append(lat, at.Sub(w.start))
 		}
 	}
 	rc.mu.Unlock()
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	sort.Slice(base, func(i, j int) bool { return base[i] < base[j] })
 	if len(lat) == 0 {
 		return fmt.Errorf("nothing received (%d writes, %d failed)", len(writes), failed)
 	}
 	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
 	fmt.Printf("latency write → webhook received: p50 %s, p99 %s, max %s (%d writes, %d received, %d failed writes)\n",
 		pct(0.50).Round(100*time.Microsecond), pct(0.99).Round(100*time.Microsecond), lat[len(lat)-1].Round(100*time.Microsecond), len(writes), len(lat), failed)
+	bp := func(p float64) time.Duration { return base[min(len(base)-1, int(p*float64(len(base))))] }
+	fmt.Printf("baseline, the API write's own answer: p50 %s, p99 %s → webhook latency / write latency: p50 ×%.1f, p99 ×%.1f\n",
+		bp(0.50).Round(100*time.Microsecond), bp(0.99).Round(100*time.Microsecond), float64(pct(0.50))/float64(bp(0.50)), float64(pct(0.99))/float64(bp(0.99)))
 	stop()
 	<-runDone
+
+	// Baseline of the throughput: the same signed bodies posted straight to
+	// the receiver, 16 at a time, without Kairos's queue.
+	baseRate, err := directPosts(recvSrv.URL+"/hook", secret, backlog)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("baseline, %d signed POSTs straight to the receiver, 16 at a time: %.0f/s\n", backlog, baseRate)
 
 	// Phase 2: throughput of a backlog, runner stopped while it is recorded.
 	for _, c := range []struct {
@@ -257,7 +271,8 @@ func run(dbURL string, rate, seconds, backlog int) error {
 		stop()
 		<-runDone
 		d := last.Sub(t0)
-		fmt.Printf("backlog of %d events (%s): delivered %d in %s → %.0f deliveries/s\n", c.n, c.name, got, d.Round(time.Millisecond), float64(got)/d.Seconds())
+		rate := float64(got) / d.Seconds()
+		fmt.Printf("backlog of %d events (%s): delivered %d in %s → %.0f deliveries/s (%.0f%% of the baseline)\n", c.n, c.name, got, d.Round(time.Millisecond), rate, 100*rate/baseRate)
 	}
 	st, err := hooks.Get(ctx, admin.Actor(), sub.ID)
 	if err != nil {
@@ -267,6 +282,48 @@ func run(dbURL string, rate, seconds, backlog int) error {
 	defer rc.mu.Unlock()
 	fmt.Printf("subscription: %d delivered, %d pending, %d failed; bad signatures %d, out-of-order arrivals %d\n", st.Stats.Delivered, st.Stats.Pending, st.Stats.Failed, rc.bad, rc.unorder)
 	return nil
+}
+
+// directPosts posts n signed events to url, 16 at a time, and returns the rate.
+func directPosts(url, secret string, n int) (float64, error) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	t0 := time.Now()
+	for w := 0; w < 16; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				ev := webhooks.Event{ID: fmt.Sprintf("evt_base_%d", i), Sequence: int64(i), Type: "appointment.update.v1", Timestamp: time.Now().UTC(),
+					Object: webhooks.ObjectRef{Type: "baseline", ID: fmt.Sprint(i)}, Data: json.RawMessage(`{"title":"Information collective","capacity":12}`)}
+				body, _ := json.Marshal(ev)
+				ts := time.Now().Unix()
+				sig, _ := webhooks.Sign(secret, ev.ID, ts, body)
+				req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
+				req.Header.Set("webhook-id", ev.ID)
+				req.Header.Set("webhook-timestamp", fmt.Sprint(ts))
+				req.Header.Set("webhook-signature", sig)
+				resp, err := client.Do(req)
+				if err != nil {
+					mu.Lock()
+					firstErr = err
+					mu.Unlock()
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	return float64(n) / time.Since(t0).Seconds(), firstErr
 }
 
 // record writes n outbox events over `objects` appointments, 500 per transaction.

@@ -12,9 +12,9 @@ import (
 // DejaVu Sans (Bitstream Vera licence, fonts/LICENSE): PDF/A wants every
 // font embedded, so the invoice uses no PDF core font.
 var (
-	//go:embed fonts/DejaVuSans.ttf
+	//go:embed fonts/DejaVuSans-Latin.ttf
 	fontRegular []byte
-	//go:embed fonts/DejaVuSans-Bold.ttf
+	//go:embed fonts/DejaVuSans-Bold-Latin.ttf
 	fontBold []byte
 )
 

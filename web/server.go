@@ -31,6 +31,7 @@ import (
 	"kairos/catalogue"
 	"kairos/config"
 	"kairos/enrolment"
+	"kairos/invoices"
 	"kairos/lheo"
 	"kairos/metrics"
 	"kairos/store"
@@ -53,6 +54,7 @@ type Server struct {
 	Appointments *appointments.Service // nil: no appointment pages
 	Enrolment    *enrolment.Service    // nil: no training path pages
 	Attestations *attestations.Service // nil: no attestation pages
+	Invoices     *invoices.Service     // billing details of the OF; default: built on DB and Adhesions
 	Metrics      *metrics.Registry
 	API          http.Handler // mounted at /api/v1/
 	Secret       []byte       // key of CSRF tokens
@@ -75,6 +77,9 @@ func New(s *Server) (*Server, error) {
 	s.paris = loc
 	if s.Adhesions == nil {
 		s.Adhesions = adhesion.New(s.Accounts)
+	}
+	if s.Invoices == nil {
+		s.Invoices = &invoices.Service{DB: s.DB, Adhesions: s.Adhesions, Clock: s.Accounts.Clock}
 	}
 	if s.Catalogue == nil {
 		// A session is visible for prescription only if its OF can trade.

@@ -63,8 +63,8 @@ func TestChorusSandboxCommand(t *testing.T) {
 	lines, _ := einvoice.PrepareLines([]einvoice.HoursItem{{Label: "Formation — mars 2026", QuarterHours: 400}}, 1250, 0, "DEV-1")
 	inv := &einvoice.Invoice{Number: "FA-2026-00001", TypeCode: einvoice.TypeInvoice,
 		IssueDate: calendar.NewDate(2026, time.June, 2), DueDate: calendar.NewDate(2026, time.July, 2),
-		Seller: einvoice.Party{Name: "OF", SIRET: "73282932000074", VATID: "FR44732829320", Address: einvoice.Address{Country: "FR"}},
-		Buyer:  einvoice.Party{Name: "France Travail", SIRET: chorus.FranceTravail.IdentifiantStructure, Address: einvoice.Address{Country: "FR"}},
+		Seller:         einvoice.Party{Name: "OF", SIRET: "73282932000074", VATID: "FR44732829320", Address: einvoice.Address{Country: "FR"}},
+		Buyer:          einvoice.Party{Name: "France Travail", SIRET: chorus.FranceTravail.IdentifiantStructure, Address: einvoice.Address{Country: "FR"}},
 		BuyerReference: "FT-SERV", OrderReference: "DEV-1", IBAN: "FR7630006000011234567890189", Lines: lines}
 	inv.Compute()
 	at := time.Date(2026, 6, 2, 9, 0, 0, 0, time.UTC)

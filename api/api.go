@@ -65,7 +65,7 @@ func New(acc *account.Service, log *slog.Logger) *API {
 		a.Adhesions = adhesion.New(acc)
 		// A session is visible for prescription only if its OF can trade.
 		a.Catalogue = &catalogue.Service{DB: acc.DB, Log: log, Trade: a.Adhesions}
-		a.Invoices = &invoices.Service{DB: acc.DB, Adhesions: a.Adhesions, Clock: acc.Clock}
+		a.Invoices = &invoices.Service{DB: acc.DB, Adhesions: a.Adhesions}
 	}
 	a.routes = []route{
 		{"GET /api/v1/openapi.json", public, a.openapi},
@@ -106,6 +106,8 @@ func New(acc *account.Service, log *slog.Logger) *API {
 		{"GET /api/v1/enrolments/{id}", pathParties, a.getEnrolment},
 		{"POST /api/v1/enrolments/{id}/actions", pathParties, a.enrolmentAction},
 		{"POST /api/v1/enrolments/{id}/absences", ofStaff, a.addAbsence},
+		{"POST /api/v1/absences/{id}/correction", ofStaff, a.correctAbsence},
+		{"POST /api/v1/absences/{id}/withdrawal", ofStaff, a.withdrawAbsence},
 		{"GET /api/v1/enrolments/{id}/documents/{doc}", pathParties, a.enrolmentDocument},
 		{"POST /api/v1/enrolments/bulk-entries", ofCand, a.bulkEntries},
 		{"POST /api/v1/enrolment-movements/{id}/corrections", ofCand, a.correctMovement},

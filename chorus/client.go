@@ -48,10 +48,7 @@ func NewClient(cfg Config, clock kairos.Clock) *Client {
 }
 
 func (c *Client) now() time.Time {
-	if c.Clock != nil {
-		return c.Clock()
-	}
-	return kairos.SystemClock()
+	return c.Clock.Now()
 }
 
 // Error is an answer of Chorus Pro that is not a success: an HTTP status

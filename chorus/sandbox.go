@@ -105,10 +105,7 @@ type sbInvoice struct {
 }
 
 func (s *Sandbox) now() time.Time {
-	if s.Clock != nil {
-		return s.Clock().UTC()
-	}
-	return kairos.SystemClock()
+	return s.Clock.Now().UTC()
 }
 
 func (s *Sandbox) step() time.Duration {

@@ -27,14 +27,14 @@ import (
 type Service struct {
 	DB        *store.DB
 	Adhesions *adhesion.Service // the seller's identity (raison sociale, SIRET, NDA, address)
-	Clock     kairos.Clock
+	Clock     kairos.Clock      // nil: the database's clock (the process's one clock)
 }
 
 func (s *Service) now() time.Time {
 	if s.Clock != nil {
 		return s.Clock().UTC()
 	}
-	return kairos.SystemClock()
+	return s.DB.Now()
 }
 
 // BillingDetails are the OF's payment and tax details, printed on and

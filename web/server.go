@@ -27,6 +27,7 @@ import (
 	"kairos/account"
 	"kairos/adhesion"
 	"kairos/appointments"
+	"kairos/attendance"
 	"kairos/attestations"
 	"kairos/catalogue"
 	"kairos/config"
@@ -79,7 +80,7 @@ func New(s *Server) (*Server, error) {
 		s.Adhesions = adhesion.New(s.Accounts)
 	}
 	if s.Invoices == nil {
-		s.Invoices = &invoices.Service{DB: s.DB, Adhesions: s.Adhesions, Clock: s.Accounts.Clock}
+		s.Invoices = &invoices.Service{DB: s.DB, Adhesions: s.Adhesions}
 	}
 	if s.Catalogue == nil {
 		// A session is visible for prescription only if its OF can trade.
@@ -110,7 +111,9 @@ func New(s *Server) (*Server, error) {
 
 func (s *Server) funcs() template.FuncMap {
 	return template.FuncMap{
-		"asset": s.assetURL,
+		// minutesDecimal writes minutes as decimal hours, "3,5".
+		"minutesDecimal": func(m int) string { return attendance.Minutes(m).Decimal() },
+		"asset":          s.assetURL,
 		"date": func(t any) string {
 			switch v := t.(type) {
 			case time.Time:
@@ -393,3 +396,7 @@ func linkify(text string) template.HTML {
 	}
 	return template.HTML(b.String())
 }
+
+// now is the time of the process's one clock (the database's, set from
+// KAIROS_NOW in demo mode): pages never read the wall clock themselves.
+func (s *Server) now() time.Time { return s.DB.Now() }

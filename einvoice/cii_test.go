@@ -32,7 +32,7 @@ func validCases() map[string]*Invoice {
 
 	special := sample()
 	special.Seller.Name = `L'Atelier "Compétences" & Cie <SCOP>`
-	special.Lines[0].Name = "Module 1 : bases — été/hiver ; « guillemets » & <balises>\nsur deux lignes"
+	special.Lines[0].Name = "Module 1 : bases — été/hiver ; « guillemets » & <balises>\nsur deux lignes\x01\x1b ]]> \uFFFE fin"
 	special.Buyer.Address.Line2 = "Direction régionale Île-de-France, Bâtiment A"
 
 	long := sample()

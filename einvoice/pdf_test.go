@@ -208,3 +208,19 @@ func TestExtractFacturXRefusesOtherPDFs(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// FuzzExtractFacturX: the reader of deposited PDFs never panics and never
+// returns more than the 10 MB limit, whatever the bytes.
+func FuzzExtractFacturX(f *testing.F) {
+	pdf, _ := MustPDF(f, sample())
+	f.Add(pdf)
+	f.Add(pdf[:len(pdf)/2])
+	f.Add([]byte("1 0 obj\n<< /Type /Filespec /F (factur-x.xml) /EF << /F 2 0 R >> >>\nendobj\n2 0 obj\n<< /Length 99999 /Filter /FlateDecode >>\nstream\nxx\nendstream\nendobj\n"))
+	f.Add([]byte("1 0 obj\n<< /UF (factur-x.xml) /EF << /F 2 0 R >> >>\nendobj\n2 0 obj\n<< /Length 3 0 R >>\nstream\nabc\nendstream\nendobj\n3 0 obj\n-5\nendobj\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		x, err := ExtractFacturX(b)
+		if err == nil && len(x) > 10<<20 {
+			t.Fatalf("%d bytes returned", len(x))
+		}
+	})
+}

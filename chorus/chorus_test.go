@@ -146,6 +146,34 @@ func TestTokenCachedUntilShortlyBeforeExpiry(t *testing.T) {
 	}
 }
 
+func TestStructureRequirements(t *testing.T) {
+	e := newEnv(t)
+	st, err := e.client.ConsulterStructure(e.ctx, chorus.FranceTravail.IDStructureCPP)
+	if err != nil || st.IdentifiantStructure != "13000548100010" || st.Parametres.Required() != "service_and_engagement" || st.InformationGenerales.DesignationStructure != "FRANCE TRAVAIL" {
+		t.Fatalf("consulter: %v %+v", err, st)
+	}
+	if _, err := e.client.ConsulterStructure(e.ctx, 1); err == nil {
+		t.Fatal("unknown structure answered")
+	}
+	for _, c := range []struct {
+		p    chorus.ParametresStructure
+		want string
+	}{{chorus.ParametresStructure{}, "none"}, {chorus.ParametresStructure{CodeServiceDoitEtreRenseigne: true}, "service"},
+		{chorus.ParametresStructure{NumeroEJDoitEtreRenseigne: true}, "engagement"}, {chorus.ParametresStructure{GestionNumeroEJOuCodeService: true, CodeServiceDoitEtreRenseigne: true}, "service_or_engagement"}} {
+		if got := c.p.Required(); got != c.want {
+			t.Errorf("%+v: %s, want %s", c.p, got, c.want)
+		}
+	}
+	// An invoice without the code service France Travail requires is rejected.
+	inv := invoice("FA-2026-00010", "")
+	inv.BuyerReference = ""
+	flux := e.deposit(t, facturX(t, inv))
+	e.clock.Advance(time.Hour)
+	if cr := e.cr(t, flux); cr.EtatCourantDepotFlux != chorus.FluxRejete || !strings.Contains(cr.ListeErreurDP[0].LibelleErreurDP, "BT-10") {
+		t.Fatalf("without code service: %+v", cr)
+	}
+}
+
 func TestAuthenticationFailures(t *testing.T) {
 	e := newEnv(t)
 	cfg := e.client.Config
@@ -396,6 +424,7 @@ func TestPayloadShapes(t *testing.T) {
 		{"structures/rechercher (§1.3)", structure, `{"structure":{"identifiantStructure":"13000548100010","typeIdentifiantStructure":"SIRET"}}`},
 		{"consulterCRDetaille (§1.3)", chorus.ConsulterCRDetailleRequest{NumeroFluxDepot: "CPP1", SyntaxeFlux: chorus.SyntaxeFacturX}, `{"numeroFluxDepot":"CPP1","syntaxeFlux":"IN_DP_E2_CII_FACTURX"}`},
 		{"consulter/historique (§1.3)", chorus.ConsulterHistoriqueRequest{IDFacture: 42}, `{"idFacture":42}`},
+		{"structures/consulter (§1.3)", chorus.ConsulterStructureRequest{IDStructureCPP: 25000001}, `{"idStructureCPP":25000001}`},
 		{"rechercher/fournisseur (§1.3)", chorus.RechercherFournisseurRequest{NumeroFluxDepot: "CPP1", RechercheFactureParFournisseur: &chorus.Pagination{NbResultatsParPage: 100, PageResultatDemandee: 1}},
 			`{"numeroFluxDepot":"CPP1","rechercheFactureParFournisseur":{"nbResultatsParPage":100,"pageResultatDemandee":1}}`},
 		{"recycler (§1.3)", recycler, `{"identifiantFactureCPP":1,"destinataire":{"codeDestinataire":"x","codeServiceExecutant":"y"},"commentaire":"z"}`},
@@ -450,6 +479,7 @@ func TestPayloadShapes(t *testing.T) {
 		{chorus.RouteRechercherFournisseur, chorus.RechercherFournisseurRequest{NumeroFluxDepot: flux}, &chorus.RechercherFournisseurResponse{}},
 		{chorus.RouteConsulterHistorique, chorus.ConsulterHistoriqueRequest{IDFacture: f.IdentifiantFactureCPP}, &chorus.ConsulterHistoriqueResponse{}},
 		{chorus.RouteRechercherStructure, structure, &chorus.RechercherStructureResponse{}},
+		{chorus.RouteConsulterStructure, chorus.ConsulterStructureRequest{IDStructureCPP: chorus.FranceTravail.IDStructureCPP}, &chorus.ConsulterStructureResponse{}},
 	} {
 		var raw json.RawMessage
 		if err := e.client.Post(e.ctx, c.route, c.body, &raw); err != nil {

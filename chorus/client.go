@@ -237,3 +237,11 @@ func (c *Client) RechercherStructure(ctx context.Context, siret string) ([]Struc
 	err := c.Post(ctx, RouteRechercherStructure, q, &out)
 	return out.ListeStructures, err
 }
+
+// ConsulterStructure reads the references a public structure requires
+// (code service, engagement number) before any deposit to it.
+func (c *Client) ConsulterStructure(ctx context.Context, idStructureCPP int64) (*ConsulterStructureResponse, error) {
+	var out ConsulterStructureResponse
+	err := c.Post(ctx, RouteConsulterStructure, ConsulterStructureRequest{IDStructureCPP: idStructureCPP}, &out)
+	return &out, err
+}

@@ -70,7 +70,9 @@ type Sandbox struct {
 
 // FranceTravail is the structure the sandbox knows by default (its SIRET is
 // the one of the demo data; the real one is configuration, NOTES §1.14).
-var FranceTravail = StructureTrouvee{IDStructureCPP: 25000001, IdentifiantStructure: "13000548100010", TypeIdentifiantStructure: "SIRET", DesignationStructure: "FRANCE TRAVAIL", Statut: "ACTIF"}
+// It requires a code service (BT-10) and an engagement number (BT-13).
+var FranceTravail = StructureTrouvee{IDStructureCPP: 25000001, IdentifiantStructure: "13000548100010", TypeIdentifiantStructure: "SIRET",
+	DesignationStructure: "FRANCE TRAVAIL", Statut: "ACTIF", Parametres: ParametresStructure{CodeServiceDoitEtreRenseigne: true, NumeroEJDoitEtreRenseigne: true}}
 
 type sbEvent struct {
 	at      time.Time
@@ -140,7 +142,7 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	handlers := map[string]func(body []byte) (int, any){
 		RouteDeposerFlux: s.deposerFlux, RouteConsulterCRDetaille: s.consulterCR, RouteRechercherFournisseur: s.rechercher,
 		RouteConsulterHistorique: s.historique, RouteRecycler: s.recycler, RouteCompleter: s.completer,
-		RouteAjouterFichier: s.ajouterFichier, RouteRechercherStructure: s.structures,
+		RouteAjouterFichier: s.ajouterFichier, RouteRechercherStructure: s.structures, RouteConsulterStructure: s.consulterStructure,
 	}
 	h, ok := handlers[r.URL.Path]
 	if !ok {
@@ -277,8 +279,19 @@ func (s *Sandbox) check(f *sbFlux, pdf []byte) {
 	if scenario == "" {
 		scenario = ScenarioPaid
 	}
-	if s.structure(c.Agreement.Buyer) == nil {
+	if st := s.structure(c.Agreement.Buyer); st == nil {
 		dp("Le destinataire " + c.Agreement.Buyer + " n'est pas une structure publique active de Chorus Pro.")
+	} else {
+		p := st.Parametres
+		service, ej := c.Agreement.BuyerReference != "", c.Agreement.Order != ""
+		switch {
+		case p.GestionNumeroEJOuCodeService && !service && !ej:
+			dp("Le destinataire exige le code service (BT-10) ou le numéro d'engagement (BT-13).")
+		case !p.GestionNumeroEJOuCodeService && p.CodeServiceDoitEtreRenseigne && !service:
+			dp("Le destinataire exige le code service exécutant (BT-10).")
+		case !p.GestionNumeroEJOuCodeService && p.NumeroEJDoitEtreRenseigne && !ej:
+			dp("Le destinataire exige le numéro d'engagement juridique (BT-13).")
+		}
 	}
 	for _, inv := range s.invoices {
 		if inv.seller == c.Agreement.Seller && inv.number == c.Number {
@@ -562,6 +575,21 @@ func (s *Sandbox) structures(body []byte) (int, any) {
 	}
 	return http.StatusOK, RechercherStructureResponse{Retour: ok(), ListeStructures: list,
 		ParametresRetour: &ParametresRetour{NbResultatsParPage: 10, PageCourante: 1, Pages: 1, Total: len(list)}}
+}
+
+func (s *Sandbox) consulterStructure(body []byte) (int, any) {
+	var q ConsulterStructureRequest
+	if err := json.Unmarshal(body, &q); err != nil {
+		return fail("Corps JSON invalide : " + err.Error())
+	}
+	for _, st := range s.Structures {
+		if st.IDStructureCPP == q.IDStructureCPP {
+			r := ConsulterStructureResponse{Retour: ok(), IDStructureCPP: st.IDStructureCPP, IdentifiantStructure: st.IdentifiantStructure, Parametres: st.Parametres}
+			r.InformationGenerales.DesignationStructure = st.DesignationStructure
+			return http.StatusOK, r
+		}
+	}
+	return fail("Structure " + strconv.FormatInt(q.IDStructureCPP, 10) + " inconnue.")
 }
 
 // Sandbox URLs for a client: the API base and the token endpoint under base.

@@ -16,6 +16,7 @@ const (
 	RouteAjouterFichier        = "/cpro/transverses/v1/ajouter/fichier"
 	RouteConsulterCRDetaille   = "/cpro/transverses/v1/consulterCRDetaille"
 	RouteRechercherStructure   = "/cpro/structures/v1/rechercher"
+	RouteConsulterStructure    = "/cpro/structures/v1/consulter"
 	RouteHealthCheck           = "/cpro/transverses/v1/health-check" // GET
 )
 
@@ -233,12 +234,57 @@ type StructureTrouvee struct {
 	TypeIdentifiantStructure string `json:"typeIdentifiantStructure"`
 	DesignationStructure     string `json:"designationStructure"`
 	Statut                   string `json:"statut"`
+
+	// Of the sandbox only: what consulter answers (not in rechercher's JSON).
+	Parametres ParametresStructure `json:"-"`
 }
 
 type RechercherStructureResponse struct {
 	Retour
 	ListeStructures  []StructureTrouvee `json:"listeStructures"`
 	ParametresRetour *ParametresRetour  `json:"parametresRetour,omitempty"`
+}
+
+// ConsulterStructureRequest reads what a public buyer requires.
+type ConsulterStructureRequest struct {
+	IDStructureCPP int64  `json:"idStructureCPP"`
+	CodeLangue     string `json:"codeLangue,omitempty"`
+}
+
+// ParametresStructure are the references a structure requires on invoices.
+type ParametresStructure struct {
+	CodeServiceDoitEtreRenseigne       bool `json:"codeServiceDoitEtreRenseigne"`
+	NumeroEJDoitEtreRenseigne          bool `json:"numeroEJDoitEtreRenseigne"`
+	GestionNumeroEJOuCodeService       bool `json:"gestionNumeroEJOuCodeService"`
+	StatutMiseEnPaiementNestPasRemonte bool `json:"statutMiseEnPaiementNestPasRemonte"`
+}
+
+// Required names what the structure requires, as OCA's connector does:
+// "service_or_engagement", "service_and_engagement", "service",
+// "engagement" or "none".
+func (p ParametresStructure) Required() string {
+	switch {
+	case p.GestionNumeroEJOuCodeService:
+		return "service_or_engagement"
+	case p.CodeServiceDoitEtreRenseigne && p.NumeroEJDoitEtreRenseigne:
+		return "service_and_engagement"
+	case p.CodeServiceDoitEtreRenseigne:
+		return "service"
+	case p.NumeroEJDoitEtreRenseigne:
+		return "engagement"
+	}
+	return "none"
+}
+
+type ConsulterStructureResponse struct {
+	Retour
+	IDStructureCPP       int64  `json:"idStructureCPP"`
+	IdentifiantStructure string `json:"identifiantStructure"`
+	InformationGenerales struct {
+		DesignationStructure             string `json:"designationStructure"`
+		DateExpirationMotPasseCompteTech string `json:"dateExpirationMotPasseCompteTech,omitempty"`
+	} `json:"informationGenerales"`
+	Parametres ParametresStructure `json:"parametres"`
 }
 
 // TokenResponse is PISTE's OAuth2 answer.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	_ "embed"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/go-pdf/fpdf"
@@ -85,10 +86,10 @@ func renderPage(inv *Invoice, created time.Time) ([]byte, error) {
 	// Seller.
 	s := inv.Seller
 	text("B", 14, blueFrance)
-	f.MultiCell(width*0.55, 6, s.Name, "", "L", false)
+	f.MultiCell(width*0.55, 6, pdfClean(s.Name), "", "L", false)
 	text("", 8.5, black)
 	for _, l := range addressLines(s.Address) {
-		f.MultiCell(width*0.55, 4.2, l, "", "L", false)
+		f.MultiCell(width*0.55, 4.2, pdfClean(l), "", "L", false)
 	}
 	f.MultiCell(width*0.55, 4.2, "SIRET "+spaced(s.SIRET, 3, 3, 3, 5), "", "L", false)
 	if s.NDA != "" {
@@ -132,7 +133,7 @@ func renderPage(inv *Invoice, created time.Time) ([]byte, error) {
 	f.CellFormat(width*0.5-6, 4, "FACTURÉ À", "", 2, "L", false, 0, "")
 	f.SetX(boxX + 3)
 	text("B", 10, black)
-	f.MultiCell(width*0.5-6, 5, b.Name, "", "L", false)
+	f.MultiCell(width*0.5-6, 5, pdfClean(b.Name), "", "L", false)
 	text("", 8.5, black)
 	buyerLines := append(addressLines(b.Address), "SIRET "+spaced(b.SIRET, 3, 3, 3, 5))
 	if inv.BuyerReference != "" {
@@ -146,7 +147,7 @@ func renderPage(inv *Invoice, created time.Time) ([]byte, error) {
 	}
 	for _, l := range buyerLines {
 		f.SetX(boxX + 3)
-		f.MultiCell(width*0.5-6, 4.2, l, "", "L", false)
+		f.MultiCell(width*0.5-6, 4.2, pdfClean(l), "", "L", false)
 	}
 	boxBottom := f.GetY() + 3
 	f.SetDrawColor(greyRule[0], greyRule[1], greyRule[2])
@@ -255,6 +256,9 @@ func renderPage(inv *Invoice, created time.Time) ([]byte, error) {
 func row(f *fpdf.Fpdf, cols []float64, cells, align []string) {
 	const lh = 4.2
 	h := 0.0
+	for i := range cells {
+		cells[i] = pdfClean(cells[i])
+	}
 	for i, c := range cells {
 		n := len(f.SplitText(c, cols[i]-2))
 		h = max(h, float64(max(n, 1))*lh+2)
@@ -275,6 +279,22 @@ func row(f *fpdf.Fpdf, cols []float64, cells, align []string) {
 	w, _ := f.GetPageSize()
 	f.Line(left, y+h, w-left, y+h)
 	f.SetXY(left, y+h)
+}
+
+// pdfClean drops the control characters (but line breaks) and the
+// noncharacters a text may carry, which would print as blanks.
+func pdfClean(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n':
+			return r
+		case r == '\t':
+			return ' '
+		case r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0, r == 0xfffe, r == 0xffff:
+			return -1
+		}
+		return r
+	}, s)
 }
 
 func addressLines(a Address) []string {

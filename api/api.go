@@ -21,6 +21,7 @@ import (
 	"kairos/attestations"
 	"kairos/catalogue"
 	"kairos/enrolment"
+	"kairos/invoices"
 	"kairos/webhooks"
 )
 
@@ -38,6 +39,7 @@ type API struct {
 	Webhooks     *webhooks.Service     // set after New; nil answers 404 on its routes
 	Clock        kairos.Clock          // nil: the system clock
 	RateLimit    int                   // requests per minute per API key (0: DefaultRateLimit)
+	Invoices     *invoices.Service     // the OF's billing details
 	Log          *slog.Logger
 	routes       []route
 	limiter      limiter
@@ -68,6 +70,7 @@ func New(acc *account.Service, log *slog.Logger) *API {
 		a.Adhesions = adhesion.New(acc)
 		// A session is visible for prescription only if its OF can trade.
 		a.Catalogue = &catalogue.Service{DB: acc.DB, Log: log, Trade: a.Adhesions}
+		a.Invoices = &invoices.Service{DB: acc.DB, Adhesions: a.Adhesions}
 	}
 	a.routes = []route{
 		{"GET /api/v1/openapi.json", public, a.openapi},
@@ -84,6 +87,8 @@ func New(acc *account.Service, log *slog.Logger) *API {
 		{"POST /api/v1/adhesions/{id}/decisions", ftOrOF, a.decideAdhesion},
 		{"GET /api/v1/organisation/adhesion", ofAdmin, a.orgAdhesion},
 		{"POST /api/v1/organisation/qualiopi", ofAdmin, a.renewQualiopi},
+		{"GET /api/v1/organisation/facturation", ofAdmin, a.getBilling},
+		{"PUT /api/v1/organisation/facturation", ofAdmin, a.putBilling},
 		{"GET /api/v1/catalogue/sessions", catalogueReaders, a.searchSessions},
 		{"GET /api/v1/catalogue/sessions/{id}", catalogueReaders, a.getSession},
 		{"GET /api/v1/catalogue/lheo", catalogueReaders, a.exportLHEO},

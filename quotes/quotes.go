@@ -73,11 +73,11 @@ func (e Event) Label() string {
 
 // Quote is an AIF quote.
 type Quote struct {
-	ID     int64  `json:"id"`
-	Number string `json:"number"` // also the commitment reference (numéro d'engagement)
-	OrgID  int64  `json:"org_id"`
+	ID      int64  `json:"id"`
+	Number  string `json:"number"` // also the commitment reference (numéro d'engagement)
+	OrgID   int64  `json:"org_id"`
 	OrgName string `json:"org_name"`
-	Region string `json:"region"`
+	Region  string `json:"region"`
 
 	SessionID       int64         `json:"session_id"`
 	CarifSource     string        `json:"carif_source"`
@@ -163,13 +163,13 @@ func (q *Quote) compute() {
 
 // Service implements quotes over the store.
 type Service struct {
-	DB       *store.DB
-	Catalog  Catalog // the catalogue seam (CatalogueSource in production)
-	Trade    Trader  // adhesion: may the OF trade?
-	Path     Path    // the training path: the enrolment confirmed on validation
-	Clock    kairos.Clock
-	BaseURL  string
-	Log      *slog.Logger
+	DB      *store.DB
+	Catalog Catalog // the catalogue seam (CatalogueSource in production)
+	Trade   Trader  // adhesion: may the OF trade?
+	Path    Path    // the training path: the enrolment confirmed on validation
+	Clock   kairos.Clock
+	BaseURL string
+	Log     *slog.Logger
 	// EntryTolerance is how many days after the session's start a quote may
 	// still be decided (the enrolment's entry tolerance).
 	EntryTolerance int

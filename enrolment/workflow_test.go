@@ -47,7 +47,7 @@ func TestWorkflowGuardMessages(t *testing.T) {
 		{Name: "entry before start", Action: "entrer", From: "inscrite", Actor: of, Cond: with(func(c *enrolment.Cond) { c.Date = c.E.SessionDebut.AddDays(-1) }), Code: kairos.EInvalid, Field: "date", Message: "ne peut pas précéder le début"},
 		{Name: "entry overlapping", Action: "entrer", From: "inscrite", Actor: of, Cond: with(func(c *enrolment.Cond) { c.Overlaps = []int{9} }), Code: kairos.EConflict, Message: "déjà en formation"},
 		{Name: "interruption without reason", Action: "interrompre", From: "entree", Actor: of, Cond: okCond(), Code: kairos.EInvalid, Field: "reason", Message: "motif de l'interruption"},
-		{Name: "resumption on the day of interruption", Action: "reprendre", From: "interrompue", Actor: of, Cond: with(func(c *enrolment.Cond) { c.Date = c.E.InterruptedOn }), Code: kairos.EInvalid, Field: "date", Message: "ne peut pas précéder"},
+		{Name: "resumption before the interruption", Action: "reprendre", From: "interrompue", Actor: of, Cond: with(func(c *enrolment.Cond) { c.Date = c.E.InterruptedOn.AddDays(-1) }), Code: kairos.EInvalid, Field: "date", Message: "ne peut pas précéder"},
 		{Name: "exit without reason", Action: "sortir", From: "entree", Actor: of, Cond: okCond(), Code: kairos.EInvalid, Field: "reason", Message: "motif de sortie"},
 		{Name: "exit « exclusion » without comment", Action: "sortir", From: "entree", Actor: of, Cond: with(func(c *enrolment.Cond) { c.Reason = "exclusion"; c.Comment = "" }), Code: kairos.EInvalid, Field: "comment", Message: "commentaire"},
 		{Name: "state named in the refusal", Action: "entrer", From: "sortie", Actor: of, Cond: okCond(), Code: kairos.EConflict, Message: "dans l'état « Sorti de formation »"},

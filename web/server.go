@@ -24,10 +24,10 @@ import (
 	_ "time/tzdata" // Europe/Paris even where the system has no time zone database
 
 	"kairos"
-	"kairos/attendance"
 	"kairos/account"
 	"kairos/adhesion"
 	"kairos/appointments"
+	"kairos/attendance"
 	"kairos/attestations"
 	"kairos/catalogue"
 	"kairos/config"
@@ -108,7 +108,7 @@ func (s *Server) funcs() template.FuncMap {
 	return template.FuncMap{
 		// minutesDecimal writes minutes as decimal hours, "3,5".
 		"minutesDecimal": func(m int) string { return attendance.Minutes(m).Decimal() },
-		"asset": s.assetURL,
+		"asset":          s.assetURL,
 		"date": func(t any) string {
 			switch v := t.(type) {
 			case time.Time:

@@ -18,6 +18,7 @@ import (
 	"kairos/account"
 	"kairos/adhesion"
 	"kairos/appointments"
+	"kairos/assessments"
 	"kairos/attestations"
 	"kairos/catalogue"
 	"kairos/enrolment"
@@ -34,6 +35,7 @@ type API struct {
 	Appointments *appointments.Service // set after New; nil answers 404 on its routes
 	Enrolment    *enrolment.Service    // set after New; nil answers 404 on its routes
 	Attestations *attestations.Service // set after New; nil answers 404 on its routes
+	Assessments  *assessments.Service  // set after New; nil answers 404 on its routes
 	Log          *slog.Logger
 	routes       []route
 }
@@ -117,6 +119,12 @@ func New(acc *account.Service, log *slog.Logger) *API {
 		{"POST /api/v1/attestations/{id}/rectificatives", ofAssid, a.rectifyAttestation},
 		{"GET /api/v1/ft/attestations", ftPay, a.attestationsOverview},
 		{"GET /api/v1/ft/attestations.csv", ftPay, a.attestationsCSV},
+
+		{"GET /api/v1/assessments", ofBilan, a.listAssessments},
+		{"GET /api/v1/enrolments/{id}/assessment", assessmentReaders, a.getAssessment},
+		{"POST /api/v1/enrolments/{id}/assessment/actions", ofBilan, a.assessmentAction},
+		{"GET /api/v1/enrolments/{id}/assessment/certificate.pdf", assessmentReaders, a.assessmentCertificate},
+		{"GET /api/v1/ft/assessments", ftPay, a.assessmentsAccounting},
 	}
 	return a
 }

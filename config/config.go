@@ -30,6 +30,7 @@ type Config struct {
 	EntryToleranceDays int // KAIROS_ENTRY_TOLERANCE_DAYS: days an entry may precede its session's start (default 0)
 	DeclarationDays    int // KAIROS_DECLARATION_DAYS: delay to declare a movement, in calendar days (default 3, the law)
 	AttestationDueDay  int // KAIROS_ATTESTATION_DUE_DAY: day of M+1 by which a month's attestation is due (default 5)
+	AssessmentDays     int // KAIROS_ASSESSMENT_DAYS: days after the exit by which the assessment is due (default 15)
 
 	// Now is KAIROS_NOW: an RFC 3339 instant at which the whole portal is
 	// frozen (services, jobs, demo data), to replay a month; demo mode only.
@@ -69,7 +70,7 @@ func Load(getenv func(string) string) (Config, error) {
 	for _, v := range []struct {
 		name string
 		dst  *int
-	}{{"KAIROS_ENTRY_TOLERANCE_DAYS", &c.EntryToleranceDays}, {"KAIROS_DECLARATION_DAYS", &c.DeclarationDays}, {"KAIROS_ATTESTATION_DUE_DAY", &c.AttestationDueDay}} {
+	}{{"KAIROS_ENTRY_TOLERANCE_DAYS", &c.EntryToleranceDays}, {"KAIROS_DECLARATION_DAYS", &c.DeclarationDays}, {"KAIROS_ATTESTATION_DUE_DAY", &c.AttestationDueDay}, {"KAIROS_ASSESSMENT_DAYS", &c.AssessmentDays}} {
 		if p := getenv(v.name); p != "" {
 			if *v.dst, err = strconv.Atoi(p); err != nil || *v.dst < 0 || *v.dst > 60 {
 				return c, fmt.Errorf("%s: %q is not a number of days between 0 and 60", v.name, p)

@@ -20,6 +20,8 @@ var navItems = []navItem{
 	{"Accueil", "/accueil", ""},
 	{"Tableau de bord", "/tableau-de-bord", "Entrées du jour, déclarations à faire et en retard, interruptions en cours : le suivi de vos stagiaires."},
 	{"Attestations du mois", "/attestations", "Les heures de présence de vos stagiaires, pré-remplies : corrigez et attestez chaque session en une fois."},
+	{"Bilans de formation", "/bilans", "Les bilans de vos stagiaires sortis : à rédiger, en retard, transmis ; l'attestation de fin de formation."},
+	{"Bilans et facturation", "/france-travail/bilans", "Par organisme, les stagiaires sortis prêts à facturer (devis, attestations, bilan) et ce qui manque aux autres."},
 	{"Attestations de présence", "/france-travail/attestations", "Attestations mensuelles reçues, manquantes et en retard par agence ; export pour la rémunération des stagiaires."},
 	{"Mon parcours", "/mon-parcours", "Vos inscriptions en formation, votre entrée, vos absences et votre sortie, avec leurs attestations."},
 	{"Mon portefeuille", "/conseiller/portefeuille", "Le parcours de formation de chacun de vos demandeurs d'emploi et ce qui demande votre attention."},

@@ -146,6 +146,18 @@ func (s *Server) routeTable() []route {
 			route{"GET /france-travail/attestations/export.csv", ftPay, s.attestationsExport},
 		)
 	}
+	if s.Assessments != nil {
+		rs = append(rs,
+			// Bilans de formation (issue 13): the OF (habilitation bilan writes),
+			// the job seeker, his counsellor and France Travail read.
+			route{"GET /bilans", ofBilan, s.assessmentsList},
+			route{"GET /bilans/export.csv", ofBilan, s.assessmentsExport},
+			route{"GET /bilans/inscriptions/{id}", pathReaders, s.assessmentShow},
+			route{"POST /bilans/inscriptions/{id}", ofBilan, s.assessmentAction},
+			route{"GET /bilans/inscriptions/{id}/attestation-fin-formation.pdf", pathReaders, s.assessmentCertificate},
+			route{"GET /france-travail/bilans", ftPay, s.assessmentsAccounting},
+		)
+	}
 	if s.Cfg.DevMailbox() {
 		rs = append(rs,
 			route{"GET /dev/courriels", public, s.mailbox},

@@ -28,6 +28,7 @@ import (
 	"kairos/adhesion"
 	"kairos/appointments"
 	"kairos/attendance"
+	"kairos/assessments"
 	"kairos/attestations"
 	"kairos/catalogue"
 	"kairos/config"
@@ -54,6 +55,7 @@ type Server struct {
 	Appointments *appointments.Service // nil: no appointment pages
 	Enrolment    *enrolment.Service    // nil: no training path pages
 	Attestations *attestations.Service // nil: no attestation pages
+	Assessments  *assessments.Service  // nil: no assessment pages
 	Metrics      *metrics.Registry
 	API          http.Handler // mounted at /api/v1/
 	Secret       []byte       // key of CSRF tokens
@@ -108,6 +110,8 @@ func (s *Server) funcs() template.FuncMap {
 	return template.FuncMap{
 		// minutesDecimal writes minutes as decimal hours, "3,5".
 		"minutesDecimal": func(m int) string { return attendance.Minutes(m).Decimal() },
+		// bilans tells whether the assessment pages are served.
+		"bilans": func() bool { return s.Assessments != nil },
 		"asset":          s.assetURL,
 		"date": func(t any) string {
 			switch v := t.(type) {

@@ -23,6 +23,7 @@ import (
 	"kairos/adhesion"
 	"kairos/api"
 	"kairos/appointments"
+	"kairos/assessments"
 	"kairos/attendance"
 	"kairos/attestations"
 	"kairos/calendar"
@@ -58,7 +59,7 @@ Configuration par variables d'environnement (voir docs/OPERATIONS.md) :
   KAIROS_ADDR, KAIROS_DATABASE_URL, KAIROS_BASE_URL, KAIROS_DEMO, KAIROS_SECRET,
   KAIROS_SMTP_HOST, KAIROS_SMTP_PORT, KAIROS_SMTP_USERNAME, KAIROS_SMTP_PASSWORD, KAIROS_MAIL_FROM,
   KAIROS_LOG_FORMAT, KAIROS_LOG_LEVEL, KAIROS_TRUST_PROXY, KAIROS_WORKER,
-  KAIROS_DECLARATION_DAYS, KAIROS_ENTRY_TOLERANCE_DAYS, KAIROS_ATTESTATION_DUE_DAY,
+  KAIROS_DECLARATION_DAYS, KAIROS_ENTRY_TOLERANCE_DAYS, KAIROS_ATTESTATION_DUE_DAY, KAIROS_ASSESSMENT_DAYS,
   KAIROS_NOW (démonstration seulement : fige l'horloge du portail à un instant RFC 3339)
 `
 
@@ -118,7 +119,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if err := demo.LoadEnrolments(kairos.WithActor(ctx, kairos.System), acc, path, db.Now()); err != nil {
 			return err
 		}
-		return demo.LoadAttestations(kairos.WithActor(ctx, kairos.System), acc, att, db.Now())
+		if err := demo.LoadAttestations(kairos.WithActor(ctx, kairos.System), acc, att, db.Now()); err != nil {
+			return err
+		}
+		return demo.LoadAssessments(kairos.WithActor(ctx, kairos.System), acc, &assessments.Service{DB: db, BaseURL: cfg.BaseURL, Delay: cfg.AssessmentDays, Log: log})
 	case "user":
 		if len(args) < 2 || args[1] != "create" {
 			return errors.New("usage : kairos user create --email E --name N --role R [--org ID|NOM] [--habilitations h1,h2] [--password-stdin]")
@@ -217,15 +221,20 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	}
 	att := &attestations.Service{DB: db, Log: log, Due: attendance.DueDay(cfg.AttestationDueDay)}
 	path.Schedules = att // absences are checked against the session's rhythm
+	bilans := &assessments.Service{DB: db, BaseURL: cfg.BaseURL, Delay: cfg.AssessmentDays, Log: log}
 	if cfg.Demo {
 		if err := demo.LoadAttestations(kairos.WithActor(ctx, kairos.System), acc, att, db.Now()); err != nil {
+			return err
+		}
+		if err := demo.LoadAssessments(kairos.WithActor(ctx, kairos.System), acc, bilans); err != nil {
 			return err
 		}
 	}
 	apiHandler := api.New(acc, log)
 	apiHandler.Adhesions, apiHandler.Catalogue, apiHandler.Appointments, apiHandler.Enrolment, apiHandler.Attestations = adh, cat, appts, path, att
+	apiHandler.Assessments = bilans
 	srv, err := web.New(&web.Server{Cfg: cfg, DB: db, Accounts: acc, Log: log, Metrics: reg, API: apiHandler.Handler(), Secret: []byte(secret),
-		Adhesions: adh, Catalogue: cat, Appointments: appts, Enrolment: path, Attestations: att})
+		Adhesions: adh, Catalogue: cat, Appointments: appts, Enrolment: path, Attestations: att, Assessments: bilans})
 	if err != nil {
 		return err
 	}
@@ -244,12 +253,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 			},
 			appointments.ReminderJob: appts.HandleReminders,
 			attestations.ReminderJob: att.HandleReminders,
+			assessments.ReminderJob:  bilans.HandleReminders,
 		},
 		Schedules: []worker.Schedule{
 			{Name: "accounts.cleanup", Every: time.Hour, Kind: "accounts.cleanup"},
 			{Name: "adhesion.qualiopi_reminders", Every: time.Hour, Kind: "adhesion.qualiopi_reminders"},
 			{Name: appointments.ReminderJob, Every: 15 * time.Minute, Kind: appointments.ReminderJob},
 			{Name: attestations.ReminderJob, Every: time.Hour, Kind: attestations.ReminderJob},
+			{Name: assessments.ReminderJob, Every: time.Hour, Kind: assessments.ReminderJob},
 		},
 		Poll: 500 * time.Millisecond,
 	}

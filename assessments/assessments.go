@@ -95,41 +95,41 @@ type Event struct {
 
 // Assessment is the bilan of one enrolment, with what it is about.
 type Assessment struct {
-	ID            int64         `json:"id,omitempty"`
-	EnrolmentID   int64         `json:"enrolment_id"`
-	OrgID         int64         `json:"org_id"`
-	OrgName       string        `json:"org_name"`
-	OrgSIRET      string        `json:"org_siret"`
-	AgenceID      int64         `json:"agence_id"`
-	DemandeurID   int64         `json:"demandeur_id"`
-	DemandeurName string        `json:"demandeur_name"`
-	FTID          string        `json:"ft_id"`
-	SessionID     int64         `json:"session_id"`
-	SessionTitle  string        `json:"session_title"`
-	SessionDebut  calendar.Date `json:"session_debut"`
-	SessionFin    calendar.Date `json:"session_fin"`
-	EnrolmentState string       `json:"enrolment_state"`
-	EntryOn       calendar.Date `json:"entry_on,omitempty"`
-	ExitOn        calendar.Date `json:"exit_on,omitempty"`
-	ExitReason    string        `json:"exit_reason,omitempty"`
+	ID             int64         `json:"id,omitempty"`
+	EnrolmentID    int64         `json:"enrolment_id"`
+	OrgID          int64         `json:"org_id"`
+	OrgName        string        `json:"org_name"`
+	OrgSIRET       string        `json:"org_siret"`
+	AgenceID       int64         `json:"agence_id"`
+	DemandeurID    int64         `json:"demandeur_id"`
+	DemandeurName  string        `json:"demandeur_name"`
+	FTID           string        `json:"ft_id"`
+	SessionID      int64         `json:"session_id"`
+	SessionTitle   string        `json:"session_title"`
+	SessionDebut   calendar.Date `json:"session_debut"`
+	SessionFin     calendar.Date `json:"session_fin"`
+	EnrolmentState string        `json:"enrolment_state"`
+	EntryOn        calendar.Date `json:"entry_on,omitempty"`
+	ExitOn         calendar.Date `json:"exit_on,omitempty"`
+	ExitReason     string        `json:"exit_reason,omitempty"`
 
-	State         State      `json:"state"`
-	Version       int        `json:"version"`
-	Content       Content    `json:"content"`
-	InvoiceRef    string     `json:"invoice_ref,omitempty"`
-	TransmittedAt *time.Time `json:"transmitted_at,omitempty"`
-	UpdatedAt     *time.Time `json:"updated_at,omitempty"`
+	State         State         `json:"state"`
+	Version       int           `json:"version"`
+	Content       Content       `json:"content"`
+	InvoiceRef    string        `json:"invoice_ref,omitempty"`
+	TransmittedAt *time.Time    `json:"transmitted_at,omitempty"`
+	UpdatedAt     *time.Time    `json:"updated_at,omitempty"`
 	Due           calendar.Date `json:"due_on,omitempty"`
 	Overdue       bool          `json:"overdue"`
 
 	// Attendance is computed now from the attested months; Current is the
 	// current transmitted version (its own attendance as transmitted).
-	Attendance     Attendance         `json:"attendance"`
-	Current        *Version           `json:"current,omitempty"`
-	Versions       []Version          `json:"versions,omitempty"`
-	Events         []Event            `json:"history,omitempty"`
-	AllowedActions []string           `json:"allowed_actions"`
-	Actions        []workflow.Action  `json:"-"`
+	Attendance     Attendance        `json:"attendance"`
+	Current        *Version          `json:"current,omitempty"`
+	Versions       []Version         `json:"versions,omitempty"`
+	Events         []Event           `json:"history,omitempty"`
+	AllowedActions []string          `json:"allowed_actions"`
+	Actions        []workflow.Action `json:"-"`
 }
 
 // StateLabel is the French label of the assessment's state.

@@ -141,7 +141,7 @@ func (c Content) check(complete bool) map[string]string {
 
 // Cond is what the guards look at.
 type Cond struct {
-	Exited     bool   // the trainee has left the session (enrolment sortie)
+	Exited     bool // the trainee has left the session (enrolment sortie)
 	Content    Content
 	Changed    bool   // the content differs from the current version
 	Reason     string // the reason of a correction or withdrawal

@@ -27,8 +27,8 @@ import (
 	"kairos/account"
 	"kairos/adhesion"
 	"kairos/appointments"
-	"kairos/attendance"
 	"kairos/assessments"
+	"kairos/attendance"
 	"kairos/attestations"
 	"kairos/catalogue"
 	"kairos/config"
@@ -112,7 +112,7 @@ func (s *Server) funcs() template.FuncMap {
 		"minutesDecimal": func(m int) string { return attendance.Minutes(m).Decimal() },
 		// bilans tells whether the assessment pages are served.
 		"bilans": func() bool { return s.Assessments != nil },
-		"asset":          s.assetURL,
+		"asset":  s.assetURL,
 		"date": func(t any) string {
 			switch v := t.(type) {
 			case time.Time:

@@ -22,6 +22,7 @@ import (
 	"kairos/attestations"
 	"kairos/catalogue"
 	"kairos/enrolment"
+	"kairos/invoices"
 )
 
 //go:embed openapi.json
@@ -36,6 +37,7 @@ type API struct {
 	Enrolment    *enrolment.Service    // set after New; nil answers 404 on its routes
 	Attestations *attestations.Service // set after New; nil answers 404 on its routes
 	Assessments  *assessments.Service  // set after New; nil answers 404 on its routes
+	Invoices     *invoices.Service     // the OF's billing details
 	Log          *slog.Logger
 	routes       []route
 }
@@ -65,6 +67,7 @@ func New(acc *account.Service, log *slog.Logger) *API {
 		a.Adhesions = adhesion.New(acc)
 		// A session is visible for prescription only if its OF can trade.
 		a.Catalogue = &catalogue.Service{DB: acc.DB, Log: log, Trade: a.Adhesions}
+		a.Invoices = &invoices.Service{DB: acc.DB, Adhesions: a.Adhesions}
 	}
 	a.routes = []route{
 		{"GET /api/v1/openapi.json", public, a.openapi},
@@ -81,6 +84,8 @@ func New(acc *account.Service, log *slog.Logger) *API {
 		{"POST /api/v1/adhesions/{id}/decisions", ftOrOF, a.decideAdhesion},
 		{"GET /api/v1/organisation/adhesion", ofAdmin, a.orgAdhesion},
 		{"POST /api/v1/organisation/qualiopi", ofAdmin, a.renewQualiopi},
+		{"GET /api/v1/organisation/facturation", ofAdmin, a.getBilling},
+		{"PUT /api/v1/organisation/facturation", ofAdmin, a.putBilling},
 		{"GET /api/v1/catalogue/sessions", catalogueReaders, a.searchSessions},
 		{"GET /api/v1/catalogue/sessions/{id}", catalogueReaders, a.getSession},
 		{"GET /api/v1/catalogue/lheo", catalogueReaders, a.exportLHEO},

@@ -35,6 +35,15 @@ type Config struct {
 	// Now is KAIROS_NOW: an RFC 3339 instant at which the whole portal is
 	// frozen (services, jobs, demo data), to replay a month; demo mode only.
 	Now time.Time
+
+	// Chorus Pro through PISTE. Empty ChorusAPIURL: the local qualification
+	// server (kairos chorus-sandbox); the credentials are then the ones it accepts.
+	ChorusAPIURL       string // KAIROS_CHORUS_API_URL: API base, e.g. https://sandbox-api.piste.gouv.fr
+	ChorusOAuthURL     string // KAIROS_CHORUS_OAUTH_URL: token endpoint, e.g. https://sandbox-oauth.piste.gouv.fr/api/oauth/token
+	ChorusClientID     string // KAIROS_CHORUS_CLIENT_ID: PISTE application
+	ChorusClientSecret string // KAIROS_CHORUS_CLIENT_SECRET
+	ChorusLogin        string // KAIROS_CHORUS_LOGIN: Chorus Pro technical account (TECH_…@cpro.fr)
+	ChorusPassword     string // KAIROS_CHORUS_PASSWORD: its password (it expires)
 }
 
 // Load reads the configuration through getenv.
@@ -50,6 +59,13 @@ func Load(getenv func(string) string) (Config, error) {
 		SMTPUsername: getenv("KAIROS_SMTP_USERNAME"),
 		SMTPPassword: getenv("KAIROS_SMTP_PASSWORD"),
 		MailFrom:     or(getenv("KAIROS_MAIL_FROM"), "Kairos <ne-pas-repondre@kairos.localhost>"),
+
+		ChorusAPIURL:       strings.TrimRight(getenv("KAIROS_CHORUS_API_URL"), "/"),
+		ChorusOAuthURL:     getenv("KAIROS_CHORUS_OAUTH_URL"),
+		ChorusClientID:     getenv("KAIROS_CHORUS_CLIENT_ID"),
+		ChorusClientSecret: getenv("KAIROS_CHORUS_CLIENT_SECRET"),
+		ChorusLogin:        getenv("KAIROS_CHORUS_LOGIN"),
+		ChorusPassword:     getenv("KAIROS_CHORUS_PASSWORD"),
 	}
 	var err error
 	if c.Demo, err = boolVar(getenv, "KAIROS_DEMO", false); err != nil {
@@ -100,7 +116,31 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		return c, fmt.Errorf("KAIROS_LOG_FORMAT: %q is neither json nor text", c.LogFormat)
 	}
+	if err := c.checkChorus(); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// checkChorus requires, when the real Chorus Pro is configured, its token
+// endpoint and every credential, over HTTPS (HTTP only to a local address).
+func (c Config) checkChorus() error {
+	if c.ChorusAPIURL == "" {
+		return nil
+	}
+	for _, v := range []struct{ name, value string }{{"KAIROS_CHORUS_API_URL", c.ChorusAPIURL}, {"KAIROS_CHORUS_OAUTH_URL", c.ChorusOAuthURL}} {
+		local := strings.HasPrefix(v.value, "http://127.0.0.1") || strings.HasPrefix(v.value, "http://localhost")
+		if !strings.HasPrefix(v.value, "https://") && !local {
+			return fmt.Errorf("%s: %q must be an https:// URL (http:// only to 127.0.0.1 or localhost)", v.name, v.value)
+		}
+	}
+	for _, v := range []struct{ name, value string }{{"KAIROS_CHORUS_CLIENT_ID", c.ChorusClientID}, {"KAIROS_CHORUS_CLIENT_SECRET", c.ChorusClientSecret},
+		{"KAIROS_CHORUS_LOGIN", c.ChorusLogin}, {"KAIROS_CHORUS_PASSWORD", c.ChorusPassword}} {
+		if v.value == "" {
+			return fmt.Errorf("%s must be set when KAIROS_CHORUS_API_URL is", v.name)
+		}
+	}
+	return nil
 }
 
 // SecureCookies reports whether cookies must carry the Secure flag (the

@@ -70,6 +70,8 @@ func (s *Server) routeTable() []route {
 		{"POST /mon-organisme/resiliation", ofAdmin, s.resignAdhesion},
 		{"GET /mon-organisme/qualiopi", ofAdmin, s.qualiopiForm},
 		{"POST /mon-organisme/qualiopi", ofAdmin, s.renewQualiopi},
+		{"GET /mon-organisme/facturation", ofAdmin, s.billingForm},
+		{"POST /mon-organisme/facturation", ofAdmin, s.saveBilling},
 		{"GET /adhesions", ftGest, s.adhesionQueue},
 		{"GET /adhesions/{id}", ftGest, s.adhesionDetail},
 		{"POST /adhesions/{id}/decision", ftGest, s.adhesionDecide},

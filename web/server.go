@@ -33,6 +33,7 @@ import (
 	"kairos/catalogue"
 	"kairos/config"
 	"kairos/enrolment"
+	"kairos/invoices"
 	"kairos/lheo"
 	"kairos/metrics"
 	"kairos/store"
@@ -56,6 +57,7 @@ type Server struct {
 	Enrolment    *enrolment.Service    // nil: no training path pages
 	Attestations *attestations.Service // nil: no attestation pages
 	Assessments  *assessments.Service  // nil: no assessment pages
+	Invoices     *invoices.Service     // billing details of the OF; default: built on DB and Adhesions
 	Metrics      *metrics.Registry
 	API          http.Handler // mounted at /api/v1/
 	Secret       []byte       // key of CSRF tokens
@@ -78,6 +80,9 @@ func New(s *Server) (*Server, error) {
 	s.paris = loc
 	if s.Adhesions == nil {
 		s.Adhesions = adhesion.New(s.Accounts)
+	}
+	if s.Invoices == nil {
+		s.Invoices = &invoices.Service{DB: s.DB, Adhesions: s.Adhesions}
 	}
 	if s.Catalogue == nil {
 		// A session is visible for prescription only if its OF can trade.

@@ -53,6 +53,7 @@ Commandes :
   apikey create    crée une clé d'API pour une organisation et affiche le secret
   lheo import      importe un fichier LHÉO 2.2/2.3 dans le catalogue (--source S, --partiel)
   lheo export      écrit le catalogue en LHÉO 2.3 sur la sortie standard (-o FICHIER)
+  chorus-sandbox   serveur local de qualification Chorus Pro (--addr, --scenario, --schema, --step)
   version          affiche la version
 
 Configuration par variables d'environnement (voir docs/OPERATIONS.md) :
@@ -60,6 +61,8 @@ Configuration par variables d'environnement (voir docs/OPERATIONS.md) :
   KAIROS_SMTP_HOST, KAIROS_SMTP_PORT, KAIROS_SMTP_USERNAME, KAIROS_SMTP_PASSWORD, KAIROS_MAIL_FROM,
   KAIROS_LOG_FORMAT, KAIROS_LOG_LEVEL, KAIROS_TRUST_PROXY, KAIROS_WORKER,
   KAIROS_DECLARATION_DAYS, KAIROS_ENTRY_TOLERANCE_DAYS, KAIROS_ATTESTATION_DUE_DAY, KAIROS_ASSESSMENT_DAYS,
+  KAIROS_CHORUS_API_URL, KAIROS_CHORUS_OAUTH_URL, KAIROS_CHORUS_CLIENT_ID, KAIROS_CHORUS_CLIENT_SECRET,
+  KAIROS_CHORUS_LOGIN, KAIROS_CHORUS_PASSWORD,
   KAIROS_NOW (démonstration seulement : fige l'horloge du portail à un instant RFC 3339)
 `
 
@@ -130,6 +133,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return userCreate(ctx, cfg, log, args[2:], stdin, stdout)
 	case "lheo":
 		return lheoCmd(ctx, cfg, log, args[1:], stdout, stderr)
+	case "chorus-sandbox":
+		return chorusSandbox(ctx, cfg, log, args[1:], stdout)
 	case "apikey":
 		if len(args) < 2 || args[1] != "create" {
 			return errors.New("usage : kairos apikey create --org ID|NOM --name NOM")

@@ -38,6 +38,7 @@ type API struct {
 	Attestations *attestations.Service // set after New; nil answers 404 on its routes
 	Assessments  *assessments.Service  // set after New; nil answers 404 on its routes
 	Invoices     *invoices.Service     // the OF's billing details
+	Issuer       *invoices.Issuer      // invoices and credit notes; nil answers 404 on their routes
 	Log          *slog.Logger
 	routes       []route
 }
@@ -124,6 +125,15 @@ func New(acc *account.Service, log *slog.Logger) *API {
 		{"POST /api/v1/attestations/{id}/rectificatives", ofAssid, a.rectifyAttestation},
 		{"GET /api/v1/ft/attestations", ftPay, a.attestationsOverview},
 		{"GET /api/v1/ft/attestations.csv", ftPay, a.attestationsCSV},
+
+		{"GET /api/v1/invoices", invoiceReaders, a.listInvoices},
+		{"GET /api/v1/invoices/to-prepare", ofFacturation, a.invoicesToPrepare},
+		{"GET /api/v1/enrolments/{id}/invoice-draft", ofFacturation, a.invoiceDraft},
+		{"POST /api/v1/enrolments/{id}/invoice", ofFacturation, a.issueInvoice},
+		{"GET /api/v1/invoices/{id}", invoiceReaders, a.getInvoice},
+		{"GET /api/v1/invoices/{id}/facturx.pdf", invoiceReaders, a.invoicePDF},
+		{"GET /api/v1/invoices/{id}/cii.xml", invoiceReaders, a.invoiceXML},
+		{"POST /api/v1/invoices/{id}/credit-note", ofFacturation, a.creditNote},
 
 		{"GET /api/v1/assessments", ofBilan, a.listAssessments},
 		{"GET /api/v1/enrolments/{id}/assessment", assessmentReaders, a.getAssessment},

@@ -21,6 +21,8 @@ var navItems = []navItem{
 	{"Tableau de bord", "/tableau-de-bord", "Entrées du jour, déclarations à faire et en retard, interruptions en cours : le suivi de vos stagiaires."},
 	{"Attestations du mois", "/attestations", "Les heures de présence de vos stagiaires, pré-remplies : corrigez et attestez chaque session en une fois."},
 	{"Bilans de formation", "/bilans", "Les bilans de vos stagiaires sortis : à rédiger, en retard, transmis ; l'attestation de fin de formation."},
+	{"Factures", "/factures", "Les factures de vos stagiaires sortis, préparées à partir du devis, des attestations et du bilan : vérifiez, émettez, annulez par avoir."},
+	{"Factures reçues", "/france-travail/factures", "Les factures et avoirs des organismes de formation, au format Factur-X."},
 	{"Bilans et facturation", "/france-travail/bilans", "Par organisme, les stagiaires sortis prêts à facturer (devis, attestations, bilan) et ce qui manque aux autres."},
 	{"Attestations de présence", "/france-travail/attestations", "Attestations mensuelles reçues, manquantes et en retard par agence ; export pour la rémunération des stagiaires."},
 	{"Mon parcours", "/mon-parcours", "Vos inscriptions en formation, votre entrée, vos absences et votre sortie, avec leurs attestations."},

@@ -160,6 +160,19 @@ func (s *Server) routeTable() []route {
 			route{"GET /france-travail/bilans", ftPay, s.assessmentsAccounting},
 		)
 	}
+	if s.Issuer != nil {
+		rs = append(rs,
+			// Invoices to France Travail (issue 14): the OF (habilitation
+			// facturation) prepares, issues and cancels; France Travail reads.
+			route{"GET /factures", ofFacturation, s.invoicesPage},
+			route{"GET /factures/preparer/{id}", ofFacturation, s.invoiceDraft},
+			route{"POST /factures/preparer/{id}", ofFacturation, s.invoiceIssue},
+			route{"GET /factures/{id}", invoiceReaders, s.invoiceShow},
+			route{"GET /factures/{id}/{doc}", invoiceReaders, s.invoiceDocument},
+			route{"POST /factures/{id}/avoir", ofFacturation, s.invoiceCreditNote},
+			route{"GET /france-travail/factures", ftPay, s.invoicesFT},
+		)
+	}
 	if s.Cfg.DevMailbox() {
 		rs = append(rs,
 			route{"GET /dev/courriels", public, s.mailbox},

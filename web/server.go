@@ -32,6 +32,7 @@ import (
 	"kairos/attestations"
 	"kairos/catalogue"
 	"kairos/config"
+	"kairos/einvoice"
 	"kairos/enrolment"
 	"kairos/invoices"
 	"kairos/lheo"
@@ -58,6 +59,7 @@ type Server struct {
 	Attestations *attestations.Service // nil: no attestation pages
 	Assessments  *assessments.Service  // nil: no assessment pages
 	Invoices     *invoices.Service     // billing details of the OF; default: built on DB and Adhesions
+	Issuer       *invoices.Issuer      // invoices and credit notes; nil: no invoice pages
 	Metrics      *metrics.Registry
 	API          http.Handler // mounted at /api/v1/
 	Secret       []byte       // key of CSRF tokens
@@ -117,6 +119,9 @@ func (s *Server) funcs() template.FuncMap {
 		"minutesDecimal": func(m int) string { return attendance.Minutes(m).Decimal() },
 		// bilans tells whether the assessment pages are served.
 		"bilans": func() bool { return s.Assessments != nil },
+		// euros writes cents the French way; hoursQ, quarter hours as hours.
+		"euros":  einvoice.FormatEuros,
+		"hoursQ": einvoice.FormatHoursFrench,
 		"asset":  s.assetURL,
 		"date": func(t any) string {
 			switch v := t.(type) {

@@ -31,6 +31,7 @@ import (
 	"kairos/config"
 	"kairos/demo"
 	"kairos/enrolment"
+	"kairos/invoices"
 	"kairos/mail"
 	"kairos/metrics"
 	"kairos/store"
@@ -60,7 +61,7 @@ Configuration par variables d'environnement (voir docs/OPERATIONS.md) :
   KAIROS_ADDR, KAIROS_DATABASE_URL, KAIROS_BASE_URL, KAIROS_DEMO, KAIROS_SECRET,
   KAIROS_SMTP_HOST, KAIROS_SMTP_PORT, KAIROS_SMTP_USERNAME, KAIROS_SMTP_PASSWORD, KAIROS_MAIL_FROM,
   KAIROS_LOG_FORMAT, KAIROS_LOG_LEVEL, KAIROS_TRUST_PROXY, KAIROS_WORKER,
-  KAIROS_DECLARATION_DAYS, KAIROS_ENTRY_TOLERANCE_DAYS, KAIROS_ATTESTATION_DUE_DAY, KAIROS_ASSESSMENT_DAYS,
+  KAIROS_DECLARATION_DAYS, KAIROS_ENTRY_TOLERANCE_DAYS, KAIROS_ATTESTATION_DUE_DAY, KAIROS_ASSESSMENT_DAYS, KAIROS_FT_CODE_SERVICE,
   KAIROS_CHORUS_API_URL, KAIROS_CHORUS_OAUTH_URL, KAIROS_CHORUS_CLIENT_ID, KAIROS_CHORUS_CLIENT_SECRET,
   KAIROS_CHORUS_LOGIN, KAIROS_CHORUS_PASSWORD,
   KAIROS_NOW (démonstration seulement : fige l'horloge du portail à un instant RFC 3339)
@@ -238,8 +239,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	apiHandler := api.New(acc, log)
 	apiHandler.Adhesions, apiHandler.Catalogue, apiHandler.Appointments, apiHandler.Enrolment, apiHandler.Attestations = adh, cat, appts, path, att
 	apiHandler.Assessments = bilans
+	billing := &invoices.Service{DB: db, Adhesions: adh}
+	issuer := &invoices.Issuer{DB: db, Invoices: billing, CodeService: cfg.FTCodeService}
+	apiHandler.Invoices, apiHandler.Issuer = billing, issuer
 	srv, err := web.New(&web.Server{Cfg: cfg, DB: db, Accounts: acc, Log: log, Metrics: reg, API: apiHandler.Handler(), Secret: []byte(secret),
-		Adhesions: adh, Catalogue: cat, Appointments: appts, Enrolment: path, Attestations: att, Assessments: bilans})
+		Adhesions: adh, Catalogue: cat, Appointments: appts, Enrolment: path, Attestations: att, Assessments: bilans, Invoices: billing, Issuer: issuer})
 	if err != nil {
 		return err
 	}

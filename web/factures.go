@@ -88,7 +88,7 @@ func (s *Server) invoiceIssue(w http.ResponseWriter, r *http.Request) {
 		s.invoiceDraftRender(w, r, kairos.HTTPStatus(kairos.ErrorCode(err)), f)
 		return
 	}
-	s.redirect(w, r, "/factures/"+itoa(x.ID), &Flash{"success", "Facture " + x.Number + " émise (" + x.Total() + ") : le PDF Factur-X est prêt pour Chorus Pro ; France Travail la voit."})
+	s.redirect(w, r, "/factures/documents/"+itoa(x.ID), &Flash{"success", "Facture " + x.Number + " émise (" + x.Total() + ") : le PDF Factur-X est prêt pour Chorus Pro ; France Travail la voit."})
 }
 
 type invoicePage struct {
@@ -161,7 +161,7 @@ func (s *Server) invoiceCreditNote(w http.ResponseWriter, r *http.Request) {
 		s.invoiceShowRender(w, r, kairos.HTTPStatus(kairos.ErrorCode(err)), f)
 		return
 	}
-	s.redirect(w, r, "/factures/"+itoa(cn.ID), &Flash{"success", "Avoir " + cn.Number + " émis : la facture est annulée ; la formation peut être facturée de nouveau."})
+	s.redirect(w, r, "/factures/documents/"+itoa(cn.ID), &Flash{"success", "Avoir " + cn.Number + " émis : la facture est annulée ; la formation peut être facturée de nouveau."})
 }
 
 type invoicesFTPage struct {

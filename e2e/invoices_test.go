@@ -57,7 +57,8 @@ func TestInvoiceJourney(t *testing.T) {
 	draft := in.URL + "/factures/inscriptions/" + eid
 	_, page = of.Get(draft)
 	if strings.Contains(page, `id="controles"`) {
-		i := strings.Index(page, `id="controles"`); t.Fatalf("the prepared invoice fails its checks:\n%s", page[i:min(len(page), i+1500)])
+		i := strings.Index(page, `id="controles"`)
+		t.Fatalf("the prepared invoice fails its checks:\n%s", page[i:min(len(page), i+1500)])
 	}
 	wantIn(t, page, "prepared invoice", "AIF-2026-0000007-42", "Émettre la facture", "Net à payer")
 	st, body := of.Submit(draft, draft, url.Values{})
@@ -93,4 +94,3 @@ func TestInvoiceJourney(t *testing.T) {
 		t.Fatalf("another OF reads the invoice: %d", st)
 	}
 }
-

@@ -13,9 +13,9 @@ import (
 	"kairos/store/storetest"
 )
 
-// TestAssessmentJourney: the demo trainee who left during the previous
-// month (Manon Richard) is on the OF's dashboard among the assessments to
-// write; the OF writes and transmits it; the job seeker, her counsellor and
+// TestAssessmentJourney: the OF declares the exit of a trainee (Karim
+// Haddad); his assessment is then on the dashboard among those to write;
+// the OF writes and transmits it; the job seeker, her counsellor and
 // France Travail's accounting read it (and the attestation de fin de
 // formation); the dashboard no longer lists it.
 func TestAssessmentJourney(t *testing.T) {
@@ -24,14 +24,24 @@ func TestAssessmentJourney(t *testing.T) {
 	for _, l := range []struct {
 		b     *Browser
 		email string
-	}{{of, demo.Accounts[0].Email}, {de, "manon.richard@exemple.example"}, {cons, demo.Accounts[2].Email}, {ft, demo.Accounts[4].Email}} {
+	}{{of, demo.Accounts[0].Email}, {de, "demandeur@exemple.example"}, {cons, demo.Accounts[2].Email}, {ft, demo.Accounts[4].Email}} {
 		if st := l.b.Login(in, l.email, demo.Password); st != http.StatusSeeOther {
 			t.Fatalf("login %s: %d", l.email, st)
 		}
 	}
-	_, page := of.Get(in.URL + "/tableau-de-bord")
+	// The OF declares today the exit of Karim Haddad, in training.
+	_, page := de.Get(in.URL + "/mon-parcours")
+	eid := mustMatch(t, `href="/parcours/inscriptions/(\d+)/documents/aes.pdf"`, page, "Karim's enrolment")
+	eURL := in.URL + "/parcours/inscriptions/" + eid
+	if st, body := of.Submit(eURL, eURL+"/actions", url.Values{"action": {"sortir"}, "date": {today().String()}, "reason": {"fin_normale"}}); st != http.StatusSeeOther {
+		t.Fatalf("exit: %d %s", st, body)
+	}
+	_, page = of.Get(in.URL + "/tableau-de-bord")
 	list := mustMatch(t, `(?s)id="bilans-a-faire">.*?(<ul>.*?</ul>)`, page, "assessments to write")
-	id := mustMatch(t, `href="/bilans/inscriptions/(\d+)">Manon Richard<`, list, "Manon's assessment")
+	id := mustMatch(t, `href="/bilans/inscriptions/(\d+)">Karim Haddad<`, list, "Karim's assessment")
+	if id != eid {
+		t.Fatalf("the dashboard links %s, the enrolment is %s", id, eid)
+	}
 	bURL := in.URL + "/bilans/inscriptions/" + id
 	// Before: the job seeker sees that nothing is transmitted yet.
 	_, page = de.Get(bURL)
@@ -59,12 +69,12 @@ func TestAssessmentJourney(t *testing.T) {
 	wantIn(t, page, "Mon parcours", `href="/bilans/inscriptions/`+id+`"`)
 	_, page = ft.Get(in.URL + "/france-travail/bilans")
 	row := mustMatch(t, `(?s)(<tr id="stagiaire-`+id+`">.*?</tr>)`, page, "accounting row")
-	wantIn(t, row, "accounting", "Manon Richard", "Certification obtenue en partie")
+	wantIn(t, row, "accounting", "Karim Haddad", "Certification obtenue en partie")
 	if strings.Contains(row, "Bilan de formation") {
 		t.Fatalf("accounting still misses the assessment: %s", row)
 	}
 	_, page = of.Get(in.URL + "/tableau-de-bord")
-	if strings.Contains(mustMatch(t, `(?s)id="bilans-a-faire">(.*?)</(?:ul|p)>`, page, "dashboard after"), "Manon Richard") {
+	if strings.Contains(mustMatch(t, `(?s)id="bilans-a-faire">(.*?)</(?:ul|p)>`, page, "dashboard after"), "Karim Haddad") {
 		t.Fatal("the dashboard still lists the assessment")
 	}
 	// Another OF sees nothing.

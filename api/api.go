@@ -18,6 +18,7 @@ import (
 	"kairos/account"
 	"kairos/adhesion"
 	"kairos/appointments"
+	"kairos/assessments"
 	"kairos/attestations"
 	"kairos/catalogue"
 	"kairos/enrolment"
@@ -39,7 +40,9 @@ type API struct {
 	Webhooks     *webhooks.Service     // set after New; nil answers 404 on its routes
 	Clock        kairos.Clock          // nil: the system clock
 	RateLimit    int                   // requests per minute per API key (0: DefaultRateLimit)
+	Assessments  *assessments.Service  // set after New; nil answers 404 on its routes
 	Invoices     *invoices.Service     // the OF's billing details
+	Issuer       *invoices.Issuer      // invoices and credit notes; nil answers 404 on their routes
 	Log          *slog.Logger
 	routes       []route
 	limiter      limiter
@@ -141,6 +144,20 @@ func New(acc *account.Service, log *slog.Logger) *API {
 		{"GET /api/v1/webhooks/{id}/deliveries", loggedIn, a.webhookDeliveries},
 		{"POST /api/v1/webhooks/{id}/deliveries/{did}/replay", loggedIn, a.replayDelivery},
 		{"POST /api/v1/webhooks/{id}/replay-failed", loggedIn, a.replayFailed},
+		{"GET /api/v1/invoices", invoiceReaders, a.listInvoices},
+		{"GET /api/v1/invoices/to-prepare", ofFacturation, a.invoicesToPrepare},
+		{"GET /api/v1/enrolments/{id}/invoice-draft", ofFacturation, a.invoiceDraft},
+		{"POST /api/v1/enrolments/{id}/invoice", ofFacturation, a.issueInvoice},
+		{"GET /api/v1/invoices/{id}", invoiceReaders, a.getInvoice},
+		{"GET /api/v1/invoices/{id}/facturx.pdf", invoiceReaders, a.invoicePDF},
+		{"GET /api/v1/invoices/{id}/cii.xml", invoiceReaders, a.invoiceXML},
+		{"POST /api/v1/invoices/{id}/credit-note", ofFacturation, a.creditNote},
+
+		{"GET /api/v1/assessments", ofBilan, a.listAssessments},
+		{"GET /api/v1/enrolments/{id}/assessment", assessmentReaders, a.getAssessment},
+		{"POST /api/v1/enrolments/{id}/assessment/actions", ofBilan, a.assessmentAction},
+		{"GET /api/v1/enrolments/{id}/assessment/certificate.pdf", assessmentReaders, a.assessmentCertificate},
+		{"GET /api/v1/ft/assessments", ftPay, a.assessmentsAccounting},
 	}
 	return a
 }

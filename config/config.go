@@ -27,9 +27,11 @@ type Config struct {
 	SMTPPassword string // KAIROS_SMTP_PASSWORD
 	MailFrom     string // KAIROS_MAIL_FROM, default "Kairos <ne-pas-repondre@kairos.localhost>"
 
-	EntryToleranceDays int // KAIROS_ENTRY_TOLERANCE_DAYS: days an entry may precede its session's start (default 0)
-	DeclarationDays    int // KAIROS_DECLARATION_DAYS: delay to declare a movement, in calendar days (default 3, the law)
-	AttestationDueDay  int // KAIROS_ATTESTATION_DUE_DAY: day of M+1 by which a month's attestation is due (default 5)
+	EntryToleranceDays int    // KAIROS_ENTRY_TOLERANCE_DAYS: days an entry may precede its session's start (default 0)
+	DeclarationDays    int    // KAIROS_DECLARATION_DAYS: delay to declare a movement, in calendar days (default 3, the law)
+	AttestationDueDay  int    // KAIROS_ATTESTATION_DUE_DAY: day of M+1 by which a month's attestation is due (default 5)
+	AssessmentDays     int    // KAIROS_ASSESSMENT_DAYS: days after the exit by which the assessment is due (default 15)
+	FTCodeService      string // KAIROS_FT_CODE_SERVICE: France Travail's « code service exécutant » on the invoices (BT-10), default "FT-AIF"
 
 	WebhooksAllowPrivate bool // KAIROS_WEBHOOKS_ALLOW_PRIVATE: webhooks may go to private and loopback addresses, over http (tests, demo; default false)
 	APIRateLimit         int  // KAIROS_API_RATE_LIMIT: requests per minute per API key and instance (default 6000)
@@ -51,16 +53,17 @@ type Config struct {
 // Load reads the configuration through getenv.
 func Load(getenv func(string) string) (Config, error) {
 	c := Config{
-		Addr:         or(getenv("KAIROS_ADDR"), ":8080"),
-		DatabaseURL:  or(getenv("KAIROS_DATABASE_URL"), "kairos.db"),
-		BaseURL:      strings.TrimRight(getenv("KAIROS_BASE_URL"), "/"),
-		Secret:       getenv("KAIROS_SECRET"),
-		LogFormat:    or(getenv("KAIROS_LOG_FORMAT"), "json"),
-		LogLevel:     or(getenv("KAIROS_LOG_LEVEL"), "info"),
-		SMTPHost:     getenv("KAIROS_SMTP_HOST"),
-		SMTPUsername: getenv("KAIROS_SMTP_USERNAME"),
-		SMTPPassword: getenv("KAIROS_SMTP_PASSWORD"),
-		MailFrom:     or(getenv("KAIROS_MAIL_FROM"), "Kairos <ne-pas-repondre@kairos.localhost>"),
+		Addr:          or(getenv("KAIROS_ADDR"), ":8080"),
+		DatabaseURL:   or(getenv("KAIROS_DATABASE_URL"), "kairos.db"),
+		BaseURL:       strings.TrimRight(getenv("KAIROS_BASE_URL"), "/"),
+		Secret:        getenv("KAIROS_SECRET"),
+		LogFormat:     or(getenv("KAIROS_LOG_FORMAT"), "json"),
+		LogLevel:      or(getenv("KAIROS_LOG_LEVEL"), "info"),
+		SMTPHost:      getenv("KAIROS_SMTP_HOST"),
+		SMTPUsername:  getenv("KAIROS_SMTP_USERNAME"),
+		SMTPPassword:  getenv("KAIROS_SMTP_PASSWORD"),
+		MailFrom:      or(getenv("KAIROS_MAIL_FROM"), "Kairos <ne-pas-repondre@kairos.localhost>"),
+		FTCodeService: or(strings.TrimSpace(getenv("KAIROS_FT_CODE_SERVICE")), "FT-AIF"),
 
 		ChorusAPIURL:       strings.TrimRight(getenv("KAIROS_CHORUS_API_URL"), "/"),
 		ChorusOAuthURL:     getenv("KAIROS_CHORUS_OAUTH_URL"),
@@ -97,7 +100,7 @@ func Load(getenv func(string) string) (Config, error) {
 	for _, v := range []struct {
 		name string
 		dst  *int
-	}{{"KAIROS_ENTRY_TOLERANCE_DAYS", &c.EntryToleranceDays}, {"KAIROS_DECLARATION_DAYS", &c.DeclarationDays}, {"KAIROS_ATTESTATION_DUE_DAY", &c.AttestationDueDay}} {
+	}{{"KAIROS_ENTRY_TOLERANCE_DAYS", &c.EntryToleranceDays}, {"KAIROS_DECLARATION_DAYS", &c.DeclarationDays}, {"KAIROS_ATTESTATION_DUE_DAY", &c.AttestationDueDay}, {"KAIROS_ASSESSMENT_DAYS", &c.AssessmentDays}} {
 		if p := getenv(v.name); p != "" {
 			if *v.dst, err = strconv.Atoi(p); err != nil || *v.dst < 0 || *v.dst > 60 {
 				return c, fmt.Errorf("%s: %q is not a number of days between 0 and 60", v.name, p)

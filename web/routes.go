@@ -168,6 +168,31 @@ func (s *Server) routeTable() []route {
 			route{"GET /evenements/flux", loggedIn, s.liveStream},
 		)
 	}
+	if s.Assessments != nil {
+		rs = append(rs,
+			// Bilans de formation (issue 13): the OF (habilitation bilan writes),
+			// the job seeker, his counsellor and France Travail read.
+			route{"GET /bilans", ofBilan, s.assessmentsList},
+			route{"GET /bilans/export.csv", ofBilan, s.assessmentsExport},
+			route{"GET /bilans/inscriptions/{id}", pathReaders, s.assessmentShow},
+			route{"POST /bilans/inscriptions/{id}", ofBilan, s.assessmentAction},
+			route{"GET /bilans/inscriptions/{id}/attestation-fin-formation.pdf", pathReaders, s.assessmentCertificate},
+			route{"GET /france-travail/bilans", ftPay, s.assessmentsAccounting},
+		)
+	}
+	if s.Issuer != nil {
+		rs = append(rs,
+			// Invoices to France Travail (issue 14): the OF (habilitation
+			// facturation) prepares, issues and cancels; France Travail reads.
+			route{"GET /factures", ofFacturation, s.invoicesPage},
+			route{"GET /factures/inscriptions/{id}", ofFacturation, s.invoiceDraft},
+			route{"POST /factures/inscriptions/{id}", ofFacturation, s.invoiceIssue},
+			route{"GET /factures/documents/{id}", invoiceReaders, s.invoiceShow},
+			route{"GET /factures/documents/{id}/{doc}", invoiceReaders, s.invoiceDocument},
+			route{"POST /factures/documents/{id}/avoir", ofFacturation, s.invoiceCreditNote},
+			route{"GET /france-travail/factures", ftPay, s.invoicesFT},
+		)
+	}
 	if s.Cfg.DevMailbox() {
 		rs = append(rs,
 			route{"GET /dev/courriels", public, s.mailbox},

@@ -28,10 +28,12 @@ import (
 	"kairos/account"
 	"kairos/adhesion"
 	"kairos/appointments"
+	"kairos/assessments"
 	"kairos/attendance"
 	"kairos/attestations"
 	"kairos/catalogue"
 	"kairos/config"
+	"kairos/einvoice"
 	"kairos/enrolment"
 	"kairos/invoices"
 	"kairos/lheo"
@@ -58,7 +60,9 @@ type Server struct {
 	Enrolment    *enrolment.Service    // nil: no training path pages
 	Attestations *attestations.Service // nil: no attestation pages
 	Webhooks     *webhooks.Service     // nil: no webhook pages
+	Assessments  *assessments.Service  // nil: no assessment pages
 	Invoices     *invoices.Service     // billing details of the OF; default: built on DB and Adhesions
+	Issuer       *invoices.Issuer      // invoices and credit notes; nil: no invoice pages
 	Metrics      *metrics.Registry
 	API          http.Handler // mounted at /api/v1/
 	Secret       []byte       // key of CSRF tokens
@@ -120,7 +124,12 @@ func (s *Server) funcs() template.FuncMap {
 	return template.FuncMap{
 		// minutesDecimal writes minutes as decimal hours, "3,5".
 		"minutesDecimal": func(m int) string { return attendance.Minutes(m).Decimal() },
-		"asset":          s.assetURL,
+		// bilans tells whether the assessment pages are served.
+		"bilans": func() bool { return s.Assessments != nil },
+		// euros writes cents the French way; hoursQ, quarter hours as hours.
+		"euros":  einvoice.FormatEuros,
+		"hoursQ": einvoice.FormatHoursFrench,
+		"asset":  s.assetURL,
 		"date": func(t any) string {
 			switch v := t.(type) {
 			case time.Time:

@@ -23,6 +23,7 @@ import (
 	"kairos/adhesion"
 	"kairos/api"
 	"kairos/appointments"
+	"kairos/assessments"
 	"kairos/attendance"
 	"kairos/attestations"
 	"kairos/calendar"
@@ -30,6 +31,7 @@ import (
 	"kairos/config"
 	"kairos/demo"
 	"kairos/enrolment"
+	"kairos/invoices"
 	"kairos/mail"
 	"kairos/metrics"
 	"kairos/store"
@@ -60,7 +62,7 @@ Configuration par variables d'environnement (voir docs/OPERATIONS.md) :
   KAIROS_ADDR, KAIROS_DATABASE_URL, KAIROS_BASE_URL, KAIROS_DEMO, KAIROS_SECRET,
   KAIROS_SMTP_HOST, KAIROS_SMTP_PORT, KAIROS_SMTP_USERNAME, KAIROS_SMTP_PASSWORD, KAIROS_MAIL_FROM,
   KAIROS_LOG_FORMAT, KAIROS_LOG_LEVEL, KAIROS_TRUST_PROXY, KAIROS_WORKER,
-  KAIROS_DECLARATION_DAYS, KAIROS_ENTRY_TOLERANCE_DAYS, KAIROS_ATTESTATION_DUE_DAY,
+  KAIROS_DECLARATION_DAYS, KAIROS_ENTRY_TOLERANCE_DAYS, KAIROS_ATTESTATION_DUE_DAY, KAIROS_ASSESSMENT_DAYS, KAIROS_FT_CODE_SERVICE,
   KAIROS_WEBHOOKS_ALLOW_PRIVATE, KAIROS_API_RATE_LIMIT,
   KAIROS_CHORUS_API_URL, KAIROS_CHORUS_OAUTH_URL, KAIROS_CHORUS_CLIENT_ID, KAIROS_CHORUS_CLIENT_SECRET,
   KAIROS_CHORUS_LOGIN, KAIROS_CHORUS_PASSWORD,
@@ -123,7 +125,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if err := demo.LoadEnrolments(kairos.WithActor(ctx, kairos.System), acc, path, db.Now()); err != nil {
 			return err
 		}
-		return demo.LoadAttestations(kairos.WithActor(ctx, kairos.System), acc, att, db.Now())
+		if err := demo.LoadAttestations(kairos.WithActor(ctx, kairos.System), acc, att, db.Now()); err != nil {
+			return err
+		}
+		return demo.LoadAssessments(kairos.WithActor(ctx, kairos.System), acc, &assessments.Service{DB: db, BaseURL: cfg.BaseURL, Delay: cfg.AssessmentDays, Log: log})
 	case "user":
 		if len(args) < 2 || args[1] != "create" {
 			return errors.New("usage : kairos user create --email E --name N --role R [--org ID|NOM] [--habilitations h1,h2] [--password-stdin]")
@@ -224,17 +229,25 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	}
 	att := &attestations.Service{DB: db, Log: log, Due: attendance.DueDay(cfg.AttestationDueDay)}
 	path.Schedules = att // absences are checked against the session's rhythm
+	bilans := &assessments.Service{DB: db, BaseURL: cfg.BaseURL, Delay: cfg.AssessmentDays, Log: log}
 	if cfg.Demo {
 		if err := demo.LoadAttestations(kairos.WithActor(ctx, kairos.System), acc, att, db.Now()); err != nil {
+			return err
+		}
+		if err := demo.LoadAssessments(kairos.WithActor(ctx, kairos.System), acc, bilans); err != nil {
 			return err
 		}
 	}
 	hooks := &webhooks.Service{DB: db, Log: log, AllowPrivate: cfg.WebhooksAllowPrivate, BaseURL: cfg.BaseURL}
 	apiHandler := api.New(acc, log)
 	apiHandler.Adhesions, apiHandler.Catalogue, apiHandler.Appointments, apiHandler.Enrolment, apiHandler.Attestations = adh, cat, appts, path, att
+	apiHandler.Assessments = bilans
 	apiHandler.Webhooks, apiHandler.RateLimit = hooks, cfg.APIRateLimit
+	billing := &invoices.Service{DB: db, Adhesions: adh}
+	issuer := &invoices.Issuer{DB: db, Invoices: billing, CodeService: cfg.FTCodeService}
+	apiHandler.Invoices, apiHandler.Issuer = billing, issuer
 	srv, err := web.New(&web.Server{Cfg: cfg, DB: db, Accounts: acc, Log: log, Metrics: reg, API: apiHandler.Handler(), Secret: []byte(secret),
-		Adhesions: adh, Catalogue: cat, Appointments: appts, Enrolment: path, Attestations: att, Webhooks: hooks})
+		Adhesions: adh, Catalogue: cat, Appointments: appts, Enrolment: path, Attestations: att, Assessments: bilans, Invoices: billing, Issuer: issuer, Webhooks: hooks})
 	if err != nil {
 		return err
 	}
@@ -257,6 +270,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 				_, err := api.CleanupIdempotency(ctx, db, db.Now())
 				return err
 			},
+			assessments.ReminderJob: bilans.HandleReminders,
 		},
 		Schedules: []worker.Schedule{
 			{Name: "accounts.cleanup", Every: time.Hour, Kind: "accounts.cleanup"},
@@ -264,6 +278,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 			{Name: appointments.ReminderJob, Every: 15 * time.Minute, Kind: appointments.ReminderJob},
 			{Name: attestations.ReminderJob, Every: time.Hour, Kind: attestations.ReminderJob},
 			{Name: "api.idempotency_cleanup", Every: time.Hour, Kind: "api.idempotency_cleanup"},
+			{Name: assessments.ReminderJob, Every: time.Hour, Kind: assessments.ReminderJob},
 		},
 		Poll: 500 * time.Millisecond,
 	}

@@ -90,12 +90,12 @@ func (s *Service) Remind(ctx context.Context) (int, error) {
 			if err != nil {
 				return err
 			}
-			subject := "Attestations de présence " + m.OfFrench() + " à transmettre avant le " + due.French()
-			body := "Bonjour,\n\n" + strconv.Itoa(t.n) + " attestation(s) mensuelle(s) de présence " + m.OfFrench() +
+			subject := "Attestations de présence " + m.FrenchOf() + " à transmettre avant le " + due.French()
+			body := "Bonjour,\n\n" + strconv.Itoa(t.n) + " attestation(s) mensuelle(s) de présence " + m.FrenchOf() +
 				" restent à attester sur Kairos. Elles sont dues le " + due.French() + " : France Travail rémunère les stagiaires sur cette base.\n\n"
 			if kind == ReminderAfter {
-				subject = "En retard : attestations de présence " + m.OfFrench()
-				body = "Bonjour,\n\n" + strconv.Itoa(t.n) + " attestation(s) mensuelle(s) de présence " + m.OfFrench() +
+				subject = "En retard : attestations de présence " + m.FrenchOf()
+				body = "Bonjour,\n\n" + strconv.Itoa(t.n) + " attestation(s) mensuelle(s) de présence " + m.FrenchOf() +
 					" n'ont pas été transmises alors qu'elles étaient dues le " + due.French() + ". La rémunération des stagiaires concernés en dépend ; France Travail voit ce retard.\n\n"
 			}
 			body += "Ouvrez « Attestations du mois » : les heures sont pré-remplies, il suffit de les vérifier et d'attester chaque session.\n\nL'équipe Kairos"

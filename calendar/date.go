@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"iter"
 	"strconv"
-	"strings"
 	"time"
 	_ "time/tzdata" // Europe/Paris even where the system has no time zone database
 )
@@ -326,14 +325,15 @@ func (m Month) French() string {
 	return monthNames[m.Month()-1] + " " + strconv.Itoa(m.Year())
 }
 
-// OfFrench is the month after the preposition de, elided before a vowel:
-// « d'avril 2026 », « de mai 2026 ».
-func (m Month) OfFrench() string {
+// FrenchOf returns m with its preposition, elided before a vowel: "de mai
+// 2026", "d'avril 2026", "d'août 2026", "d'octobre 2026".
+func (m Month) FrenchOf() string {
 	f := m.French()
 	if f == "" {
 		return ""
 	}
-	if strings.ContainsRune("aeiou", rune(f[0])) {
+	switch f[0] {
+	case 'a', 'o':
 		return "d'" + f
 	}
 	return "de " + f
@@ -401,4 +401,14 @@ func civilFromDays(z int) (y, m, d int) {
 		y++
 	}
 	return y, m, d
+}
+
+var frenchWeekdays = [7]string{"dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"}
+
+// LongFrench returns d as "mardi 10/11/2026", "" for the zero Date.
+func (d Date) LongFrench() string {
+	if d.IsZero() {
+		return ""
+	}
+	return frenchWeekdays[d.Weekday()] + " " + d.French()
 }

@@ -261,11 +261,3 @@ func TestMonth(t *testing.T) {
 		t.Error("zero Month")
 	}
 }
-
-func TestMonthOfFrenchElides(t *testing.T) {
-	for m, want := range map[int]string{4: "d'avril 2026", 8: "d'août 2026", 10: "d'octobre 2026", 5: "de mai 2026"} {
-		if got := NewMonth(2026, time.Month(m)).OfFrench(); got != want {
-			t.Errorf("month %d: %q, want %q", m, got, want)
-		}
-	}
-}

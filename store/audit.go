@@ -26,7 +26,7 @@ type Change struct {
 // outbox event of c. It must be called inside the transaction of the change.
 func (tx *Tx) Record(ctx context.Context, c Change) error {
 	if c.At.IsZero() {
-		c.At = kairos.SystemClock()
+		c.At = tx.Now()
 	}
 	before, err := jsonOrNil(c.Before)
 	if err != nil {
@@ -58,6 +58,7 @@ func (tx *Tx) Record(ctx context.Context, c Change) error {
 		c.At, c.Action, org, c.ObjectType, objID, string(payload)); err != nil {
 		return fmt.Errorf("store: event: %w", err)
 	}
+	tx.recorded = true
 	return nil
 }
 

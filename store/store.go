@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver
@@ -34,7 +35,11 @@ const (
 type DB struct {
 	sql    *sql.DB
 	engine Engine
-	URL    string // as configured, password hidden
+	URL    string       // as configured, password hidden
+	Clock  kairos.Clock // the process's clock; nil: the system clock
+
+	listenMu  sync.Mutex
+	listeners map[chan struct{}]struct{}
 }
 
 // Open connects to url: "postgres://…" or "postgresql://…" selects
@@ -102,6 +107,7 @@ type Querier interface {
 	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
 	Insert(ctx context.Context, query string, args ...any) (int64, error)
 	Engine() Engine
+	Now() time.Time // the database's clock (DB.Clock)
 }
 
 type runner interface {
@@ -113,6 +119,7 @@ type runner interface {
 type q struct {
 	r      runner
 	engine Engine
+	clock  kairos.Clock
 }
 
 func (x q) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -137,7 +144,15 @@ func (x q) Insert(ctx context.Context, query string, args ...any) (int64, error)
 
 func (x q) Engine() Engine { return x.engine }
 
-func (db *DB) q() q { return q{db.sql, db.engine} }
+// Now returns the time of the clock the database was given.
+func (x q) Now() time.Time { return x.clock.Now() }
+
+func (db *DB) q() q { return q{db.sql, db.engine, db.Clock} }
+
+// Now returns the time of db's clock: the one clock of the process (set by
+// cmd/kairos from KAIROS_NOW in demo mode, else the system clock), which
+// services use unless they were given their own.
+func (db *DB) Now() time.Time { return db.Clock.Now() }
 
 func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	return db.q().Exec(ctx, query, args...)
@@ -161,8 +176,9 @@ func (db *DB) Engine() Engine { return db.engine }
 // Tx is a transaction. Every multi-step write runs in one.
 type Tx struct {
 	q
-	tx *sql.Tx
-	db *DB
+	tx       *sql.Tx
+	db       *DB
+	recorded bool // an event was written: listeners are woken after commit
 }
 
 // Tx runs fn in a transaction, committed when fn returns nil and rolled back
@@ -172,7 +188,7 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	tx := &Tx{q: q{stx, db.engine}, tx: stx, db: db}
+	tx := &Tx{q: q{stx, db.engine, db.Clock}, tx: stx, db: db}
 	defer func() {
 		if p := recover(); p != nil {
 			stx.Rollback()
@@ -184,9 +200,42 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		}
 		if cerr := stx.Commit(); cerr != nil {
 			err = fmt.Errorf("store: commit: %w", cerr)
+			return
+		}
+		if tx.recorded {
+			db.wake()
 		}
 	}()
 	return fn(tx)
+}
+
+// ListenEvents returns a channel that receives a value (coalesced) after a
+// transaction of this process that recorded an event commits, and a function
+// to stop listening. Other processes' events are found by polling.
+func (db *DB) ListenEvents() (<-chan struct{}, func()) {
+	ch := make(chan struct{}, 1)
+	db.listenMu.Lock()
+	if db.listeners == nil {
+		db.listeners = map[chan struct{}]struct{}{}
+	}
+	db.listeners[ch] = struct{}{}
+	db.listenMu.Unlock()
+	return ch, func() {
+		db.listenMu.Lock()
+		delete(db.listeners, ch)
+		db.listenMu.Unlock()
+	}
+}
+
+func (db *DB) wake() {
+	db.listenMu.Lock()
+	defer db.listenMu.Unlock()
+	for ch := range db.listeners {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // rebind turns '?' placeholders into PostgreSQL's $n, skipping quoted strings.

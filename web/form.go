@@ -96,3 +96,15 @@ type Field struct {
 	Name, Label, Type, Value, Error, Hint, Autocomplete string
 	Required                                            bool
 }
+
+// formOf lets the "form-errors" template take a *Form or, from older
+// templates, only its message.
+func formOf(v any) *Form {
+	switch x := v.(type) {
+	case *Form:
+		return x
+	case string:
+		return &Form{Message: x}
+	}
+	return nil
+}

@@ -161,6 +161,7 @@ func (s *Server) funcs() template.FuncMap {
 		"ldate":    ldate,
 		"de":       deName,
 		"duration": durationFrench,
+		"formOf":   formOf,
 		"markdown": markdown,
 		"seq": func(n int) []int {
 			out := make([]int, n)

@@ -58,3 +58,21 @@ func TestMarkdownEscapes(t *testing.T) {
 		t.Error("a javascript: link was rendered")
 	}
 }
+
+// "form-errors" takes a *Form or, from older templates, a message alone.
+func TestFormErrorsTakesFormOrMessage(t *testing.T) {
+	s := &Server{}
+	s.paris = time.UTC
+	if err := s.parseTemplates(); err != nil {
+		t.Fatal(err)
+	}
+	for _, arg := range []any{"Adresse ou mot de passe incorrect.", &Form{Message: "Adresse ou mot de passe incorrect.", Errors: map[string]string{}}} {
+		var b strings.Builder
+		if err := s.pages["login"].ExecuteTemplate(&b, "form-errors", arg); err != nil {
+			t.Fatalf("%T: %v", arg, err)
+		}
+		if !strings.Contains(b.String(), `id="erreurs"`) || !strings.Contains(b.String(), "mot de passe incorrect") {
+			t.Errorf("%T: %s", arg, b.String())
+		}
+	}
+}

@@ -243,3 +243,50 @@ func redact(url string) string {
 	}
 	return url
 }
+
+// Conn is one connection taken from the pool, for work that keeps state on
+// the connection (temporary tables) across statements and transactions.
+// Statements run outside a transaction commit one by one.
+type Conn struct {
+	q
+	c  *sql.Conn
+	db *DB
+}
+
+// Conn takes a connection from the pool; Close gives it back.
+func (db *DB) Conn(ctx context.Context) (*Conn, error) {
+	c, err := db.sql.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: conn: %w", err)
+	}
+	return &Conn{q: q{c, db.engine}, c: c, db: db}, nil
+}
+
+// Close gives the connection back to the pool.
+func (c *Conn) Close() error { return c.c.Close() }
+
+// Raw runs f with the driver's connection (e.g. pgx's, for COPY).
+func (c *Conn) Raw(f func(driverConn any) error) error { return c.c.Raw(f) }
+
+// Tx runs fn in a transaction on this connection, like DB.Tx.
+func (c *Conn) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	stx, err := c.c.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	tx := &Tx{q: q{stx, c.db.engine}, tx: stx, db: c.db}
+	defer func() {
+		if p := recover(); p != nil {
+			stx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			stx.Rollback()
+			return
+		}
+		if cerr := stx.Commit(); cerr != nil {
+			err = fmt.Errorf("store: commit: %w", cerr)
+		}
+	}()
+	return fn(tx)
+}

@@ -198,6 +198,69 @@ func terms(q string) []string {
 	return ws
 }
 
+// stopWords are French words too common to narrow a search (folded).
+var stopWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`a au aux avec ce ces d dans de des du en et l la le les leur leurs n ou par pas pour qu que qui sa se ses son sur un une vos votre y`) {
+		m[w] = true
+	}
+	return m
+}()
+
+// term is one word of a full-text query; prefix: also matches the words it
+// begins (« compta » finds « comptabilité »).
+type term struct {
+	word   string
+	prefix bool
+}
+
+// matchTerms returns the words of a query as they are matched: French stop
+// words are left out (unless the query holds nothing else), and words of
+// one or two letters or digits are matched whole, never as prefixes (« rh »
+// must not find every word beginning with rh).
+func matchTerms(q string) []term {
+	ws := terms(q)
+	var out []term
+	for _, w := range ws {
+		if !stopWords[w] {
+			out = append(out, term{w, len(w) > 2})
+		}
+	}
+	if len(out) == 0 {
+		for _, w := range ws {
+			out = append(out, term{w, false})
+		}
+	}
+	return out
+}
+
+// ftsMatch is the SQLite FTS5 expression of the terms.
+func ftsMatch(ts []term) string {
+	var b strings.Builder
+	for i, t := range ts {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(`"` + t.word + `"`)
+		if t.prefix {
+			b.WriteByte('*')
+		}
+	}
+	return b.String()
+}
+
+// tsQuery is the PostgreSQL to_tsquery expression of the terms.
+func tsQuery(ts []term) string {
+	parts := make([]string, len(ts))
+	for i, t := range ts {
+		parts[i] = t.word
+		if t.prefix {
+			parts[i] += ":*"
+		}
+	}
+	return strings.Join(parts, " & ")
+}
+
 // Search lists sessions matching f, with the total number of matches (up
 // to MaxCount).
 //
@@ -218,7 +281,7 @@ func (s *Service) Search(ctx context.Context, f Filter) (*Result, error) {
 	where, args, hint := f.conditions()
 	res := &Result{Items: []Session{}}
 	page := " LIMIT " + strconv.Itoa(f.Limit) + " OFFSET " + strconv.Itoa(f.Offset)
-	ts := terms(f.Q)
+	ts := matchTerms(f.Q)
 	if len(ts) == 0 {
 		// Filters only: walk the start-date index (after a place, if any).
 		w := whereClause(where)
@@ -227,14 +290,7 @@ func (s *Service) Search(ctx context.Context, f Filter) (*Result, error) {
 		}
 		return res, s.scanPage(ctx, res, "SELECT "+sessionSelect+" FROM catalogue_sessions s"+hint+w+" ORDER BY "+startOrder+page, args)
 	}
-	var b strings.Builder
-	for i, t := range ts {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(`"` + t + `"*`)
-	}
-	match := b.String()
+	match := ftsMatch(ts)
 	var matched int // formations matching the words, counted up to the rank cap + 1
 	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM catalogue_search WHERE catalogue_search MATCH ? LIMIT ?) x", match, s.rankCap()+1).Scan(&matched); err != nil || matched == 0 {
 		return res, err
@@ -413,8 +469,8 @@ func (s *Service) searchPostgres(ctx context.Context, f Filter) (*Result, error)
 	from := " FROM catalogue_sessions s"
 	var joinArgs []any
 	order := " ORDER BY " + startOrder
-	if ts := terms(f.Q); len(ts) > 0 {
-		q := strings.Join(ts, ":* & ") + ":*"
+	if ts := matchTerms(f.Q); len(ts) > 0 {
+		q := tsQuery(ts)
 		from += " JOIN catalogue_formations f ON f.id = s.formation_id"
 		where = append([]string{"f.search @@ to_tsquery('simple', ?)"}, where...)
 		args = append([]any{q}, args...)

@@ -82,3 +82,27 @@ func TestSearchPlansAgree(t *testing.T) {
 		}
 	}
 }
+
+// Words of one or two letters are matched whole, never as prefixes, and
+// French stop words are left out of a query that holds other words.
+func TestSearchShortAndStopWords(t *testing.T) {
+	s, _ := newService(t)
+	mustImport(t, s, sample(t, "intercarif-occitanie-daeu.lheo22.xml"), catalogue.ImportOptions{Source: "occitanie"})
+	for q, want := range map[string]int{
+		"opt":                     1, // « option »: a prefix of 3 letters or more
+		"op":                      0, // not a prefix of « option »
+		"option a":                1, // « a » is a stop word
+		"diplôme d'accès aux":     1,
+		"études de universitaire": 1,
+		"de la":                   1, // only stop words: matched whole
+		"xq":                      0,
+	} {
+		res, err := s.Search(ctx(), catalogue.Filter{Q: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Total != want {
+			t.Errorf("%q: %d sessions, want %d", q, res.Total, want)
+		}
+	}
+}

@@ -199,9 +199,9 @@ func runEngine(ctx context.Context, url, file, changed string, sessions int, mb 
 		{Q: "soudage"}, {Q: "comptabilité gestion"}, {Q: "developpeur web", Departement: "31"},
 		{Q: "aide soignant", Sort: catalogue.SortStart}, {Q: "anglais"}, {Q: "cariste", Region: "84"},
 		{Departement: "69"}, {Etat: "1", Certifiante: "1"}, {Q: "electricien", Modalite: "2"},
-		{Q: "module theorique"}, {Q: "secretaire medical", Offset: 40}, {Q: "gestionnaire de paie"},
-		{Q: "titre professionnel", Region: "84"}, {Q: "titre professionnel"}, {Q: "formation de formateur"},
-		{Q: "bts"}, {Q: "cap petite enfance"}, {Q: "permis c"}, {Q: "la logistique et le transport"}, {Q: "infirmier", Region: "11"},
+		{Q: "module theorique"}, {Q: "secretaire medical", Offset: 40}, {Q: "agent de sûreté"},
+		{Q: "titre professionnel", Region: "84"}, {Q: "titre professionnel"}, {Q: "attestation de fin de formation"},
+		{Q: "caces"}, {Q: "maçon du bâti ancien"}, {Q: "les règles de sécurité"}, {Q: "maîtriser les gestes professionnels", Departement: "13"}, {Q: "électricien d'équipement", Region: "76"},
 	}
 	stop := profile(engine + "-search")
 	defer stop()

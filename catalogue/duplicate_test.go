@@ -142,3 +142,43 @@ func TestRepeatedNumeroReplacesEarlierOccurrence(t *testing.T) {
 		t.Fatalf("sessions after three occurrences: %s", got)
 	}
 }
+
+func indexDefs(t *testing.T, s *catalogue.Service) string {
+	t.Helper()
+	q := "SELECT name || ': ' || sql FROM sqlite_master WHERE type = 'index' AND tbl_name LIKE 'catalogue_%' AND sql IS NOT NULL ORDER BY name"
+	if s.DB.Engine() == "postgres" {
+		q = "SELECT indexname || ': ' || indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename LIKE 'catalogue_%' ORDER BY indexname"
+	}
+	rows, err := s.DB.Query(ctx(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var d string
+		if err := rows.Scan(&d); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, d)
+	}
+	return strings.Join(out, "\n")
+}
+
+// The first load of an empty catalogue builds the secondary indexes after
+// the rows are in: they are all there afterwards, as the migrations made
+// them, and used.
+func TestFirstBulkLoadRebuildsIndexes(t *testing.T) {
+	s, _ := newService(t)
+	before := indexDefs(t, s)
+	imp := mustImport(t, s, lheotest.MustGenerate(t, 6000, 9), catalogue.ImportOptions{Source: "bulk"})
+	if imp.Counts.Sessions.Created != 6000 {
+		t.Fatalf("%+v", imp.Counts)
+	}
+	if after := indexDefs(t, s); after != before || !strings.Contains(after, "catalogue_sessions_region") {
+		t.Fatalf("indexes before:\n%s\nafter:\n%s", before, after)
+	}
+	if res, err := s.Search(ctx(), catalogue.Filter{Q: "soudage", Departement: "31"}); err != nil || res.Total == 0 {
+		t.Fatalf("search after the bulk load: %+v %v", res, err)
+	}
+}

@@ -430,7 +430,7 @@ func (run *importRun) execute(ctx context.Context) error {
 	run.now = run.s.now()
 	if conn.Engine() == store.Postgres {
 		run.pg = true
-		return conn.Tx(ctx, func(tx *store.Tx) error {
+		err := conn.Tx(ctx, func(tx *store.Tx) error {
 			if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(4242004)"); err != nil {
 				return err
 			}
@@ -446,8 +446,16 @@ func (run *importRun) execute(ctx context.Context) error {
 			if err := run.stage(ctx); err != nil {
 				return err
 			}
+			staged := run.s.now()
+			defer func() { run.logTimes(staged) }()
 			return run.publish(ctx, tx)
 		})
+		if err == nil {
+			// Fresh statistics for the planner after a large change (the
+			// autovacuum daemon would come later).
+			_, err = conn.Exec(ctx, "ANALYZE catalogue_formations, catalogue_sessions")
+		}
+		return err
 	}
 	drop := func() {
 		for _, t := range []string{"kairos_stage_f", "kairos_stage_s"} {
@@ -468,6 +476,8 @@ func (run *importRun) execute(ctx context.Context) error {
 	if err := run.stage(ctx); err != nil {
 		return err
 	}
+	staged := run.s.now()
+	defer func() { run.logTimes(staged) }()
 	return conn.Tx(ctx, func(tx *store.Tx) error {
 		var done int
 		if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM catalogue_imports WHERE status = ?", StatusDone).Scan(&done); err != nil {
@@ -478,6 +488,14 @@ func (run *importRun) execute(ctx context.Context) error {
 		}
 		return run.publish(ctx, tx)
 	})
+}
+
+// logTimes logs how long the import staged and published its rows.
+func (run *importRun) logTimes(staged time.Time) {
+	if run.s.Log != nil {
+		run.s.Log.Info("catalogue: import timings", "import", run.imp.ID, "stage", staged.Sub(run.now).Round(time.Millisecond),
+			"publish", run.s.now().Sub(staged).Round(time.Millisecond))
+	}
 }
 
 // stageTables are the statements creating the staging tables: one row per
@@ -574,9 +592,22 @@ func (run *importRun) publish(ctx context.Context, tx *store.Tx) error {
 				args []any
 			}{"INSERT INTO catalogue_search (rowid, text) SELECT id, search FROM kairos_stage_f ORDER BY id", nil})
 	}
+	var rebuild []string
+	for _, table := range []string{"catalogue_formations", "catalogue_sessions"} {
+		r, err := run.dropIndexesIfEmpty(ctx, tx, table)
+		if err != nil {
+			return fmt.Errorf("publish: indexes of %s: %w", table, err)
+		}
+		rebuild = append(rebuild, r...)
+	}
 	for _, st := range stmts {
 		if _, err := tx.Exec(ctx, st.q, st.args...); err != nil {
 			return fmt.Errorf("publish: %w", err)
+		}
+	}
+	for _, q := range rebuild {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return fmt.Errorf("publish: rebuild index: %w", err)
 		}
 	}
 	if err := run.applyWithdrawals(ctx, tx); err != nil {
@@ -587,6 +618,58 @@ func (run *importRun) publish(ctx context.Context, tx *store.Tx) error {
 	}
 	run.imp.Status = StatusDone
 	return run.finish(ctx, tx)
+}
+
+// bulkFrom is the number of staged rows from which the first load of an
+// empty table drops its secondary indexes and builds them after the rows
+// are in (one sort instead of one B-tree insertion per row and index).
+const bulkFrom = 5000
+
+// dropIndexesIfEmpty drops the secondary indexes of table when it is empty
+// and the import stages at least bulkFrom rows for it, and returns the
+// statements that build them again (read from the database's catalog, so
+// that they stay those of the migrations). Unique constraints stay.
+// On PostgreSQL this locks the (empty) table until the commit.
+func (run *importRun) dropIndexesIfEmpty(ctx context.Context, tx *store.Tx, table string) ([]string, error) {
+	stage := map[string]string{"catalogue_formations": "kairos_stage_f", "catalogue_sessions": "kairos_stage_s"}[table]
+	var staged int
+	if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM "+stage+" WHERE isnew = 1 LIMIT ?) x", bulkFrom).Scan(&staged); err != nil || staged < bulkFrom {
+		return nil, err
+	}
+	var nonEmpty int
+	if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM "+table+" LIMIT 1) x").Scan(&nonEmpty); err != nil || nonEmpty > 0 {
+		return nil, err
+	}
+	q := "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL"
+	args := []any{table}
+	if run.pg {
+		q = `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ?
+			AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = ?::regclass)`
+		args = append(args, table)
+	}
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	var names, defs []string
+	for rows.Next() {
+		var n, d string
+		if err := rows.Scan(&n, &d); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		names, defs = append(names, n), append(defs, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		if _, err := tx.Exec(ctx, `DROP INDEX "`+n+`"`); err != nil {
+			return nil, err
+		}
+	}
+	return defs, nil
 }
 
 func pgOnly(pg bool, s string) string {

@@ -29,6 +29,8 @@ type Config struct {
 	EntryToleranceDays int // KAIROS_ENTRY_TOLERANCE_DAYS: days an entry may precede its session's start (default 0)
 	DeclarationDays    int // KAIROS_DECLARATION_DAYS: delay to declare a movement, in calendar days (default 3, the law)
 	AttestationDueDay  int // KAIROS_ATTESTATION_DUE_DAY: day of M+1 by which a month's attestation is due (default 5)
+
+	DBMaxConns int // KAIROS_DB_MAX_CONNS: PostgreSQL connection pool size; 0: store.DefaultMaxConns (2 × GOMAXPROCS + 8)
 }
 
 // Load reads the configuration through getenv.
@@ -69,6 +71,11 @@ func Load(getenv func(string) string) (Config, error) {
 			if *v.dst, err = strconv.Atoi(p); err != nil || *v.dst < 0 || *v.dst > 60 {
 				return c, fmt.Errorf("%s: %q is not a number of days between 0 and 60", v.name, p)
 			}
+		}
+	}
+	if p := getenv("KAIROS_DB_MAX_CONNS"); p != "" {
+		if c.DBMaxConns, err = strconv.Atoi(p); err != nil || c.DBMaxConns < 1 || c.DBMaxConns > 1000 {
+			return c, fmt.Errorf("KAIROS_DB_MAX_CONNS: %q is not a number of connections between 1 and 1000", p)
 		}
 	}
 	if c.BaseURL == "" {

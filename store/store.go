@@ -12,6 +12,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -48,8 +49,8 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		db.engine = Postgres
 		db.sql, err = sql.Open("pgx", url)
 		if err == nil {
-			db.sql.SetMaxOpenConns(20)
-			db.sql.SetMaxIdleConns(10)
+			db.sql.SetMaxOpenConns(DefaultMaxConns())
+			db.sql.SetMaxIdleConns(DefaultMaxConns())
 			db.sql.SetConnMaxIdleTime(5 * time.Minute)
 		}
 	default:
@@ -81,6 +82,21 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		return nil, fmt.Errorf("store: connect to %s: %w", db.URL, err)
 	}
 	return db, nil
+}
+
+// DefaultMaxConns is the PostgreSQL pool size unless configured
+// (KAIROS_DB_MAX_CONNS): two connections per core the Go scheduler uses, so
+// that every running request can hold one while another waits on the
+// network, plus 8 for the worker, imports and bursts.
+func DefaultMaxConns() int { return 2*runtime.GOMAXPROCS(0) + 8 }
+
+// SetMaxConns sizes the PostgreSQL connection pool (idle connections
+// included). SQLite keeps its own pool of 8.
+func (db *DB) SetMaxConns(n int) {
+	if db.engine == Postgres && n > 0 {
+		db.sql.SetMaxOpenConns(n)
+		db.sql.SetMaxIdleConns(n)
+	}
 }
 
 // Close closes the handle.

@@ -58,7 +58,8 @@ Configuration par variables d'environnement (voir docs/OPERATIONS.md) :
   KAIROS_ADDR, KAIROS_DATABASE_URL, KAIROS_BASE_URL, KAIROS_DEMO, KAIROS_SECRET,
   KAIROS_SMTP_HOST, KAIROS_SMTP_PORT, KAIROS_SMTP_USERNAME, KAIROS_SMTP_PASSWORD, KAIROS_MAIL_FROM,
   KAIROS_LOG_FORMAT, KAIROS_LOG_LEVEL, KAIROS_TRUST_PROXY, KAIROS_WORKER,
-  KAIROS_DECLARATION_DAYS, KAIROS_ENTRY_TOLERANCE_DAYS, KAIROS_ATTESTATION_DUE_DAY
+  KAIROS_DECLARATION_DAYS, KAIROS_ENTRY_TOLERANCE_DAYS, KAIROS_ATTESTATION_DUE_DAY,
+  KAIROS_DB_MAX_CONNS
 `
 
 // run is the whole program; main only calls it.
@@ -146,7 +147,11 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 }
 
 func openDB(ctx context.Context, cfg config.Config) (*store.DB, error) {
-	return store.Open(ctx, cfg.DatabaseURL)
+	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err == nil && cfg.DBMaxConns > 0 {
+		db.SetMaxConns(cfg.DBMaxConns)
+	}
+	return db, err
 }
 
 func openAccounts(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.DB, *account.Service, error) {

@@ -462,30 +462,59 @@ func (f Filter) conditions() (where []string, args []any, hint string) {
 	return where, args, hint
 }
 
-// searchPostgres is Search on PostgreSQL: the words match the formations'
-// tsvector, ranked with ts_rank.
+// searchPostgres is Search on PostgreSQL, planned as on SQLite: the words
+// match the formations' tsvector (GIN index); when at most RankCap
+// formations match, the query starts from them and ranks (ts_rank) only the
+// best candidates; a broader search lists sessions by start date, walking
+// the start-date index and keeping those of matched formations.
 func (s *Service) searchPostgres(ctx context.Context, f Filter) (*Result, error) {
 	where, args, _ := f.conditions()
-	from := " FROM catalogue_sessions s"
-	var joinArgs []any
-	order := " ORDER BY " + startOrder
-	if ts := matchTerms(f.Q); len(ts) > 0 {
-		q := tsQuery(ts)
-		from += " JOIN catalogue_formations f ON f.id = s.formation_id"
-		where = append([]string{"f.search @@ to_tsquery('simple', ?)"}, where...)
-		args = append([]any{q}, args...)
-		if f.Sort == SortRelevance {
-			order = " ORDER BY ts_rank(f.search, to_tsquery('simple', ?)) DESC, " + startOrder
-			joinArgs = append(joinArgs, q)
-		}
-	}
-	w := whereClause(where)
 	res := &Result{Items: []Session{}}
-	if err := s.count(ctx, res, from+w, args); err != nil || res.Total == 0 {
+	page := " LIMIT " + strconv.Itoa(f.Limit) + " OFFSET " + strconv.Itoa(f.Offset)
+	ts := matchTerms(f.Q)
+	if len(ts) == 0 {
+		w := whereClause(where)
+		if err := s.count(ctx, res, " FROM catalogue_sessions s"+w, args); err != nil || res.Total == 0 {
+			return res, err
+		}
+		return res, s.scanPage(ctx, res, "SELECT "+sessionSelect+" FROM catalogue_sessions s"+w+" ORDER BY "+startOrder+page, args)
+	}
+	tsq := tsQuery(ts)
+	const match = "search @@ to_tsquery('simple', ?)"
+	var matched int
+	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM catalogue_formations WHERE "+match+" LIMIT ?) x", tsq, s.rankCap()+1).Scan(&matched); err != nil || matched == 0 {
 		return res, err
 	}
-	q := "SELECT " + sessionSelect + from + w + order + " LIMIT " + strconv.Itoa(f.Limit) + " OFFSET " + strconv.Itoa(f.Offset)
-	return res, s.scanPage(ctx, res, q, append(args, joinArgs...))
+	margs := append([]any{tsq}, args...)
+	if matched <= s.rankCap() && (f.Sort == SortRelevance || matched <= dateWalkFrom) {
+		w := whereClause(where)
+		from := " FROM (SELECT id AS fid FROM catalogue_formations WHERE " + match + ") m JOIN catalogue_sessions s ON s.formation_id = m.fid"
+		if err := s.count(ctx, res, from+w, margs); err != nil || res.Total == 0 {
+			return res, err
+		}
+		if f.Sort != SortRelevance {
+			return res, s.scanPage(ctx, res, "SELECT "+sessionSelect+from+w+" ORDER BY "+startOrder+page, margs)
+		}
+		k := max(4*(f.Offset+f.Limit), 256)
+		for ; ; k *= 8 {
+			q := "SELECT " + sessionSelect + " FROM (SELECT id AS fid, ts_rank(search, to_tsquery('simple', ?)) AS score FROM catalogue_formations WHERE " + match +
+				" ORDER BY score DESC LIMIT " + strconv.Itoa(k) + ") m JOIN catalogue_sessions s ON s.formation_id = m.fid" + w +
+				" ORDER BY m.score DESC, " + startOrder + page
+			res.Items = res.Items[:0]
+			if err := s.scanPage(ctx, res, q, append([]any{tsq}, margs...)); err != nil {
+				return nil, err
+			}
+			if len(res.Items) == f.Limit || k >= matched {
+				return res, nil
+			}
+		}
+	}
+	res.Broad = f.Sort == SortRelevance
+	w := whereClause(append([]string{"s.formation_id IN (SELECT id FROM catalogue_formations WHERE " + match + ")"}, where...))
+	if err := s.count(ctx, res, " FROM catalogue_sessions s"+w, margs); err != nil || res.Total == 0 {
+		return res, err
+	}
+	return res, s.scanPage(ctx, res, "SELECT "+sessionSelect+" FROM catalogue_sessions s"+w+" ORDER BY "+startOrder+page, margs)
 }
 
 // Detail is a session with its formation, action and visibility.

@@ -6,7 +6,6 @@ import (
 
 	"kairos/catalogue"
 	"kairos/lheo/lheotest"
-	"kairos/store"
 )
 
 func ids(items []catalogue.Session) []int64 {
@@ -53,8 +52,7 @@ func TestSearchPlansAgree(t *testing.T) {
 			if sort == catalogue.SortStart && !slices.Equal(ids(a.Items), ids(b.Items)) {
 				t.Errorf("%s: pages differ: %v and %v", name, ids(a.Items), ids(b.Items))
 			}
-			// (PostgreSQL ranks every search: there is no broad plan there.)
-			if sort == catalogue.SortRelevance && b.Total > 0 && !b.Broad && ranked.DB.Engine() == store.SQLite {
+			if sort == catalogue.SortRelevance && b.Total > 0 && !b.Broad {
 				t.Errorf("%s: the broad plan does not say it is not ranked", name)
 			}
 			// Every listed session matches: it is among all the matches by date.

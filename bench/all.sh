@@ -33,23 +33,25 @@ cleanup() {
 	for s in $schemas; do psql -q "$PG" -c "DROP SCHEMA $s CASCADE" >/dev/null 2>&1 || true; done
 }
 trap cleanup EXIT
-fresh() { # fresh database URL for engine $1, name $2
+url() { # database URL for engine $1, name $2 (a PostgreSQL schema is created)
 	if [ "$1" = sqlite ]; then
-		echo "$dir/$2.db"
-	else
-		s="bench_$2_$$"
-		psql -q "$PG" -c "CREATE SCHEMA $s" >/dev/null
-		schemas="$schemas $s"
-		case "$PG" in *\?*) echo "$PG&search_path=$s" ;; *) echo "$PG?search_path=$s" ;; esac
+		URL="$dir/$2.db"
+		return
 	fi
+	s="bench_$2_$$"
+	psql -q "$PG" -c "CREATE SCHEMA $s" >/dev/null
+	schemas="$schemas $s"
+	case "$PG" in *\?*) URL="$PG&search_path=$s" ;; *) URL="$PG?search_path=$s" ;; esac
 }
 for engine in sqlite ${PG:+postgres}; do
 	echo
 	echo "== $engine: dashboard and request path (closed loops against a bare net/http handler), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-	"$dir/dashboard" -db "$(fresh $engine dash)" -n "$N" -requests 100
+	url $engine dash
+	"$dir/dashboard" -db "$URL" -n "$N" -requests 100
 	echo
 	echo "== $engine: month-end bulk attestation, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-	"$dir/attestations" -db "$(fresh $engine att)" -n "$N" -requests 50
+	url $engine att
+	"$dir/attestations" -db "$URL" -n "$N" -requests 50
 done
 echo
 echo "== end, load average $(cut -d' ' -f1-3 /proc/loadavg)"

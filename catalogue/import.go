@@ -262,6 +262,7 @@ type importRun struct {
 	extra  int // report lines beyond maxReportLines
 
 	w            store.Querier // where rows are staged
+	conn         *store.Conn   // the import's connection (COPY on PostgreSQL)
 	pg           bool
 	now          time.Time
 	formations   map[string]*fIdx
@@ -427,6 +428,7 @@ func (run *importRun) execute(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close()
+	run.conn = conn
 	run.now = run.s.now()
 	if conn.Engine() == store.Postgres {
 		run.pg = true
@@ -463,7 +465,16 @@ func (run *importRun) execute(ctx context.Context) error {
 		}
 	}
 	drop()
-	defer drop()
+	// Staged rows go to a temporary file, not to memory (the staging of a
+	// national file is several hundred megabytes); the connection goes back
+	// to the pool with the default setting.
+	if _, err := conn.Exec(ctx, "PRAGMA temp_store = FILE"); err != nil {
+		return err
+	}
+	defer func() {
+		drop()
+		conn.Exec(context.WithoutCancel(ctx), "PRAGMA temp_store = DEFAULT")
+	}()
 	for _, q := range stageTables(false) {
 		if _, err := conn.Exec(ctx, q); err != nil {
 			return fmt.Errorf("stage tables: %w", err)
@@ -1089,8 +1100,6 @@ func placeholders(n int) string {
 }
 
 const (
-	stageFCols = 9
-	stageSCols = 21
 	fBatchRows = 100
 	sBatchRows = 200
 )
@@ -1115,27 +1124,55 @@ func (run *importRun) stageSession(ctx context.Context, fid int64, r *sessionRow
 	return nil
 }
 
-// flush writes the pending staged rows. With all false, only full batches
-// are written.
+var (
+	stageFColumns = []string{"id", "isnew", "fkey", "numero", "datemaj", "hash", "raw_hash", "doc", "search"}
+	stageSColumns = []string{"id", "isnew", "formation_id", "skey", "akey", "ahash", "numero", "intitule", "organisme", "siret", "formacodes", "romes",
+		"region", "departement", "ville", "debut", "fin", "etat", "certifiante", "modalite", "hash"}
+)
+
+// flush writes the pending staged rows: with COPY on PostgreSQL, with
+// multi-row INSERTs on SQLite. With all false, only full batches are
+// written (PostgreSQL takes batches ten times larger).
 func (run *importRun) flush(ctx context.Context, all bool) error {
-	if run.fRows > 0 && (all || run.fRows >= fBatchRows) {
-		q := "INSERT INTO kairos_stage_f (id, isnew, fkey, numero, datemaj, hash, raw_hash, doc, search) VALUES " +
-			strings.TrimSuffix(strings.Repeat("("+placeholders(stageFCols)+"), ", run.fRows), ", ")
-		if _, err := run.w.Exec(ctx, q, run.fBatch...); err != nil {
+	scale := 1
+	if run.pg {
+		scale = 10
+	}
+	if run.fRows > 0 && (all || run.fRows >= fBatchRows*scale) {
+		if err := run.stageRows(ctx, "kairos_stage_f", stageFColumns, run.fBatch); err != nil {
 			return fmt.Errorf("stage formations: %w", err)
 		}
 		run.fBatch, run.fRows = run.fBatch[:0], 0
 	}
-	if run.sRows > 0 && (all || run.sRows >= sBatchRows) {
-		q := `INSERT INTO kairos_stage_s (id, isnew, formation_id, skey, akey, ahash, numero, intitule, organisme, siret, formacodes, romes,
-			region, departement, ville, debut, fin, etat, certifiante, modalite, hash) VALUES ` +
-			strings.TrimSuffix(strings.Repeat("("+placeholders(stageSCols)+"), ", run.sRows), ", ")
-		if _, err := run.w.Exec(ctx, q, run.sBatch...); err != nil {
+	if run.sRows > 0 && (all || run.sRows >= sBatchRows*scale) {
+		if err := run.stageRows(ctx, "kairos_stage_s", stageSColumns, run.sBatch); err != nil {
 			return fmt.Errorf("stage sessions: %w", err)
 		}
 		run.sBatch, run.sRows = run.sBatch[:0], 0
 	}
 	return nil
+}
+
+func (run *importRun) stageRows(ctx context.Context, table string, cols []string, vals []any) error {
+	per := len(cols)
+	if run.pg {
+		rows := make([][]any, 0, len(vals)/per)
+		for i := 0; i < len(vals); i += per {
+			r := vals[i : i+per]
+			for j, v := range r {
+				if n, ok := v.(int); ok {
+					r[j] = int64(n) // BIGINT and INTEGER columns both take an int64
+				}
+			}
+			rows = append(rows, r)
+		}
+		_, err := run.conn.CopyFrom(ctx, table, cols, rows)
+		return err
+	}
+	q := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " +
+		strings.TrimSuffix(strings.Repeat("("+placeholders(per)+"), ", len(vals)/per), ", ")
+	_, err := run.w.Exec(ctx, q, vals...)
+	return err
 }
 
 // finish records the outcome of the import, its report lines and the audit

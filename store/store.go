@@ -17,8 +17,9 @@ import (
 	"strings"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver
-	_ "modernc.org/sqlite"             // pure-Go SQLite driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver
+	_ "modernc.org/sqlite"           // pure-Go SQLite driver
 
 	"kairos"
 )
@@ -281,9 +282,6 @@ func (db *DB) Conn(ctx context.Context) (*Conn, error) {
 // Close gives the connection back to the pool.
 func (c *Conn) Close() error { return c.c.Close() }
 
-// Raw runs f with the driver's connection (e.g. pgx's, for COPY).
-func (c *Conn) Raw(f func(driverConn any) error) error { return c.c.Raw(f) }
-
 // Tx runs fn in a transaction on this connection, like DB.Tx.
 func (c *Conn) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	stx, err := c.c.BeginTx(ctx, nil)
@@ -306,3 +304,27 @@ func (c *Conn) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	}()
 	return fn(tx)
 }
+
+// CopyFrom bulk-loads rows into table (PostgreSQL's COPY, through pgx), in
+// the transaction open on the connection if any. Values must have the Go
+// types of the columns (int64 for BIGINT, string for TEXT…). On SQLite it
+// returns ErrNoCopy: use multi-row INSERTs.
+func (c *Conn) CopyFrom(ctx context.Context, table string, cols []string, rows [][]any) (int64, error) {
+	if c.db.engine != Postgres {
+		return 0, ErrNoCopy
+	}
+	var n int64
+	err := c.c.Raw(func(dc any) error {
+		pc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("store: COPY needs the pgx driver, not %T", dc)
+		}
+		var err error
+		n, err = pc.Conn().CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+		return err
+	})
+	return n, err
+}
+
+// ErrNoCopy is CopyFrom's answer on SQLite.
+var ErrNoCopy = errors.New("store: COPY is PostgreSQL only")

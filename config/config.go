@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is the whole configuration.
@@ -31,6 +32,10 @@ type Config struct {
 	AttestationDueDay  int // KAIROS_ATTESTATION_DUE_DAY: day of M+1 by which a month's attestation is due (default 5)
 
 	DBMaxConns int // KAIROS_DB_MAX_CONNS: PostgreSQL connection pool size; 0: store.DefaultMaxConns (2 × GOMAXPROCS + 8)
+
+	// Now is KAIROS_NOW: an RFC 3339 instant at which the whole portal is
+	// frozen (services, jobs, demo data), to replay a month; demo mode only.
+	Now time.Time
 }
 
 // Load reads the configuration through getenv.
@@ -87,6 +92,16 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
 		return c, fmt.Errorf("KAIROS_BASE_URL: %q must start with http:// or https://", c.BaseURL)
+	}
+	if v := getenv("KAIROS_NOW"); v != "" {
+		t, err := time.Parse(time.RFC3339, strings.TrimSpace(v))
+		if err != nil {
+			return c, fmt.Errorf("KAIROS_NOW : %q n'est pas un instant RFC 3339 (exemple : 2026-11-30T10:00:00+01:00)", v)
+		}
+		if !c.Demo {
+			return c, fmt.Errorf("KAIROS_NOW fige l'horloge du portail : il n'est accepté qu'en démonstration ou en test (KAIROS_DEMO=1), jamais en production")
+		}
+		c.Now = t.UTC()
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		return c, fmt.Errorf("KAIROS_LOG_FORMAT: %q is neither json nor text", c.LogFormat)

@@ -18,7 +18,6 @@ import (
 	"strings"
 	"time"
 
-	"kairos"
 	"kairos/store"
 	"kairos/worker"
 )
@@ -62,7 +61,7 @@ func Enqueue(ctx context.Context, tx *store.Tx, m Message) error {
 		return fmt.Errorf("mail: invalid recipient or subject")
 	}
 	id, err := tx.Insert(ctx, "INSERT INTO mails (created_at, to_addr, subject, body, status) VALUES (?, ?, ?, ?, 'pending')",
-		kairos.SystemClock(), m.To, m.Subject, m.Body)
+		tx.Now(), m.To, m.Subject, m.Body)
 	if err != nil {
 		return fmt.Errorf("mail: store: %w", err)
 	}
@@ -113,7 +112,7 @@ func (d *Deliverer) Handle(ctx context.Context, payload json.RawMessage) error {
 	if m.Attachments, err = attachments(ctx, d.DB, m.ID); err != nil {
 		return err
 	}
-	now := kairos.SystemClock()
+	now := d.DB.Now()
 	if d.SMTP.Host == "" {
 		_, err = d.DB.Exec(ctx, "UPDATE mails SET status = 'kept', sent_at = ? WHERE id = ?", now, m.ID)
 		return err

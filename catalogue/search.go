@@ -314,7 +314,16 @@ func (s *Service) Search(ctx context.Context, f Filter) (*Result, error) {
 	// that set once, keeps the first MaxCount+1 sessions (the count) and
 	// reads the page among them.
 	res.Broad = f.Sort == SortRelevance
-	w := whereClause(append([]string{"s.formation_id IN (SELECT rowid FROM catalogue_search WHERE catalogue_search MATCH ?)"}, where...))
+	return s.broadPage(ctx, res, f, "s.formation_id IN (SELECT rowid FROM catalogue_search WHERE catalogue_search MATCH ?)", hint, where, margs)
+}
+
+// broadPage lists by start date the sessions of a broad search (cond: the
+// sessions of matched formations), walking the start-date index: one
+// statement builds the matched set once, keeps the first MaxCount+1
+// sessions (the count) and reads the page among them.
+func (s *Service) broadPage(ctx context.Context, res *Result, f Filter, cond, hint string, where []string, margs []any) (*Result, error) {
+	page := " LIMIT " + strconv.Itoa(f.Limit) + " OFFSET " + strconv.Itoa(f.Offset)
+	w := whereClause(append([]string{cond}, where...))
 	q := "WITH hits AS MATERIALIZED (SELECT s.id AS id FROM catalogue_sessions s" + hint + w + " ORDER BY " + startOrder + " LIMIT " + strconv.Itoa(MaxCount+1) + ")" +
 		" SELECT (SELECT COUNT(*) FROM hits), " + sessionSelect + " FROM catalogue_sessions s WHERE s.id IN (SELECT id FROM hits) ORDER BY " + startOrder + page
 	rows, err := s.DB.Query(ctx, q, margs...)
@@ -510,11 +519,10 @@ func (s *Service) searchPostgres(ctx context.Context, f Filter) (*Result, error)
 		}
 	}
 	res.Broad = f.Sort == SortRelevance
-	w := whereClause(append([]string{"s.formation_id IN (SELECT id FROM catalogue_formations WHERE " + match + ")"}, where...))
-	if err := s.count(ctx, res, " FROM catalogue_sessions s"+w, margs); err != nil || res.Total == 0 {
-		return res, err
-	}
-	return res, s.scanPage(ctx, res, "SELECT "+sessionSelect+" FROM catalogue_sessions s"+w+" ORDER BY "+startOrder+page, margs)
+	// The IN inside an expression stays a hashed subplan (not a join): the
+	// planner, which estimates a prefix tsquery at a few rows, then walks
+	// the start-date index instead of sorting every match.
+	return s.broadPage(ctx, res, f, "(s.formation_id IN (SELECT id FROM catalogue_formations WHERE "+match+")) IS TRUE", "", where, margs)
 }
 
 // Detail is a session with its formation, action and visibility.

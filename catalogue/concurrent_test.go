@@ -3,6 +3,7 @@ package catalogue_test
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,5 +107,36 @@ func TestImportDoesNotBlockOtherWriters(t *testing.T) {
 	var n int
 	if err := acc.DB.QueryRow(ctx(), "SELECT COUNT(*) FROM attestations").Scan(&n); err != nil || n != min(writes, len(ids)) {
 		t.Fatalf("%d attestations stored (%v), want %d", n, err, min(writes, len(ids)))
+	}
+}
+
+// On SQLite an import that finds another import published while it was
+// staging (another process) changes nothing and says to run it again.
+func TestImportPublishedMeanwhileIsRefused(t *testing.T) {
+	s, _ := newService(t)
+	if s.DB.Engine() != "sqlite" {
+		t.Skip("PostgreSQL serialises imports with an advisory lock")
+	}
+	doc := lheotest.MustGenerate(t, 1200, 4) // about 2 MB: progress is reported
+	once := false
+	imp, err := s.Import(ctx(), bytes.NewReader(doc), catalogue.ImportOptions{Source: "meanwhile", Progress: func(int64) {
+		if once {
+			return
+		}
+		once = true
+		// What another process's import leaves behind.
+		if _, err := s.DB.Exec(ctx(), "INSERT INTO catalogue_imports (source, status, started_at) VALUES ('autre', ?, ?)", catalogue.StatusDone, time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)); err != nil {
+			t.Error(err)
+		}
+	}})
+	if err != nil || imp.Status != catalogue.StatusFailed || !strings.Contains(imp.ErrorMessage, "relancez l'import") {
+		t.Fatalf("%+v %v", imp, err)
+	}
+	if n := count(t, s, "catalogue_sessions"); n != 0 {
+		t.Fatalf("%d sessions published", n)
+	}
+	// Run again, it goes through (the connection's staging was cleaned).
+	if imp := mustImport(t, s, doc, catalogue.ImportOptions{Source: "meanwhile"}); imp.Status != catalogue.StatusDone || imp.Counts.Sessions.Created != 1200 {
+		t.Fatalf("%+v", imp)
 	}
 }

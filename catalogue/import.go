@@ -173,7 +173,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opt ImportOptions) (*
 	if ferr != nil {
 		return imp, ferr
 	}
-	if imp.Status == StatusFailed {
+	if imp.Status == StatusFailed && !errors.Is(err, errConcurrentImport) {
 		return imp, err
 	}
 	return imp, nil

@@ -161,8 +161,14 @@ func (s *Issuer) prepare(ctx context.Context, q store.Querier, e *enrolmentRow, 
 			d.Missing = append(d.Missing, "Attestation de présence "+m.FrenchOf())
 			continue
 		}
+		if minutes < 15 {
+			continue // a month attested with no hour attended bills nothing: no line
+		}
 		period := m.Days().Intersect(calendar.Range{From: e.entry, To: e.exit})
 		items = append(items, einvoice.HoursItem{Label: "Heures de formation réalisées en " + m.French(), Period: period, QuarterHours: minutes / 15})
+	}
+	if len(items) == 0 && len(d.Missing) == 0 {
+		d.Missing = append(d.Missing, "Heures de formation attestées (aucune heure réalisée n'est attestée)")
 	}
 	var st string
 	switch err := q.QueryRow(ctx, "SELECT state FROM assessments WHERE enrolment_id = ?", e.id).Scan(&st); {

@@ -201,7 +201,7 @@ type Tx struct {
 // Tx runs fn in a transaction, committed when fn returns nil and rolled back
 // otherwise (and on panic).
 func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
-	stx, err := db.sql.BeginTx(ctx, nil)
+	stx, err := db.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
@@ -377,3 +377,27 @@ func (c *Conn) CopyFrom(ctx context.Context, table string, cols []string, rows [
 
 // ErrNoCopy is CopyFrom's answer on SQLite.
 var ErrNoCopy = errors.New("store: COPY is PostgreSQL only")
+
+// begin starts a transaction. On SQLite, BEGIN IMMEDIATE can answer
+// SQLITE_BUSY at once when many writers of this process queue (the busy
+// handler is not always given the chance): it is tried again, with a short
+// growing pause, for as long as the busy timeout (15 s) would have waited.
+func (db *DB) begin(ctx context.Context) (*sql.Tx, error) {
+	stx, err := db.sql.BeginTx(ctx, nil)
+	if err == nil || db.engine != SQLite || !strings.Contains(err.Error(), "SQLITE_BUSY") {
+		return stx, err
+	}
+	pause, waited := 2*time.Millisecond, time.Duration(0)
+	for ; waited < 15*time.Second; waited += pause {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(pause):
+		}
+		if stx, err = db.sql.BeginTx(ctx, nil); err == nil || !strings.Contains(err.Error(), "SQLITE_BUSY") {
+			return stx, err
+		}
+		pause = min(2*pause, 100*time.Millisecond)
+	}
+	return nil, err
+}

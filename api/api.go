@@ -21,6 +21,7 @@ import (
 	"kairos/attestations"
 	"kairos/catalogue"
 	"kairos/enrolment"
+	"kairos/quotes"
 )
 
 //go:embed openapi.json
@@ -34,6 +35,7 @@ type API struct {
 	Appointments *appointments.Service // set after New; nil answers 404 on its routes
 	Enrolment    *enrolment.Service    // set after New; nil answers 404 on its routes
 	Attestations *attestations.Service // set after New; nil answers 404 on its routes
+	Quotes       *quotes.Service       // set after New; nil answers 404 on its routes
 	Log          *slog.Logger
 	routes       []route
 }
@@ -117,6 +119,14 @@ func New(acc *account.Service, log *slog.Logger) *API {
 		{"POST /api/v1/attestations/{id}/rectificatives", ofAssid, a.rectifyAttestation},
 		{"GET /api/v1/ft/attestations", ftPay, a.attestationsOverview},
 		{"GET /api/v1/ft/attestations.csv", ftPay, a.attestationsCSV},
+
+		{"GET /api/v1/quotes", quoteReaders, a.listQuotes},
+		{"GET /api/v1/quotes.csv", ofQuotes, a.quotesCSV},
+		{"POST /api/v1/quotes", ofQuotes, a.createQuote},
+		{"GET /api/v1/quotes/{id}", quoteReaders, a.getQuote},
+		{"PATCH /api/v1/quotes/{id}", ofQuotes, a.updateQuote},
+		{"POST /api/v1/quotes/{id}/actions", quoteReaders, a.quoteAction},
+		{"GET /api/v1/quotes/{id}/pdf", quoteReaders, a.quotePDF},
 	}
 	return a
 }

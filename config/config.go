@@ -30,6 +30,10 @@ type Config struct {
 	EntryToleranceDays int // KAIROS_ENTRY_TOLERANCE_DAYS: days an entry may precede its session's start (default 0)
 	DeclarationDays    int // KAIROS_DECLARATION_DAYS: delay to declare a movement, in calendar days (default 3, the law)
 	AttestationDueDay  int // KAIROS_ATTESTATION_DUE_DAY: day of M+1 by which a month's attestation is due (default 5)
+	// QuoteThresholds is KAIROS_DEVIS_SEUILS: the regional review thresholds
+	// of AIF quotes, « région:euros:heures,… » (quotes.ParseThresholds;
+	// empty: 3 200 € or 400 h everywhere).
+	QuoteThresholds string
 
 	// Now is KAIROS_NOW: an RFC 3339 instant at which the whole portal is
 	// frozen (services, jobs, demo data), to replay a month; demo mode only.
@@ -49,6 +53,8 @@ func Load(getenv func(string) string) (Config, error) {
 		SMTPUsername: getenv("KAIROS_SMTP_USERNAME"),
 		SMTPPassword: getenv("KAIROS_SMTP_PASSWORD"),
 		MailFrom:     or(getenv("KAIROS_MAIL_FROM"), "Kairos <ne-pas-repondre@kairos.localhost>"),
+
+		QuoteThresholds: getenv("KAIROS_DEVIS_SEUILS"),
 	}
 	var err error
 	if c.Demo, err = boolVar(getenv, "KAIROS_DEMO", false); err != nil {

@@ -31,19 +31,19 @@ func (t *trader) CanTrade(_ context.Context, org int64) (bool, string, error) {
 
 type env struct {
 	*fixture.World
-	svc    *quotes.Service
-	path   *enrolment.Service
-	clock  *fixture.Clock
-	trade  *trader
-	of     *kairos.Actor // of_user with devis
-	de     *kairos.Actor
-	de2    *kairos.Actor
-	cons   *kairos.Actor
-	ft     *kairos.Actor
-	ctx    context.Context
-	cat    quotes.StaticCatalog
-	ofB    *kairos.Actor
-	debut  calendar.Date
+	svc   *quotes.Service
+	path  *enrolment.Service
+	clock *fixture.Clock
+	trade *trader
+	of    *kairos.Actor // of_user with devis
+	de    *kairos.Actor
+	de2   *kairos.Actor
+	cons  *kairos.Actor
+	ft    *kairos.Actor
+	ctx   context.Context
+	cat   quotes.StaticCatalog
+	ofB   *kairos.Actor
+	debut calendar.Date
 }
 
 const sessionA, sessionOther, sessionB, sessionHidden = 101, 102, 201, 103

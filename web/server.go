@@ -24,16 +24,17 @@ import (
 	_ "time/tzdata" // Europe/Paris even where the system has no time zone database
 
 	"kairos"
-	"kairos/attendance"
 	"kairos/account"
 	"kairos/adhesion"
 	"kairos/appointments"
+	"kairos/attendance"
 	"kairos/attestations"
 	"kairos/catalogue"
 	"kairos/config"
 	"kairos/enrolment"
 	"kairos/lheo"
 	"kairos/metrics"
+	"kairos/quotes"
 	"kairos/store"
 )
 
@@ -54,6 +55,7 @@ type Server struct {
 	Appointments *appointments.Service // nil: no appointment pages
 	Enrolment    *enrolment.Service    // nil: no training path pages
 	Attestations *attestations.Service // nil: no attestation pages
+	Quotes       *quotes.Service       // nil: no quote pages
 	Metrics      *metrics.Registry
 	API          http.Handler // mounted at /api/v1/
 	Secret       []byte       // key of CSRF tokens
@@ -108,7 +110,7 @@ func (s *Server) funcs() template.FuncMap {
 	return template.FuncMap{
 		// minutesDecimal writes minutes as decimal hours, "3,5".
 		"minutesDecimal": func(m int) string { return attendance.Minutes(m).Decimal() },
-		"asset": s.assetURL,
+		"asset":          s.assetURL,
 		"date": func(t any) string {
 			switch v := t.(type) {
 			case time.Time:

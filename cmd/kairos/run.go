@@ -31,6 +31,7 @@ import (
 	"kairos/demo"
 	"kairos/enrolment"
 	"kairos/mail"
+	"kairos/quotes"
 	"kairos/metrics"
 	"kairos/store"
 	"kairos/web"
@@ -59,6 +60,7 @@ Configuration par variables d'environnement (voir docs/OPERATIONS.md) :
   KAIROS_SMTP_HOST, KAIROS_SMTP_PORT, KAIROS_SMTP_USERNAME, KAIROS_SMTP_PASSWORD, KAIROS_MAIL_FROM,
   KAIROS_LOG_FORMAT, KAIROS_LOG_LEVEL, KAIROS_TRUST_PROXY, KAIROS_WORKER,
   KAIROS_DECLARATION_DAYS, KAIROS_ENTRY_TOLERANCE_DAYS, KAIROS_ATTESTATION_DUE_DAY,
+  KAIROS_DEVIS_SEUILS (seuils régionaux des devis AIF, « région:euros:heures », défaut 3 200 € ou 400 h),
   KAIROS_NOW (démonstration seulement : fige l'horloge du portail à un instant RFC 3339)
 `
 
@@ -222,10 +224,22 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 			return err
 		}
 	}
+	thresholds, err := quotes.ParseThresholds(cfg.QuoteThresholds)
+	if err != nil {
+		return err
+	}
+	devis := &quotes.Service{DB: db, Log: log, BaseURL: cfg.BaseURL, Catalog: quotes.CatalogueSource{Catalogue: cat, Accounts: acc}, Trade: adh, Path: path,
+		EntryTolerance: cfg.EntryToleranceDays, Thresholds: thresholds}
+	if cfg.Demo {
+		if err := demo.LoadQuotes(kairos.WithActor(ctx, kairos.System), acc, devis, db.Now()); err != nil {
+			return err
+		}
+	}
 	apiHandler := api.New(acc, log)
+	apiHandler.Quotes = devis
 	apiHandler.Adhesions, apiHandler.Catalogue, apiHandler.Appointments, apiHandler.Enrolment, apiHandler.Attestations = adh, cat, appts, path, att
 	srv, err := web.New(&web.Server{Cfg: cfg, DB: db, Accounts: acc, Log: log, Metrics: reg, API: apiHandler.Handler(), Secret: []byte(secret),
-		Adhesions: adh, Catalogue: cat, Appointments: appts, Enrolment: path, Attestations: att})
+		Adhesions: adh, Catalogue: cat, Appointments: appts, Enrolment: path, Attestations: att, Quotes: devis})
 	if err != nil {
 		return err
 	}
@@ -244,12 +258,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 			},
 			appointments.ReminderJob: appts.HandleReminders,
 			attestations.ReminderJob: att.HandleReminders,
+			quotes.ExpiryJob:         devis.HandleExpiry,
 		},
 		Schedules: []worker.Schedule{
 			{Name: "accounts.cleanup", Every: time.Hour, Kind: "accounts.cleanup"},
 			{Name: "adhesion.qualiopi_reminders", Every: time.Hour, Kind: "adhesion.qualiopi_reminders"},
 			{Name: appointments.ReminderJob, Every: 15 * time.Minute, Kind: appointments.ReminderJob},
 			{Name: attestations.ReminderJob, Every: time.Hour, Kind: attestations.ReminderJob},
+			{Name: quotes.ExpiryJob, Every: time.Hour, Kind: quotes.ExpiryJob},
 		},
 		Poll: 500 * time.Millisecond,
 	}

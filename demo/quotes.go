@@ -82,23 +82,28 @@ func LoadQuotes(ctx context.Context, acc *account.Service, svc *quotes.Service, 
 		email, nom string
 		session    int64
 		hourly     quotes.Cents // 0: the catalogue's
+		full       bool         // the catalogue's hours (above the 400 h threshold); else adjusted to the person
 		steps      []step
 	}{
-		{"theo.durand@exemple.example", "Durand", compta, 0, nil},
-		{"demandeur@exemple.example", "Haddad", soud, 0, []step{{rgc, quotes.Transmettre, ""}}},
-		{"ines.garcia@exemple.example", "Garcia", compta, 0, []step{{rgc, quotes.Transmettre, ""}, {nil, quotes.Accepter, ""}}},
-		{"manon.richard@exemple.example", "Richard", compta, 1400, []step{{rgc, quotes.Transmettre, ""}, {nil, quotes.Accepter, ""}, {cons, quotes.Soumettre, ""}}},
-		{"camille.laurent@exemple.example", "Laurent", soud, 0, []step{{rgc, quotes.Transmettre, ""}, {nil, quotes.Accepter, ""}, {cons, quotes.Valider, ""}}},
-		{"chloe.bernard@exemple.example", "Bernard", compta, 0, []step{{rgc, quotes.Transmettre, ""}, {nil, quotes.Accepter, ""},
+		{"theo.durand@exemple.example", "Durand", compta, 0, false, nil},
+		{"demandeur@exemple.example", "Haddad", soud, 0, false, []step{{rgc, quotes.Transmettre, ""}}},
+		{"ines.garcia@exemple.example", "Garcia", compta, 0, false, []step{{rgc, quotes.Transmettre, ""}, {nil, quotes.Accepter, ""}}},
+		{"manon.richard@exemple.example", "Richard", compta, 1400, true, []step{{rgc, quotes.Transmettre, ""}, {nil, quotes.Accepter, ""}, {cons, quotes.Soumettre, ""}}},
+		{"camille.laurent@exemple.example", "Laurent", soud, 0, false, []step{{rgc, quotes.Transmettre, ""}, {nil, quotes.Accepter, ""}, {cons, quotes.Valider, ""}}},
+		{"chloe.bernard@exemple.example", "Bernard", compta, 0, false, []step{{rgc, quotes.Transmettre, ""}, {nil, quotes.Accepter, ""},
 			{cons, quotes.Refuser, "Le projet de reconversion n'est pas validé : un bilan de compétences est d'abord nécessaire."}}},
-		{"lucas.moreau@exemple.example", "Moreau", soud, 0, []step{{rgc, quotes.Transmettre, ""}, {nil, quotes.Accepter, ""},
+		{"lucas.moreau@exemple.example", "Moreau", soud, 0, false, []step{{rgc, quotes.Transmettre, ""}, {nil, quotes.Accepter, ""},
 			{cons, quotes.Completer, "Précisez les heures de stage en entreprise et joignez le planning."}}},
-		{"yanis.robert@exemple.example", "Robert", soud, 0, []step{{rgc, quotes.Transmettre, ""}, {nil, quotes.RefuserDE, "Je préfère une session plus proche de chez moi."}}},
-		{"yanis.robert@exemple.example", "Robert", compta, 0, []step{{rgc, quotes.Annuler, "Devis établi par erreur sur la mauvaise session."}}},
+		{"yanis.robert@exemple.example", "Robert", soud, 0, false, []step{{rgc, quotes.Transmettre, ""}, {nil, quotes.RefuserDE, "Je préfère une session plus proche de chez moi."}}},
+		{"yanis.robert@exemple.example", "Robert", compta, 0, false, []step{{rgc, quotes.Annuler, "Devis établi par erreur sur la mauvaise session."}}},
 	}
 	for _, p := range plan {
 		lines := []quotes.Line{{Funder: quotes.FunderCPF, Amount: 80000}, {Funder: "2", Amount: 100000}}
 		c := quotes.Content{Lines: &lines}
+		if !p.full { // 280 h in the centre and 70 h in a company, below the threshold
+			centre, company := quotes.Quarters(280*4), quotes.Quarters(70*4)
+			c.HoursCentre, c.HoursCompany = &centre, &company
+		}
 		if p.hourly != 0 {
 			c.HourlyCost = &p.hourly
 		}

@@ -108,7 +108,7 @@ func LoadEnrolments(ctx context.Context, acc *account.Service, svc *enrolment.Se
 		}, true},
 		// Left during the previous month, on its 10th: that month is to
 		// attest for the 1st to the 10th.
-		{"hugo.petit@exemple.example", compta, comptaDebut.AddDays(-20), comptaDebut, []step{
+		{"manon.richard@exemple.example", compta, comptaDebut.AddDays(-20), comptaDebut, []step{
 			{comptaDebut.AddDays(1), enrolment.Action{Action: enrolment.ActEntrer, Date: comptaDebut}},
 			{comptaDebut.AddDays(10), enrolment.Action{Action: enrolment.ActSortir, Date: comptaDebut.AddDays(9), Reason: "reprise_emploi"}},
 		}, false},

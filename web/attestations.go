@@ -39,6 +39,7 @@ type attSession struct {
 	Title   string
 	Rows    []attRow
 	ToDo    int
+	Waiting int    // still to attest, the month not lived yet
 	Week    string // hours per week, "35"
 	DaysOff string // days off, "2026-05-08 2026-05-15"
 }
@@ -134,6 +135,9 @@ func (s *Server) attestationsRender(w http.ResponseWriter, r *http.Request, stat
 		as.DaysOff = strings.Join(days, " ")
 		for _, x := range g.List {
 			row := attRow{Attestation: x}
+			if x.State == attestations.StASaisir && !x.Open {
+				as.Waiting++
+			}
 			if e := errs[x.EnrolmentID]; e != nil {
 				row.Error = kairos.ErrorMessage(e)
 			}

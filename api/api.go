@@ -23,6 +23,7 @@ import (
 	"kairos/catalogue"
 	"kairos/enrolment"
 	"kairos/invoices"
+	"kairos/quotes"
 	"kairos/webhooks"
 )
 
@@ -43,6 +44,7 @@ type API struct {
 	Assessments  *assessments.Service  // set after New; nil answers 404 on its routes
 	Invoices     *invoices.Service     // the OF's billing details
 	Issuer       *invoices.Issuer      // invoices and credit notes; nil answers 404 on their routes
+	Quotes       *quotes.Service       // set after New; nil answers 404 on its routes
 	Log          *slog.Logger
 	routes       []route
 	limiter      limiter
@@ -158,6 +160,13 @@ func New(acc *account.Service, log *slog.Logger) *API {
 		{"POST /api/v1/enrolments/{id}/assessment/actions", ofBilan, a.assessmentAction},
 		{"GET /api/v1/enrolments/{id}/assessment/certificate.pdf", assessmentReaders, a.assessmentCertificate},
 		{"GET /api/v1/ft/assessments", ftPay, a.assessmentsAccounting},
+		{"GET /api/v1/quotes", quoteReaders, a.listQuotes},
+		{"GET /api/v1/quotes.csv", ofQuotes, a.quotesCSV},
+		{"POST /api/v1/quotes", ofQuotes, a.createQuote},
+		{"GET /api/v1/quotes/{id}", quoteReaders, a.getQuote},
+		{"PATCH /api/v1/quotes/{id}", ofQuotes, a.updateQuote},
+		{"POST /api/v1/quotes/{id}/actions", quoteReaders, a.quoteAction},
+		{"GET /api/v1/quotes/{id}/pdf", quoteReaders, a.quotePDF},
 	}
 	return a
 }

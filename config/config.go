@@ -38,6 +38,11 @@ type Config struct {
 
 	DBMaxConns int // KAIROS_DB_MAX_CONNS: PostgreSQL connection pool size; 0: store.DefaultMaxConns (2 × GOMAXPROCS + 8)
 
+	// QuoteThresholds is KAIROS_DEVIS_SEUILS: the regional review thresholds
+	// of AIF quotes, « région:euros:heures,… » (quotes.ParseThresholds;
+	// empty: 3 200 € or 400 h everywhere).
+	QuoteThresholds string
+
 	// Now is KAIROS_NOW: an RFC 3339 instant at which the whole portal is
 	// frozen (services, jobs, demo data), to replay a month; demo mode only.
 	Now time.Time
@@ -73,6 +78,8 @@ func Load(getenv func(string) string) (Config, error) {
 		ChorusClientSecret: getenv("KAIROS_CHORUS_CLIENT_SECRET"),
 		ChorusLogin:        getenv("KAIROS_CHORUS_LOGIN"),
 		ChorusPassword:     getenv("KAIROS_CHORUS_PASSWORD"),
+
+		QuoteThresholds: getenv("KAIROS_DEVIS_SEUILS"),
 	}
 	var err error
 	if c.Demo, err = boolVar(getenv, "KAIROS_DEMO", false); err != nil {

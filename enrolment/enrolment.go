@@ -93,6 +93,7 @@ var eventLabels = map[string]string{
 	ActReprendre:   "Reprise de la formation",
 	ActSortir:      "Sortie de formation",
 	"obsolete":     "Proposition devenue sans objet",
+	ActQuote:       "Devis AIF validé",
 }
 
 // Label returns the French label of the movement, as an event of the timeline.

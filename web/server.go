@@ -38,6 +38,7 @@ import (
 	"kairos/invoices"
 	"kairos/lheo"
 	"kairos/metrics"
+	"kairos/quotes"
 	"kairos/store"
 	"kairos/webhooks"
 )
@@ -63,6 +64,7 @@ type Server struct {
 	Assessments  *assessments.Service  // nil: no assessment pages
 	Invoices     *invoices.Service     // billing details of the OF; default: built on DB and Adhesions
 	Issuer       *invoices.Issuer      // invoices and credit notes; nil: no invoice pages
+	Quotes       *quotes.Service       // nil: no quote pages
 	Metrics      *metrics.Registry
 	API          http.Handler // mounted at /api/v1/
 	Secret       []byte       // key of CSRF tokens

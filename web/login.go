@@ -53,6 +53,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			s.errorPage(w, r, err)
 			return
 		}
+		setRetryAfter(w, err)
 		s.render(w, r, kairos.HTTPStatus(kairos.ErrorCode(err)), "login", s.loginPage(r, f))
 		return
 	}

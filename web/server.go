@@ -241,7 +241,8 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, err error) {
 		http.Redirect(w, r, "/connexion?retour="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return
 	}
-	if status >= 500 {
+	setRetryAfter(w, err)
+	if status >= 500 && code != kairos.EUnavailable {
 		s.Log.Error("web: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	data := struct {
@@ -266,8 +267,17 @@ func errorTitle(status int) string {
 		return "Demande invalide"
 	case 429:
 		return "Trop de tentatives"
+	case 503:
+		return "Service momentanément indisponible"
 	}
 	return "Erreur inattendue"
+}
+
+// setRetryAfter sets the Retry-After header of a 429 or 503 answer.
+func setRetryAfter(w http.ResponseWriter, err error) {
+	if n := kairos.RetryAfter(err); n > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(n))
+	}
 }
 
 // redirect ends a POST with a redirect (POST-redirect-GET) and an optional flash.

@@ -281,7 +281,11 @@ func setRetryAfter(w http.ResponseWriter, err error) {
 }
 
 // redirect ends a POST with a redirect (POST-redirect-GET) and an optional flash.
+// Whatever to holds, the redirect stays on this site (localPath).
 func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to string, f *Flash) {
+	if localPath(to) == "" {
+		to = "/accueil"
+	}
 	if f != nil {
 		s.addFlash(w, *f)
 	}

@@ -140,11 +140,18 @@ func (s *Server) csrfFailed(w http.ResponseWriter, r *http.Request) {
 // CSRF protection: a random cookie, and in every form a token that is the
 // HMAC of that cookie under the server secret (signed double-submit). The
 // cookie is renewed at login and logout.
-const csrfCookie = "kairos_csrf"
+// Behind TLS it carries the __Host- prefix (Secure, Path=/, no Domain), so
+// that a sibling subdomain cannot plant one.
+func (s *Server) csrfCookie() string {
+	if s.Cfg.SecureCookies() {
+		return "__Host-kairos_csrf"
+	}
+	return "kairos_csrf"
+}
 
 func (s *Server) csrfToken(w http.ResponseWriter, r *http.Request) string {
 	seed := ""
-	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 32 {
+	if c, err := r.Cookie(s.csrfCookie()); err == nil && len(c.Value) >= 32 {
 		seed = c.Value
 	} else {
 		seed = s.newCSRFSeed(w)
@@ -156,12 +163,12 @@ func (s *Server) newCSRFSeed(w http.ResponseWriter) string {
 	var b [24]byte
 	rand.Read(b[:])
 	seed := base64.RawURLEncoding.EncodeToString(b[:])
-	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: seed, Path: "/", HttpOnly: true, Secure: s.Cfg.SecureCookies(), SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: s.csrfCookie(), Value: seed, Path: "/", HttpOnly: true, Secure: s.Cfg.SecureCookies(), SameSite: http.SameSiteLaxMode})
 	return seed
 }
 
 func (s *Server) checkCSRF(r *http.Request) bool {
-	c, err := r.Cookie(csrfCookie)
+	c, err := r.Cookie(s.csrfCookie())
 	if err != nil || c.Value == "" {
 		return false
 	}

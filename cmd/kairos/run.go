@@ -58,7 +58,8 @@ Configuration par variables d'environnement (voir docs/OPERATIONS.md) :
   KAIROS_ADDR, KAIROS_DATABASE_URL, KAIROS_BASE_URL, KAIROS_DEMO, KAIROS_SECRET,
   KAIROS_SMTP_HOST, KAIROS_SMTP_PORT, KAIROS_SMTP_USERNAME, KAIROS_SMTP_PASSWORD, KAIROS_MAIL_FROM,
   KAIROS_LOG_FORMAT, KAIROS_LOG_LEVEL, KAIROS_TRUST_PROXY, KAIROS_WORKER,
-  KAIROS_DECLARATION_DAYS, KAIROS_ENTRY_TOLERANCE_DAYS, KAIROS_ATTESTATION_DUE_DAY
+  KAIROS_DECLARATION_DAYS, KAIROS_ENTRY_TOLERANCE_DAYS, KAIROS_ATTESTATION_DUE_DAY,
+  KAIROS_DEMO_FORCE, KAIROS_METRICS_TOKEN
 `
 
 // run is the whole program; main only calls it.
@@ -229,12 +230,17 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 				_, err := adh.RemindQualiopi(ctx)
 				return err
 			},
+			catalogue.StaleImportsJob: func(ctx context.Context, _ json.RawMessage) error {
+				_, err := cat.FailStaleImports(ctx)
+				return err
+			},
 			appointments.ReminderJob: appts.HandleReminders,
 			attestations.ReminderJob: att.HandleReminders,
 		},
 		Schedules: []worker.Schedule{
 			{Name: "accounts.cleanup", Every: time.Hour, Kind: "accounts.cleanup"},
 			{Name: "adhesion.qualiopi_reminders", Every: time.Hour, Kind: "adhesion.qualiopi_reminders"},
+			{Name: catalogue.StaleImportsJob, Every: 15 * time.Minute, Kind: catalogue.StaleImportsJob},
 			{Name: appointments.ReminderJob, Every: 15 * time.Minute, Kind: appointments.ReminderJob},
 			{Name: attestations.ReminderJob, Every: time.Hour, Kind: attestations.ReminderJob},
 		},

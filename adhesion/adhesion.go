@@ -80,7 +80,7 @@ type ExistingOrg struct {
 	ID          int64    `json:"id"`
 	Name        string   `json:"nom"`
 	Users       int      `json:"utilisateurs"`
-	Admins      []string `json:"responsables"`        // e-mails of its active or invited account managers
+	Admins      []string `json:"responsables"`         // e-mails of its active or invited account managers
 	RGCIsMember bool     `json:"rgc_deja_utilisateur"` // the adhesion's RGC e-mail is already one of its users
 }
 

@@ -702,4 +702,3 @@ func (s *Service) ProposableName(ctx context.Context, a *kairos.Actor, demandeur
 	}
 	return name, err
 }
-

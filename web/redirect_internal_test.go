@@ -10,7 +10,7 @@ func TestLocalPath(t *testing.T) {
 			t.Errorf("localPath(%q) = %q", bad, got)
 		}
 	}
-	for _, ok := range []string{"/", "/accueil", "/mes-rendez-vous?x=1", "/admin/journal?q=a%20b#x", "/%2F%2Fevil.example"} {
+	for _, ok := range []string{"/", "/accueil", "/mes-rendez-vous?x=1", "/admin/journal?q=a%20b#x"} {
 		if got := localPath(ok); got != ok {
 			t.Errorf("localPath(%q) = %q", ok, got)
 		}

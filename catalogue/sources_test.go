@@ -3,7 +3,9 @@ package catalogue_test
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
+	"time"
 
 	"kairos"
 	"kairos/catalogue"
@@ -58,5 +60,29 @@ func TestImportSourceBelongsToItsCarif(t *testing.T) {
 	}
 	if _, total, _ := s.Imports(ctx(), 0, 50); total != 3 {
 		t.Fatalf("the platform lists %d imports", total)
+	}
+}
+
+// Issue 16, finding 9: an import interrupted mid-way (process killed) does
+// not stay « en cours » forever.
+func TestInterruptedImportIsClosed(t *testing.T) {
+	s, acc := newService(t)
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	old, err := acc.DB.Insert(ctx(), `INSERT INTO catalogue_imports (source, file_name, status, started_at) VALUES (?, ?, ?, ?)`, "x", "a.xml", catalogue.StatusRunning, now.Add(-3*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recent, err := acc.DB.Insert(ctx(), `INSERT INTO catalogue_imports (source, file_name, status, started_at) VALUES (?, ?, ?, ?)`, "x", "b.xml", catalogue.StatusRunning, now.Add(-time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.FailStaleImports(ctx()); err != nil || n != 1 {
+		t.Fatalf("closed %d (%v)", n, err)
+	}
+	if i, _ := s.ImportByID(ctx(), old); i.Status != catalogue.StatusFailed || !strings.Contains(i.ErrorMessage, "interrompu") {
+		t.Fatalf("old import: %+v", i)
+	}
+	if i, _ := s.ImportByID(ctx(), recent); i.Status != catalogue.StatusRunning {
+		t.Fatalf("running import: %+v", i)
 	}
 }

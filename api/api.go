@@ -133,6 +133,16 @@ func (a *API) Routes() []string {
 	return out
 }
 
+// RouteRules returns the rule of every route, by pattern (for the route ×
+// role × tenant matrix test).
+func (a *API) RouteRules() map[string]kairos.Rule {
+	out := make(map[string]kairos.Rule, len(a.routes))
+	for _, r := range a.routes {
+		out[r.pattern] = r.rule
+	}
+	return out
+}
+
 // Handler returns the API's HTTP handler.
 func (a *API) Handler() http.Handler {
 	mux := http.NewServeMux()

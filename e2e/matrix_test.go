@@ -517,3 +517,34 @@ func call(t *testing.T, base string, id *identity, method, path string, web bool
 	}
 	return resp.StatusCode, loc, string(b)
 }
+
+// Issue 16, finding 5: the proposal form names a job seeker only to those
+// who may propose him a training (not to an OF user with only assiduite).
+func TestProposalFormNamesNoStranger(t *testing.T) {
+	dbURL := storetest.URL(t)
+	in := MustStart(t, dbURL)
+	db, err := store.Open(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var karim int64
+	if err := db.QueryRow(context.Background(), "SELECT id FROM users WHERE email = ?", "demandeur@exemple.example").Scan(&karim); err != nil {
+		t.Fatal(err)
+	}
+	for _, email := range []string{"assiduite@formapro-occitanie.example", "rgc@competences-plus.example"} {
+		b := NewBrowser(t)
+		if status := b.Login(in, email, demo.Password); status != http.StatusSeeOther {
+			t.Fatalf("login %s: %d", email, status)
+		}
+		status, page := b.Get(fmt.Sprintf("%s/parcours/proposer?demandeur=%d", in.URL, karim))
+		if status >= 500 || strings.Contains(page, "Karim Haddad") {
+			t.Errorf("%s sees the job seeker's name (%d)", email, status)
+		}
+	}
+	b := NewBrowser(t)
+	b.Login(in, "conseillere@francetravail.example", demo.Password)
+	if _, page := b.Get(fmt.Sprintf("%s/parcours/proposer?demandeur=%d", in.URL, karim)); !strings.Contains(page, "Karim Haddad") {
+		t.Error("his counsellor does not see his name")
+	}
+}

@@ -100,6 +100,9 @@ func New(s *Server) (*Server, error) {
 		return nil, err
 	}
 	s.routes = s.routeTable()
+	if s.Cfg.DevMailbox() && s.Log != nil {
+		s.Log.Warn("DEMO MODE: /dev/courriels shows every e-mail (password reset and activation links included) to anyone, and the login page publishes the demo password. Never expose this instance.", "base_url", s.Cfg.BaseURL)
+	}
 	return s, nil
 }
 

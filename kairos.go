@@ -111,6 +111,21 @@ type Clock func() time.Time
 // storage engines keep).
 func SystemClock() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
+// FixedClock returns a clock frozen at t (KAIROS_NOW in demo mode, tests).
+func FixedClock(t time.Time) Clock {
+	t = t.UTC().Truncate(time.Microsecond)
+	return func() time.Time { return t }
+}
+
+// Now returns c's time, or the system clock's when c is nil. Services call
+// it with their injected clock; it is the only reader of the wall clock.
+func (c Clock) Now() time.Time {
+	if c == nil {
+		return SystemClock()
+	}
+	return c().UTC()
+}
+
 type ctxKey int
 
 const (

@@ -84,7 +84,7 @@ func (s *Service) now() time.Time {
 	if s.Clock != nil {
 		return s.Clock().UTC()
 	}
-	return kairos.SystemClock()
+	return s.DB.Now()
 }
 
 // NormalizeEmail trims and lower-cases an address.

@@ -231,7 +231,7 @@ func (s *Service) now() time.Time {
 	if s.Clock != nil {
 		return s.Clock().UTC()
 	}
-	return kairos.SystemClock()
+	return s.DB.Now()
 }
 
 // Application is what an OF submits (web form or API). Dates are AAAA-MM-JJ.

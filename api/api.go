@@ -105,6 +105,8 @@ func New(acc *account.Service, log *slog.Logger) *API {
 		{"GET /api/v1/enrolments/{id}", pathParties, a.getEnrolment},
 		{"POST /api/v1/enrolments/{id}/actions", pathParties, a.enrolmentAction},
 		{"POST /api/v1/enrolments/{id}/absences", ofStaff, a.addAbsence},
+		{"POST /api/v1/absences/{id}/correction", ofStaff, a.correctAbsence},
+		{"POST /api/v1/absences/{id}/withdrawal", ofStaff, a.withdrawAbsence},
 		{"GET /api/v1/enrolments/{id}/documents/{doc}", pathParties, a.enrolmentDocument},
 		{"POST /api/v1/enrolments/bulk-entries", ofCand, a.bulkEntries},
 		{"POST /api/v1/enrolment-movements/{id}/corrections", ofCand, a.correctMovement},

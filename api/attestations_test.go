@@ -101,7 +101,21 @@ func TestAttestationsAPI(t *testing.T) {
 	if status != 200 || res[0].(map[string]any)["code"] != "conflict" || res[1].(map[string]any)["ok"] != true {
 		t.Fatalf("second bulk: %d %s", status, raw)
 	}
+	// Figures that do not add up are refused with the gap.
+	// A month not lived yet: refused whole (to come) or item by item (in progress).
+	status, x, raw = call(ofKey, "POST", "/api/v1/attestations", map[string]any{"month": "2026-05", "items": []any{map[string]any{"enrolment_id": ids[2]}}})
+	if status != 422 || !strings.Contains(raw, "Le mois de mai 2026 n'est pas encore vécu") {
+		t.Fatalf("a month to come: %d %s", status, raw)
+	}
+	status, x, raw = call(ofKey, "POST", "/api/v1/attestations", map[string]any{"month": "2026-04", "items": []any{map[string]any{"enrolment_id": ids[2]}}})
+	res, _ = x["results"].([]any)
+	if status != 200 || len(res) != 1 || res[0].(map[string]any)["ok"] != false || !strings.Contains(raw, "il pourra être attesté à partir du jeudi 30/04/2026") {
+		t.Fatalf("the month in progress: %d %s", status, raw)
+	}
 	// Rectificative.
+	if status, _, raw = call(ofKey, "POST", "/api/v1/attestations/"+strconv.FormatInt(ids[2], 10)+"/rectificatives", map[string]any{"month": "2026-03", "figures": fig(154, 150, 0, 0), "reason": "x"}); status != 422 || !strings.Contains(raw, "il manque 4 h") {
+		t.Fatalf("a rectificative that does not add up: %d %s", status, raw)
+	}
 	id := strconv.FormatInt(ids[0], 10)
 	if status, _, raw = call(ofKey, "POST", "/api/v1/attestations/"+id+"/rectificatives", map[string]any{"month": "2026-03", "figures": fig(154, 147, 7, 0), "reason": "Une journée d'absence de plus"}); status != 201 {
 		t.Fatalf("rectify: %d %s", status, raw)

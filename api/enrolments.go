@@ -125,6 +125,52 @@ func (a *API) addAbsence(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusCreated, x)
 }
 
+func (a *API) correctAbsence(w http.ResponseWriter, r *http.Request) error {
+	svc, err := a.path()
+	if err != nil {
+		return err
+	}
+	id, err := pathInt(r, "id", "Absence")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		enrolment.AbsenceInput
+		Comment string `json:"comment"`
+	}
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	in.AbsenceInput.File = nil // a correction keeps the justificatifs
+	x, err := svc.CorrectAbsence(r.Context(), kairos.ActorFrom(r.Context()), id, in.AbsenceInput, in.Comment)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, x)
+}
+
+func (a *API) withdrawAbsence(w http.ResponseWriter, r *http.Request) error {
+	svc, err := a.path()
+	if err != nil {
+		return err
+	}
+	id, err := pathInt(r, "id", "Absence")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Comment string `json:"comment"`
+	}
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	if err := svc.WithdrawAbsence(r.Context(), kairos.ActorFrom(r.Context()), id, in.Comment); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
 func (a *API) enrolmentDocument(w http.ResponseWriter, r *http.Request) error {
 	svc, err := a.path()
 	if err != nil {

@@ -154,7 +154,7 @@ func (s *Service) now() time.Time {
 	if s.Clock != nil {
 		return s.Clock().UTC()
 	}
-	return kairos.SystemClock()
+	return s.DB.Now()
 }
 
 func (s *Service) sessions() Sessions {

@@ -39,9 +39,9 @@ func (c CatalogueSessions) ForOrg(ctx context.Context, orgID int64) ([]SessionRe
 	if err != nil || o.SIRET == "" {
 		return nil, err
 	}
-	now := kairos.SystemClock()
+	now := c.Accounts.DB.Now() // the process's clock, unless the seam was given its own
 	if c.Clock != nil {
-		now = c.Clock()
+		now = c.Clock.Now()
 	}
 	p := now.In(Paris)
 	sessions, err := c.Catalogue.SessionsOfSIRET(ctx, o.SIRET, lheo.NewDate(p.Year(), int(p.Month()), p.Day()), 500)

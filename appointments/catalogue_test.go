@@ -2,7 +2,6 @@ package appointments_test
 
 import (
 	"testing"
-	"time"
 
 	"kairos"
 	"kairos/account"
@@ -23,11 +22,11 @@ func TestCatalogueSessions(t *testing.T) {
 	}
 	other := fixture.MustOrg(t, acc, kairos.OrgOF, "Sans offre")
 	cat := &catalogue.Service{DB: acc.DB}
-	today := time.Now().UTC()
+	today := fixture.Now(t)
 	if _, err := demo.LoadCatalogue(ctx, cat, today); err != nil {
 		t.Fatal(err)
 	}
-	cs := appointments.CatalogueSessions{Catalogue: cat, Accounts: acc}
+	cs := appointments.CatalogueSessions{Catalogue: cat, Accounts: acc, Clock: kairos.FixedClock(today)}
 	refs, err := cs.ForOrg(ctx, formapro)
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,8 @@ const (
 
 // Validate checks figures edited by a user before they are attested: no
 // negative number, whole quarter-hours, attended hours not above planned
-// hours, and attended hours plus absences not above planned hours. It returns
+// hours, and attended hours plus absences equal to the planned hours, to the
+// quarter hour (the message says by how much they differ). It returns
 // nil or a kairos EInvalid error whose Fields (keys FieldPlanned …) hold
 // French messages to show next to each field.
 func (f Figures) Validate() error {
@@ -33,8 +34,13 @@ func (f Figures) Validate() error {
 		case f.Attended > f.Planned:
 			fields[FieldAttended] = "Les heures réalisées (" + f.Attended.String() + ") ne peuvent pas dépasser les heures prévues (" + f.Planned.String() + ")."
 		case f.Attended+f.Justified+f.Unjustified > f.Planned:
-			fields[FieldAttended] = "Les heures réalisées et les absences (" + (f.Attended + f.Justified + f.Unjustified).String() +
-				" au total) dépassent les heures prévues (" + f.Planned.String() + ")."
+			sum := f.Attended + f.Justified + f.Unjustified
+			fields[FieldAttended] = "Les heures réalisées et les absences (" + sum.String() +
+				" au total) dépassent de " + (sum - f.Planned).String() + " les heures prévues (" + f.Planned.String() + ")."
+		case f.Attended+f.Justified+f.Unjustified < f.Planned:
+			sum := f.Attended + f.Justified + f.Unjustified
+			fields[FieldAttended] = "Les heures réalisées et les absences (" + sum.String() +
+				" au total) doivent faire les heures prévues (" + f.Planned.String() + ") : il manque " + (f.Planned - sum).String() + "."
 		}
 	}
 	if len(fields) == 0 {

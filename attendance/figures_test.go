@@ -58,7 +58,15 @@ func TestValidate(t *testing.T) {
 	}{
 		{"pre-filled", Figures{Planned: h(154), Attended: h(145), Justified: h(2), Unjustified: h(7)}, nil},
 		{"nothing planned", Figures{}, nil},
-		{"absences below the gap are accepted", Figures{Planned: h(10), Attended: h(5), Unjustified: h(1)}, nil},
+		{"figures that do not add up", Figures{Planned: h(10), Attended: h(5), Unjustified: h(1)}, map[string]string{
+			FieldAttended: "Les heures réalisées et les absences (6 h au total) doivent faire les heures prévues (10 h) : il manque 4 h.",
+		}},
+		{"13 h attended + 0 h absent out of 14 h planned", Figures{Planned: h(14), Attended: h(13)}, map[string]string{
+			FieldAttended: "Les heures réalisées et les absences (13 h au total) doivent faire les heures prévues (14 h) : il manque 1 h.",
+		}},
+		{"a quarter of an hour short", Figures{Planned: h(154), Attended: h(146.75), Justified: h(7)}, map[string]string{
+			FieldAttended: "Les heures réalisées et les absences (153,75 h au total) doivent faire les heures prévues (154 h) : il manque 0,25 h.",
+		}},
 		{"negative", Figures{Planned: h(7), Attended: h(8), Justified: -Hour}, map[string]string{
 			FieldJustified: "Le nombre d'heures ne peut pas être négatif.",
 		}},
@@ -75,7 +83,7 @@ func TestValidate(t *testing.T) {
 			FieldAttended: "Les heures réalisées (7,25 h) ne peuvent pas dépasser les heures prévues (7 h).",
 		}},
 		{"attended and absences above planned", Figures{Planned: h(154), Attended: h(150), Unjustified: h(7)}, map[string]string{
-			FieldAttended: "Les heures réalisées et les absences (157 h au total) dépassent les heures prévues (154 h).",
+			FieldAttended: "Les heures réalisées et les absences (157 h au total) dépassent de 3 h les heures prévues (154 h).",
 		}},
 	} {
 		err := c.f.Validate()
@@ -126,7 +134,7 @@ func TestDue(t *testing.T) {
 			t.Errorf("DueDay(%d).Date(%s) = %s, want %s", c.day, c.m, got, c.want)
 		}
 	}
-	if DueDate(may).String() != "2026-06-05" || DueDate(0) != 0 || IsOverdue(0, time.Now()) {
+	if DueDate(may).String() != "2026-06-05" || DueDate(0) != 0 || IsOverdue(0, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Error("package DueDate")
 	}
 	for _, c := range []struct {

@@ -47,7 +47,7 @@ const (
 )
 
 // DefaultWeek is a session's hours per week when the OF has not set them.
-const DefaultWeek = 35 * attendance.Hour
+const DefaultWeek = attendance.DefaultWeek
 
 // MaxBulk bounds the items of one Attest call.
 const MaxBulk = 10000
@@ -109,6 +109,33 @@ type Attestation struct {
 	PrefillHours  Hours              `json:"prefill"`
 	Current       *Version           `json:"current,omitempty"`
 	History       []Version          `json:"history,omitempty"`
+	// OpensOn is the first day the month can be attested for this trainee
+	// (OpensOn); Open tells whether that day has come.
+	OpensOn calendar.Date `json:"opens_on"`
+	Open    bool          `json:"open"`
+	// ToRectify is derived: an absence of the month was declared, corrected
+	// or withdrawn after the current version was attested, which a
+	// rectificative must now take into account.
+	ToRectify    bool   `json:"to_rectify"`
+	ToRectifyWhy string `json:"to_rectify_reason,omitempty"`
+	// Days is the day after day arithmetic of the pre-fill (Get only).
+	Days []attendance.Day `json:"-"`
+}
+
+// OpensOn returns the first day month m can be attested for a trainee who
+// left on exit (zero: still in training): the month's last day, or the day
+// after the exit for a trainee who left before it. An attestation states
+// what happened: never a day still to come (DOMAIN §7).
+func OpensOn(m calendar.Month, exit calendar.Date) calendar.Date {
+	if !exit.IsZero() && exit >= m.First() && exit < m.Last() {
+		return exit.AddDays(1)
+	}
+	return m.Last()
+}
+
+// NotOpen is the French reason why month m cannot be attested yet.
+func NotOpen(m calendar.Month, opens calendar.Date) string {
+	return "Le mois " + m.FrenchOf() + " n'est pas encore vécu : il pourra être attesté à partir du " + opens.LongFrench() + "."
 }
 
 // Hours are figures in decimal hours, as exchanged over the API ("7.5").
@@ -151,21 +178,33 @@ func (s *Service) now() time.Time {
 	if s.Clock != nil {
 		return s.Clock().UTC()
 	}
-	return kairos.SystemClock()
+	return s.DB.Now()
 }
 
 // Today returns today's civil date in Paris.
 func (s *Service) Today() calendar.Date { return calendar.DateOf(s.now()) }
 
-// DefaultMonth is the month an OF attests now: the previous calendar month.
+// DefaultMonth is the latest month that can be attested today: the current
+// month on its last day, else the previous one.
 func (s *Service) DefaultMonth() calendar.Month {
-	return calendar.MonthOf(s.Today()).AddMonths(-1)
+	today := s.Today()
+	if m := calendar.MonthOf(today); m.Last() == today {
+		return m
+	}
+	return calendar.MonthOf(today).AddMonths(-1)
 }
 
+// PreviousMonth is the calendar month before today's (the one reminders are about).
+func (s *Service) PreviousMonth() calendar.Month { return calendar.MonthOf(s.Today()).AddMonths(-1) }
+
+// CurrentOpensOn is the day the current month can be attested (its last day).
+func (s *Service) CurrentOpensOn() calendar.Date { return calendar.MonthOf(s.Today()).Last() }
+
 // Pending returns the month the OF should look at and how many of its
-// attestations remain to do: the previous month while some remain to
-// attest, else the current month (in progress); overdue tells whether that
-// month is past its due date.
+// attestations remain to do: the latest month that can be attested
+// (DefaultMonth) while some remain there, else the current month when
+// trainees who left during it can already be attested; overdue tells
+// whether that month is past its due date.
 func (s *Service) Pending(ctx context.Context, a *kairos.Actor) (m calendar.Month, n int, overdue bool, err error) {
 	if err := kairos.Authorize(a, ofRule); err != nil {
 		return 0, 0, false, err
@@ -174,9 +213,14 @@ func (s *Service) Pending(ctx context.Context, a *kairos.Actor) (m calendar.Mont
 	if n, err = s.ToDo(ctx, a, m); err != nil || n > 0 {
 		return m, n, s.Due.IsOverdue(m, s.now()), err
 	}
-	m = m.AddMonths(1)
-	n, err = s.ToDo(ctx, a, m)
-	return m, n, false, err
+	// Nothing left there: trainees who left during the current month can
+	// already be attested.
+	if cur := calendar.MonthOf(s.Today()); cur != m {
+		if n, err = s.ToDo(ctx, a, cur); err != nil || n > 0 {
+			return cur, n, false, err
+		}
+	}
+	return m, 0, false, nil
 }
 
 func invalid(field, msg string) error { return kairos.Invalid(map[string]string{field: msg}) }
@@ -241,23 +285,14 @@ func (s *Service) load(ctx context.Context, q store.Querier, m calendar.Month, h
 			rows.Close()
 			return nil, err
 		}
-		is := inter[id]
-		switch {
-		case action == "interrompre":
-			inter[id] = append(is, attendance.Interruption{Start: on})
-		case len(is) > 0 && is[len(is)-1].Resumed.IsZero():
-			if on < is[len(is)-1].Start {
-				on = is[len(is)-1].Start
-			}
-			is[len(is)-1].Resumed = on
-		}
+		inter[id] = attendance.AddMovement(inter[id], action == "interrompre", on)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	abs := map[int64][]attendance.Absence{}
-	rows, err = q.Query(ctx, `SELECT enrolment_id, from_on, to_on, minutes, justified FROM enrolment_absences WHERE from_on <= ?
+	rows, err = q.Query(ctx, `SELECT enrolment_id, from_on, to_on, minutes, justified FROM enrolment_absences WHERE from_on <= ? AND withdrawn_at IS NULL
 		AND enrolment_id IN (`+sub+`) ORDER BY enrolment_id, from_on, id`, append([]any{int64(m.Last())}, all...)...)
 	if err != nil {
 		return nil, err
@@ -326,15 +361,51 @@ func (s *Service) load(ctx context.Context, q store.Querier, m calendar.Month, h
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	// Absences changed after the current version was attested.
+	changed := map[int64]time.Time{}
+	rows, err = q.Query(ctx, `SELECT enrolment_id, at FROM enrolment_absence_changes WHERE lo_on <= ? AND hi_on >= ?
+		AND enrolment_id IN (`+sub+`)`, append([]any{int64(m.Last()), int64(m.First())}, all...)...)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id int64
+		var at time.Time
+		if err := rows.Scan(&id, &at); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if at.After(changed[id]) {
+			changed[id] = at.UTC()
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 	due := s.Due.Date(m)
 	overdue := s.Due.IsOverdue(m, s.now())
+	today := s.Today()
 	for _, r := range list {
-		f, err := attendance.Prefill(m, *scheds[r.SessionID], attendance.Presence{Entry: r.entry, Exit: r.exit, Interruptions: inter[r.EnrolmentID], Absences: abs[r.EnrolmentID]})
+		p := attendance.Presence{Entry: r.entry, Exit: r.exit, Interruptions: inter[r.EnrolmentID], Absences: abs[r.EnrolmentID], Lived: today}
+		f, err := attendance.Prefill(m, *scheds[r.SessionID], p)
 		if err != nil {
 			if s.Log != nil {
 				s.Log.Warn("attestation prefill", "enrolment", r.EnrolmentID, "err", err)
 			}
 			f = attendance.Figures{}
+		}
+		if history {
+			r.Days, _ = attendance.Days(m, *scheds[r.SessionID], p)
+		}
+		r.OpensOn = OpensOn(m, r.exit)
+		r.Open = r.OpensOn <= today
+		if r.Current != nil {
+			if at, ok := changed[r.EnrolmentID]; ok && at.After(r.Current.AttestedAt) {
+				r.ToRectify = true
+				r.ToRectifyWhy = "Une absence de " + m.French() + " a été déclarée, corrigée ou retirée le " + at.In(calendar.Paris()).Format("02/01/2006") +
+					", après l'attestation : vérifiez les heures et faites une attestation rectificative."
+			}
 		}
 		r.Prefill, r.Figures, r.State, r.Due = f, f, StASaisir, due
 		if r.Current != nil {
@@ -490,7 +561,7 @@ func Sessions(list []*Attestation) []*Session {
 		}
 		g := out[len(out)-1]
 		g.List = append(g.List, x)
-		if x.State == StASaisir {
+		if x.State == StASaisir && x.Open {
 			g.ToDo++
 		}
 	}
@@ -522,9 +593,26 @@ func (s *Service) Get(ctx context.Context, a *kairos.Actor, enrolmentID int64, m
 // ToDo counts the OF's attestations of month m still to attest.
 func (s *Service) ToDo(ctx context.Context, a *kairos.Actor, m calendar.Month) (int, error) {
 	var n int
-	err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM enrolments e WHERE e.org_id = ? AND `+activeWhere+`
-		AND NOT EXISTS (SELECT 1 FROM attestations t WHERE t.enrolment_id = e.id AND t.month = ?)`, a.OrgID, int64(m.Last()), int64(m.First()), int64(m)).Scan(&n)
+	open, args := openWhere(m, s.Today())
+	err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM enrolments e WHERE e.org_id = ? AND `+activeWhere+open+`
+		AND NOT EXISTS (SELECT 1 FROM attestations t WHERE t.enrolment_id = e.id AND t.month = ?)`, append(append([]any{a.OrgID, int64(m.Last()), int64(m.First())}, args...), int64(m))...).Scan(&n)
 	return n, err
+}
+
+// openWhere restricts enrolments (alias e) active in m to those whose month
+// can be attested today (OpensOn): all once m's last day has come, else the
+// trainees who left during m before today.
+func openWhere(m calendar.Month, today calendar.Date) (string, []any) {
+	if m.Last() <= today {
+		return "", nil
+	}
+	return " AND e.exit_on <> 0 AND e.exit_on >= ? AND e.exit_on < ?", []any{int64(m.First()), int64(today)}
+}
+
+// Schedule returns the rhythm of a session (enrolment.Schedules: absences
+// are checked against it).
+func (s *Service) Schedule(ctx context.Context, q store.Querier, sessionID int64) (attendance.Schedule, error) {
+	return schedule(ctx, q, sessionID)
 }
 
 // Item is one attestation to attest: the enrolment and its figures (nil: the
@@ -568,8 +656,8 @@ func (s *Service) Attest(ctx context.Context, a *kairos.Actor, m calendar.Month,
 	if m.IsZero() {
 		return nil, invalid("month", "Indiquez le mois (AAAA-MM).")
 	}
-	if calendar.MonthOf(s.Today()) < m {
-		return nil, invalid("month", "Un mois ne s'atteste qu'une fois commencé.")
+	if cur := calendar.MonthOf(s.Today()); cur < m {
+		return nil, invalid("month", NotOpen(m, OpensOn(m, 0)))
 	}
 	if len(items) > MaxBulk {
 		return nil, invalid("items", "Au plus 10 000 attestations par envoi.")
@@ -605,6 +693,10 @@ func (s *Service) Attest(ctx context.Context, a *kairos.Actor, m calendar.Month,
 				before := byID[it.EnrolmentID]
 				if before == nil {
 					fail(r, kairos.NotFound("Attestation (stagiaire en formation ce mois-là)"))
+					continue
+				}
+				if !before.Open {
+					fail(r, invalid("month", NotOpen(m, before.OpensOn)))
 					continue
 				}
 				if it.Figures == nil && it.Hours != nil {

@@ -325,6 +325,20 @@ func (m Month) French() string {
 	return monthNames[m.Month()-1] + " " + strconv.Itoa(m.Year())
 }
 
+// FrenchOf returns m with its preposition, elided before a vowel: "de mai
+// 2026", "d'avril 2026", "d'août 2026", "d'octobre 2026".
+func (m Month) FrenchOf() string {
+	f := m.French()
+	if f == "" {
+		return ""
+	}
+	switch f[0] {
+	case 'a', 'o':
+		return "d'" + f
+	}
+	return "de " + f
+}
+
 // MarshalText writes m as "2026-05".
 func (m Month) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
 
@@ -387,4 +401,14 @@ func civilFromDays(z int) (y, m, d int) {
 		y++
 	}
 	return y, m, d
+}
+
+var frenchWeekdays = [7]string{"dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"}
+
+// LongFrench returns d as "mardi 10/11/2026", "" for the zero Date.
+func (d Date) LongFrench() string {
+	if d.IsZero() {
+		return ""
+	}
+	return frenchWeekdays[d.Weekday()] + " " + d.French()
 }

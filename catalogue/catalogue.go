@@ -36,7 +36,7 @@ func (s *Service) now() time.Time {
 	if s.Clock != nil {
 		return s.Clock()
 	}
-	return kairos.SystemClock()
+	return s.DB.Now()
 }
 
 func (s *Service) trade() TradeChecker {

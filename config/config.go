@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is the whole configuration.
@@ -33,6 +34,10 @@ type Config struct {
 	EntryToleranceDays int // KAIROS_ENTRY_TOLERANCE_DAYS: days an entry may precede its session's start (default 0)
 	DeclarationDays    int // KAIROS_DECLARATION_DAYS: delay to declare a movement, in calendar days (default 3, the law)
 	AttestationDueDay  int // KAIROS_ATTESTATION_DUE_DAY: day of M+1 by which a month's attestation is due (default 5)
+
+	// Now is KAIROS_NOW: an RFC 3339 instant at which the whole portal is
+	// frozen (services, jobs, demo data), to replay a month; demo mode only.
+	Now time.Time
 }
 
 // Load reads the configuration through getenv.
@@ -91,6 +96,16 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.Demo && !c.DemoForce && !Loopback(c.BaseURL) {
 		return c, fmt.Errorf("KAIROS_DEMO: demo mode publishes its accounts' password (and, without SMTP, every e-mail with its reset links at /dev/courriels); it is refused on %s, which is not a loopback address (set KAIROS_DEMO_FORCE=1 to force it)", c.BaseURL)
+	}
+	if v := getenv("KAIROS_NOW"); v != "" {
+		t, err := time.Parse(time.RFC3339, strings.TrimSpace(v))
+		if err != nil {
+			return c, fmt.Errorf("KAIROS_NOW : %q n'est pas un instant RFC 3339 (exemple : 2026-11-30T10:00:00+01:00)", v)
+		}
+		if !c.Demo {
+			return c, fmt.Errorf("KAIROS_NOW fige l'horloge du portail : il n'est accepté qu'en démonstration ou en test (KAIROS_DEMO=1), jamais en production")
+		}
+		c.Now = t.UTC()
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		return c, fmt.Errorf("KAIROS_LOG_FORMAT: %q is neither json nor text", c.LogFormat)

@@ -56,3 +56,21 @@ func TestDemoModeRefusedOffLoopback(t *testing.T) {
 		t.Fatalf("forced: %v", err)
 	}
 }
+
+func TestNowOnlyInDemo(t *testing.T) {
+	c, err := config.Load(env(map[string]string{"KAIROS_DEMO": "1", "KAIROS_NOW": "2026-11-30T17:00:00+01:00"}))
+	if err != nil || c.Now.Format("2006-01-02T15:04:05Z07:00") != "2026-11-30T16:00:00Z" {
+		t.Fatalf("%v %v", c.Now, err)
+	}
+	if c, err := config.Load(env(nil)); err != nil || !c.Now.IsZero() {
+		t.Fatalf("unset: %v %v", c.Now, err)
+	}
+	_, err = config.Load(env(map[string]string{"KAIROS_NOW": "2026-11-30T17:00:00+01:00"}))
+	if err == nil || !strings.Contains(err.Error(), "KAIROS_DEMO=1") {
+		t.Fatalf("outside demo mode: %v", err)
+	}
+	_, err = config.Load(env(map[string]string{"KAIROS_DEMO": "1", "KAIROS_NOW": "30/11/2026"}))
+	if err == nil || !strings.Contains(err.Error(), "KAIROS_NOW") {
+		t.Fatalf("bad instant: %v", err)
+	}
+}

@@ -3,7 +3,6 @@ package demo
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"kairos"
 	"kairos/account"
@@ -53,7 +52,7 @@ func loadAdhesions(ctx context.Context, acc *account.Service) (orgs, users int, 
 	}
 	actor := ft.Actor()
 	fctx := kairos.WithActor(ctx, actor)
-	today := time.Now().UTC()
+	today := acc.DB.Now()
 	for _, d := range Adhesions {
 		var n int
 		if err := acc.DB.QueryRow(ctx, "SELECT COUNT(*) FROM adhesions WHERE siret = ?", d.SIRET).Scan(&n); err != nil {

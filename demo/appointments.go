@@ -68,7 +68,7 @@ func loadAppointments(ctx context.Context, acc *account.Service, orgs map[string
 		return err
 	}
 	paris := appointments.Paris
-	today := time.Now().In(paris)
+	today := acc.DB.Now().In(paris)
 	day := func(d int) string {
 		return time.Date(today.Year(), today.Month(), today.Day()+d, 12, 0, 0, 0, paris).Format("2006-01-02")
 	}
@@ -87,7 +87,7 @@ func loadAppointments(ctx context.Context, acc *account.Service, orgs map[string
 			Date: day(8), Start: "10:00", End: "10:45", VideoURL: "https://visio.formapro-occitanie.example/entretien-dwwm", Capacity: 1}, []int{1}},
 	}
 	for _, p := range plan {
-		at := time.Now().UTC().AddDate(0, 0, -p.ago)
+		at := acc.DB.Now().AddDate(0, 0, -p.ago)
 		s := &appointments.Service{DB: acc.DB, BaseURL: acc.BaseURL, Clock: func() time.Time { return at }}
 		a, err := s.Create(ctx, staff.Actor(), p.in)
 		if err != nil {

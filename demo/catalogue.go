@@ -116,7 +116,8 @@ func formaproOffer(buf *bytes.Buffer, today time.Time) error {
 		}),
 		mk("DEMO_F_COMPTA", "Gestionnaire comptable et fiscal", "Tenir la comptabilité, établir les déclarations fiscales et préparer les comptes annuels d'une entreprise.", "32663", "M1203", 1050, mtp, []sess{
 			{"DEMO_S_COMPTA_1", month(2), month(11), lheo.EtatRecrutementOuvert},
-			{"DEMO_S_COMPTA_2", month(0), month(8), lheo.EtatRecrutementFerme},
+			// Started on the first day of the previous month: there is always a month to attest.
+			{"DEMO_S_COMPTA_2", month(-1), month(8), lheo.EtatRecrutementFerme},
 		}),
 	}
 	enc := lheo.NewEncoder(buf)

@@ -7,6 +7,7 @@ import (
 
 	"kairos"
 	"kairos/account"
+	"kairos/attendance"
 	"kairos/calendar"
 	"kairos/enrolment"
 )
@@ -16,9 +17,13 @@ import (
 const LateTrainee = "Lucas Moreau"
 
 // LoadEnrolments gives Formapro Occitanie trainees in various states, if it
-// has none yet: proposals of the demo counsellor confirmed by the OF, one
-// entry 5 days ago not declared (late), one expected today, one in training
-// with an absence, one interrupted, one proposal to confirm and one exit.
+// has none yet, all relative to now (the portal's clock): proposals of the
+// demo counsellor confirmed by the OF, one entry 5 days ago not declared
+// (late), one expected today, one in training since the first day of the
+// previous month with absences (a previous month to attest), one who left
+// on the 10th of the previous month, one interrupted, one proposal to
+// confirm and one exit months ago (whose months are attested, one
+// rectified: see LoadAttestations).
 // Movements of the past are declared "at the time" with a clock in the past.
 func LoadEnrolments(ctx context.Context, acc *account.Service, svc *enrolment.Service, now time.Time) error {
 	of, err := acc.OrganisationByName(ctx, kairos.OrgOF, "Formapro Occitanie")
@@ -101,6 +106,12 @@ func LoadEnrolments(ctx context.Context, acc *account.Service, svc *enrolment.Se
 		{"demandeur@exemple.example", compta, comptaDebut.AddDays(-20), comptaDebut, []step{
 			{comptaDebut.AddDays(1), enrolment.Action{Action: enrolment.ActEntrer, Date: comptaDebut}},
 		}, true},
+		// Left during the previous month, on its 10th: that month is to
+		// attest for the 1st to the 10th.
+		{"manon.richard@exemple.example", compta, comptaDebut.AddDays(-20), comptaDebut, []step{
+			{comptaDebut.AddDays(1), enrolment.Action{Action: enrolment.ActEntrer, Date: comptaDebut}},
+			{comptaDebut.AddDays(10), enrolment.Action{Action: enrolment.ActSortir, Date: comptaDebut.AddDays(9), Reason: "reprise_emploi"}},
+		}, false},
 		{"sarah.lopez@exemple.example", soud0, soud0Debut.AddDays(-20), soud0Debut, []step{
 			{soud0Debut.AddDays(1), enrolment.Action{Action: enrolment.ActEntrer, Date: soud0Debut}},
 			{soud0Fin.AddDays(1), enrolment.Action{Action: enrolment.ActSortir, Date: soud0Fin, Reason: "fin_normale"}},
@@ -127,9 +138,32 @@ func LoadEnrolments(ctx context.Context, acc *account.Service, svc *enrolment.Se
 				return fmt.Errorf("demo: %s %s: %w", st.action.Action, p.email, err)
 			}
 		}
-		if p.absence && today.AddDays(-1) >= comptaDebut {
-			if _, err := at(today).AddAbsence(ctx, staff.Actor(), x.ID, enrolment.AbsenceInput{From: today.AddDays(-1), Minutes: 210, Justified: true, Reason: "Rendez-vous médical"}); err != nil {
-				return fmt.Errorf("demo: absence: %w", err)
+		if p.absence {
+			// Two absences on training days: one in the previous month (to
+			// attest), one on the last training day before today.
+			week := attendance.DefaultSchedule()
+			training := func(d calendar.Date, step int) calendar.Date {
+				for week.On(d) == 0 {
+					d = d.AddDays(step)
+				}
+				return d
+			}
+			days := []struct {
+				on      calendar.Date
+				minutes int
+				reason  string
+				just    bool
+			}{
+				{training(comptaDebut.AddDays(7), 1), 210, "Rendez-vous médical", true},
+				{training(today.AddDays(-1), -1), 120, "Retard (transports)", false},
+			}
+			for i, d := range days {
+				if d.on < comptaDebut || d.on >= today || (i == 1 && d.on == days[0].on) {
+					continue
+				}
+				if _, err := at(d.on.AddDays(1)).AddAbsence(ctx, staff.Actor(), x.ID, enrolment.AbsenceInput{From: d.on, Minutes: d.minutes, Justified: d.just, Reason: d.reason}); err != nil {
+					return fmt.Errorf("demo: absence: %w %v", err, kairos.FieldErrors(err))
+				}
 			}
 		}
 	}

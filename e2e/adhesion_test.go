@@ -59,7 +59,7 @@ func TestAdhesionEndToEnd(t *testing.T) {
 		"adresse": {"4 allée des Tilleuls"}, "code_postal": {"31400"}, "ville": {"Toulouse"}, "region": {"76"},
 		"rgc_nom": {"Sandrine Blanc"}, "rgc_email": {"sandrine.blanc@lauragais.example"},
 		"qualiopi_numero": {"QUA-2025-7788"}, "qualiopi_certificateur": {"AFNOR Certification"},
-		"qualiopi_debut": {"2025-03-01"}, "qualiopi_fin": {time.Now().AddDate(2, 0, 0).Format("2006-01-02")}, "conditions": {"oui"}}
+		"qualiopi_debut": {"2025-03-01"}, "qualiopi_fin": {testNow.AddDate(2, 0, 0).Format("2006-01-02")}, "conditions": {"oui"}}
 	status, body := of.Submit(in.URL+"/adherer", in.URL+"/adherer", form)
 	if status != http.StatusSeeOther {
 		t.Fatalf("submit: %d %s", status, body)
@@ -122,7 +122,7 @@ func TestAdhesionEndToEnd(t *testing.T) {
 func TestBrowserAdhesionForm(t *testing.T) {
 	ctx := NewChrome(t)
 	in := MustStart(t, storetest.URL(t))
-	until := time.Now().AddDate(2, 0, 0).Format("2006-01-02")
+	until := testNow.AddDate(2, 0, 0).Format("2006-01-02")
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(in.URL+"/"),
 		chromedp.Click(chromedp.CSS(`header a[href="/adherer"]`)),

@@ -61,7 +61,7 @@ func TestAppointmentJourney(t *testing.T) {
 		t.Fatalf("OF login: %d", status)
 	}
 	title := "Information collective — Titre professionnel Secrétaire assistant"
-	tomorrow := time.Now().In(appointments.Paris).AddDate(0, 0, 2).Format("2006-01-02")
+	tomorrow := testNow.In(appointments.Paris).AddDate(0, 0, 2).Format("2006-01-02")
 	// It selects candidates for one of the OF's sessions of the catalogue (the demo offer).
 	_, form := of.Get(in.URL + "/rendez-vous/nouveau")
 	sm := regexp.MustCompile(`name="sessions" value="(\d+)"`).FindStringSubmatch(form)

@@ -33,7 +33,8 @@ func prefillOf(t *testing.T, dbURL, enrolmentID string, m calendar.Month) attend
 	if err := db.QueryRow(ctx, "SELECT entry_on, exit_on FROM enrolments WHERE id = ?", enrolmentID).Scan(&p.Entry, &p.Exit); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := db.Query(ctx, "SELECT from_on, to_on, minutes, justified FROM enrolment_absences WHERE enrolment_id = ? ORDER BY from_on, id", enrolmentID)
+	p.Lived = today()
+	rows, err := db.Query(ctx, "SELECT from_on, to_on, minutes, justified FROM enrolment_absences WHERE enrolment_id = ? AND withdrawn_at IS NULL ORDER BY from_on, id", enrolmentID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +69,6 @@ func inputValue(t *testing.T, page, name string) string {
 func TestAttestationJourney(t *testing.T) {
 	dbURL := storetest.URL(t)
 	in := MustStart(t, dbURL)
-	m := calendar.MonthOf(calendar.DateOf(time.Now()))
 	of, ft := NewBrowser(t), NewBrowser(t)
 	if st := of.Login(in, "assiduite@formapro-occitanie.example", demo.Password); st != http.StatusSeeOther {
 		t.Fatalf("login OF: %d", st)
@@ -85,8 +85,23 @@ func TestAttestationJourney(t *testing.T) {
 	if n := mustMatch(t, `id="compteur-attestations">(\d+)<`, page, "dashboard counter"); n == "0" {
 		t.Fatalf("dashboard: %s attestations to do", n)
 	}
-	// Karim Haddad (Gestionnaire comptable et fiscal) entered on the
-	// session's first day and was absent (3,5 h, justified) yesterday.
+	// The page opens on the latest month that can be attested: the
+	// previous one, or the current one on its last day. Karim Haddad
+	// (Gestionnaire comptable et fiscal) entered on the first day of the
+	// previous month and was absent since (3,5 h justified, 2 h not).
+	_, page = of.Get(in.URL + "/attestations")
+	m, err := calendar.ParseMonth(mustMatch(t, `<input type="hidden" name="mois" value="(\d{4}-\d{2})">`, page, "month of the page"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := calendar.MonthOf(today()).AddMonths(-1); today() == calendar.MonthOf(today()).Last() {
+		want = calendar.MonthOf(today())
+		if m != want {
+			t.Fatalf("on the last day of the month the page opens on %s, want %s", m, want)
+		}
+	} else if m != want {
+		t.Fatalf("the page opens on %s, want %s", m, want)
+	}
 	from := in.URL + "/attestations?mois=" + m.String()
 	_, page = of.Get(from)
 	wantIn(t, page, "attestations page", "Attestations du mois", "Karim Haddad", "Attester la session")
@@ -140,9 +155,10 @@ func TestAttestationJourney(t *testing.T) {
 	_, page = of.Get(detail)
 	hist := mustMatch(t, `(?s)(<table id="historique">.*?</table>)`, page, "history")
 	wantIn(t, hist, "history", "1 (initiale)", "2 (rectificative)", "erreur de saisie", fixed.Attended.String(), want.Attended.String())
-	// One attestation alone, from its own page (Amina Diallo, pre-filled figures).
+	// One attestation alone, from its own page (another trainee still to
+	// attest this month, with the pre-filled figures).
 	_, page = of.Get(from)
-	amina := mustMatch(t, `<tr id="attestation-(\d+)">\s*<th scope="row"><a href="[^"]*">Amina Diallo<`, page, "Amina's row")
+	amina := mustMatch(t, `<tr id="attestation-(\d+)">\s*<th scope="row"><a href="[^"]*">[^<]+</a>(?:[^<]|<br>|<span[^>]*>[^<]*</span>)*</th>\s*<td><div class="fr-input-group`, page, "another trainee to attest")
 	aURL := in.URL + "/attestations/" + amina + "?mois=" + m.String()
 	_, page = of.Get(aURL)
 	one := url.Values{"mois": {m.String()}, "session": {inputValue(t, page, "session")}, "id": {amina}}
@@ -153,7 +169,7 @@ func TestAttestationJourney(t *testing.T) {
 		t.Fatalf("attest one: %d %s", st, body)
 	}
 	_, page = of.Get(aURL)
-	wantIn(t, page, "Amina's attestation", "1 (initiale)", "Transmise à France Travail")
+	wantIn(t, page, "the other attestation", "1 (initiale)", "Transmise à France Travail")
 	// France Travail: the export has the current (rectified) figures.
 	st, ct, csv := ft.getRaw(in.URL + "/france-travail/attestations/export.csv?mois=" + m.String())
 	if st != 200 || !strings.HasPrefix(ct, "text/csv") || !strings.HasPrefix(string(csv), "\uFEFFMois;Identifiant France Travail;Stagiaire;") {

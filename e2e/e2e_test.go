@@ -24,13 +24,28 @@ import (
 	"testing"
 	"time"
 
+	"kairos/calendar"
 	"kairos/demo"
+	"kairos/fixture"
 	"kairos/store/storetest"
 )
 
 var binary string
 
+// testNow is the instant every instance lives at (KAIROS_NOW): the system
+// clock's, or KAIROS_TEST_NOW's when CI replays the suite on a given day.
+var testNow time.Time
+
+// today is testNow's civil date in Paris.
+func today() calendar.Date { return calendar.DateOf(testNow) }
+
 func TestMain(m *testing.M) {
+	var err error
+	if testNow, err = fixture.TestNow(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		os.Exit(1)
+	}
+	fmt.Fprintf(os.Stderr, "e2e: the instances live at %s\n", testNow.Format(time.RFC3339))
 	dir, err := os.MkdirTemp("", "kairos-e2e")
 	if err != nil {
 		panic(err)
@@ -64,7 +79,11 @@ type Instance struct {
 	URL  string
 	cmd  *exec.Cmd
 	logs *syncBuffer
+	stop func() // SIGTERM and wait for a clean exit, once
 }
+
+// Stop stops the instance now (SIGTERM), checking it exits cleanly.
+func (in *Instance) Stop() { in.stop() }
 
 func freePort(tb testing.TB) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -76,7 +95,8 @@ func freePort(tb testing.TB) string {
 }
 
 func baseEnv(dbURL string) []string {
-	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "KAIROS_DATABASE_URL=" + dbURL, "KAIROS_DEMO=1", "KAIROS_LOG_FORMAT=text"}
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "KAIROS_DATABASE_URL=" + dbURL, "KAIROS_DEMO=1", "KAIROS_LOG_FORMAT=text",
+		"KAIROS_NOW=" + testNow.Format(time.RFC3339)}
 	return env
 }
 
@@ -94,18 +114,22 @@ func MustStart(tb testing.TB, dbURL string, env ...string) *Instance {
 	}
 	done := make(chan error, 1)
 	go func() { done <- in.cmd.Wait() }()
-	tb.Cleanup(func() {
-		in.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case err := <-done:
-			if err != nil {
-				tb.Errorf("kairos serve did not exit cleanly on SIGTERM: %v\n%s", err, in.logs)
+	var once sync.Once
+	in.stop = func() {
+		once.Do(func() {
+			in.cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case err := <-done:
+				if err != nil {
+					tb.Errorf("kairos serve did not exit cleanly on SIGTERM: %v\n%s", err, in.logs)
+				}
+			case <-time.After(25 * time.Second):
+				in.cmd.Process.Kill()
+				tb.Errorf("kairos serve did not stop within 25 s of SIGTERM\n%s", in.logs)
 			}
-		case <-time.After(25 * time.Second):
-			in.cmd.Process.Kill()
-			tb.Errorf("kairos serve did not stop within 25 s of SIGTERM\n%s", in.logs)
-		}
-	})
+		})
+	}
+	tb.Cleanup(in.stop)
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		select {

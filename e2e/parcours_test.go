@@ -10,10 +10,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"kairos/attendance"
 	"kairos/calendar"
 	"kairos/demo"
 	"kairos/store/storetest"
@@ -86,7 +86,7 @@ func (b *Browser) getRaw(u string) (int, string, []byte) {
 // parcours » show it, and the audit trail has every step.
 func TestPathJourney(t *testing.T) {
 	in := MustStart(t, storetest.URL(t))
-	today := calendar.DateOf(time.Now())
+	today := today()
 	of, cons, de, adm := NewBrowser(t), NewBrowser(t), NewBrowser(t), NewBrowser(t)
 	for _, l := range []struct {
 		b     *Browser
@@ -147,7 +147,10 @@ func TestPathJourney(t *testing.T) {
 	}
 	// 5. An absence with a PNG justificatif, seen by the counsellor; a text file is refused.
 	png := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), make([]byte, 40)...)
-	fields := map[string]string{"from": today.AddDays(-3).String(), "hours": "3,5", "justified": "oui", "reason": "Rendez-vous médical"}
+	// On a training day since the entry (35 h, Monday to Friday): an
+	// absence on a day without training is refused.
+	absent := trainingDay(t, today.AddDays(-3), today)
+	fields := map[string]string{"from": absent.String(), "hours": "3,5", "justified": "oui", "reason": "Rendez-vous médical"}
 	if st, _ := of.postMultipart(eURL, eURL+"/absences", fields, "note.txt", []byte("pas une image")); st != http.StatusUnprocessableEntity {
 		t.Fatalf("text justificatif: %d", st)
 	}
@@ -245,7 +248,7 @@ func TestDashboardBulkEntry(t *testing.T) {
 	if len(ids) != 2 {
 		t.Fatalf("%d trainees in the bulk form, want 2", len(ids))
 	}
-	v := url.Values{"session": {sess}, "date": {calendar.DateOf(time.Now()).String()}}
+	v := url.Values{"session": {sess}, "date": {today().String()}}
 	for _, m := range ids {
 		v.Add("id", m[1])
 	}
@@ -255,4 +258,18 @@ func TestDashboardBulkEntry(t *testing.T) {
 	}
 	_, page = of.Get(from)
 	wantIn(t, page, "dashboard after the bulk entry", "2 entrées déclarées.", `id="compteur-retard">0<`)
+}
+
+// trainingDay returns the first day from from to to (included) with hours
+// planned by the default rhythm (35 h Monday to Friday, holidays off).
+func trainingDay(t *testing.T, from, to calendar.Date) calendar.Date {
+	t.Helper()
+	week := attendance.DefaultSchedule()
+	for d := from; d <= to; d = d.AddDays(1) {
+		if week.On(d) > 0 {
+			return d
+		}
+	}
+	t.Skipf("no training day from %s to %s", from, to)
+	return 0
 }

@@ -24,6 +24,7 @@ import (
 
 	"kairos"
 	"kairos/appointments"
+	"kairos/attendance"
 	"kairos/calendar"
 	"kairos/store"
 )
@@ -129,14 +130,22 @@ type Service struct {
 	EntryTolerance int
 	// MaxFileSize bounds a justificatif, in bytes (0: 5 MiB).
 	MaxFileSize int64
-	Log         *slog.Logger
+	// Schedules gives a session's planned hours, against which absences are
+	// checked (the attestations capability); nil: attendance.DefaultSchedule.
+	Schedules Schedules
+	Log       *slog.Logger
+}
+
+// Schedules gives the planned hours of a session.
+type Schedules interface {
+	Schedule(ctx context.Context, q store.Querier, sessionID int64) (attendance.Schedule, error)
 }
 
 func (s *Service) now() time.Time {
 	if s.Clock != nil {
 		return s.Clock().UTC()
 	}
-	return kairos.SystemClock()
+	return s.DB.Now()
 }
 
 // Today returns today's civil date in Paris.
@@ -417,7 +426,9 @@ func (s *Service) Do(ctx context.Context, a *kairos.Actor, id int64, in Action) 
 		case ActReprendre:
 			set += ", interrupted_on = 0, interruption_reason = ''"
 		case ActSortir:
-			set += ", exit_on = ?, exit_reason = ?"
+			// An exit ends an interruption in progress: the enrolment is no
+			// longer interrupted (its movements keep the history).
+			set += ", exit_on = ?, exit_reason = ?, interrupted_on = 0, interruption_reason = ''"
 			args = append(args, int64(on), c.Reason)
 		case ActRefuser, ActAnnuler:
 			set += ", closed_reason = ?"
@@ -618,18 +629,12 @@ func (s *Service) Correct(ctx context.Context, a *kairos.Actor, movementID int64
 		for j := i - 1; j >= 0; j-- {
 			if before.Movements[j].IsMovement {
 				lo = before.Movements[j].OccurredOn
-				if m.Action == ActReprendre {
-					lo = lo.AddDays(1)
-				}
 				break
 			}
 		}
 		for j := i + 1; j < len(before.Movements); j++ {
 			if before.Movements[j].IsMovement {
 				hi = before.Movements[j].OccurredOn
-				if before.Movements[j].Action == ActReprendre {
-					hi = hi.AddDays(-1)
-				}
 				break
 			}
 		}

@@ -140,7 +140,7 @@ func TestPathFlowAndVisibility(t *testing.T) {
 		t.Fatalf("status %+v", p.Status)
 	}
 	e.clock.Advance(72 * time.Hour)
-	_, err = e.svc.Do(ctx(), e.of, x.ID, enrolment.Action{Action: "reprendre", Date: x.InterruptedOn})
+	_, err = e.svc.Do(ctx(), e.of, x.ID, enrolment.Action{Action: "reprendre", Date: x.InterruptedOn.AddDays(-1)})
 	wantCode(t, err, kairos.EInvalid)
 	x = m(e.svc.Do(ctx(), e.of, x.ID, enrolment.Action{Action: "reprendre", Date: x.InterruptedOn.AddDays(2)}))
 	x = m(e.svc.Do(ctx(), e.of, x.ID, enrolment.Action{Action: "sortir", Date: today(e), Reason: "reprise_emploi"}))

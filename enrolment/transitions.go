@@ -214,7 +214,9 @@ func guardInterrompre(c Cond) error {
 }
 
 func guardReprendre(c Cond) error {
-	if err := guardDate(c, c.E.InterruptedOn.AddDays(1), "de reprise (premier jour de retour)"); err != nil {
+	// The resumption may be the day of the interruption: the trainee came
+	// back that same day (the hours missed are an absence).
+	if err := guardDate(c, c.E.InterruptedOn, "de reprise (premier jour de retour)"); err != nil {
 		return err
 	}
 	return nil

@@ -18,7 +18,6 @@ import (
 	"strings"
 	"time"
 
-	"kairos"
 	"kairos/store"
 	"kairos/worker"
 )
@@ -65,7 +64,7 @@ func Enqueue(ctx context.Context, tx *store.Tx, m Message) error {
 	// control characters, which could inject headers, become spaces.
 	m.Subject = strings.Join(strings.FieldsFunc(strings.ToValidUTF8(m.Subject, "?"), isControl), " ")
 	id, err := tx.Insert(ctx, "INSERT INTO mails (created_at, to_addr, subject, body, status) VALUES (?, ?, ?, ?, 'pending')",
-		kairos.SystemClock(), m.To, m.Subject, m.Body)
+		tx.Now(), m.To, m.Subject, m.Body)
 	if err != nil {
 		return fmt.Errorf("mail: store: %w", err)
 	}
@@ -118,7 +117,7 @@ func (d *Deliverer) Handle(ctx context.Context, payload json.RawMessage) error {
 	if m.Attachments, err = attachments(ctx, d.DB, m.ID); err != nil {
 		return err
 	}
-	now := kairos.SystemClock()
+	now := d.DB.Now()
 	if d.SMTP.Host == "" {
 		_, err = d.DB.Exec(ctx, "UPDATE mails SET status = 'kept', sent_at = ? WHERE id = ?", now, m.ID)
 		return err

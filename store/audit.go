@@ -26,7 +26,7 @@ type Change struct {
 // outbox event of c. It must be called inside the transaction of the change.
 func (tx *Tx) Record(ctx context.Context, c Change) error {
 	if c.At.IsZero() {
-		c.At = kairos.SystemClock()
+		c.At = tx.Now()
 	}
 	before, err := jsonOrNil(c.Before)
 	if err != nil {

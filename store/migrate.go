@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"sort"
 	"strings"
-	"time"
 )
 
 //go:embed migrations
@@ -84,7 +83,7 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 			if _, err := tx.Exec(ctx, m.SQL); err != nil {
 				return fmt.Errorf("migration %s: %w", m.Version, err)
 			}
-			if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", m.Version, time.Now().UTC()); err != nil {
+			if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", m.Version, db.Now()); err != nil {
 				return err
 			}
 			applied = append(applied, m.Version)

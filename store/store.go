@@ -34,7 +34,8 @@ const (
 type DB struct {
 	sql    *sql.DB
 	engine Engine
-	URL    string // as configured, password hidden
+	URL    string       // as configured, password hidden
+	Clock  kairos.Clock // the process's clock; nil: the system clock
 }
 
 // Open connects to url: "postgres://…" or "postgresql://…" selects
@@ -102,6 +103,7 @@ type Querier interface {
 	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
 	Insert(ctx context.Context, query string, args ...any) (int64, error)
 	Engine() Engine
+	Now() time.Time // the database's clock (DB.Clock)
 }
 
 type runner interface {
@@ -113,6 +115,7 @@ type runner interface {
 type q struct {
 	r      runner
 	engine Engine
+	clock  kairos.Clock
 }
 
 func (x q) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -137,7 +140,15 @@ func (x q) Insert(ctx context.Context, query string, args ...any) (int64, error)
 
 func (x q) Engine() Engine { return x.engine }
 
-func (db *DB) q() q { return q{db.sql, db.engine} }
+// Now returns the time of the clock the database was given.
+func (x q) Now() time.Time { return x.clock.Now() }
+
+func (db *DB) q() q { return q{db.sql, db.engine, db.Clock} }
+
+// Now returns the time of db's clock: the one clock of the process (set by
+// cmd/kairos from KAIROS_NOW in demo mode, else the system clock), which
+// services use unless they were given their own.
+func (db *DB) Now() time.Time { return db.Clock.Now() }
 
 func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	return db.q().Exec(ctx, query, args...)
@@ -172,7 +183,7 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	tx := &Tx{q: q{stx, db.engine}, tx: stx, db: db}
+	tx := &Tx{q: q{stx, db.engine, db.Clock}, tx: stx, db: db}
 	defer func() {
 		if p := recover(); p != nil {
 			stx.Rollback()

@@ -70,10 +70,7 @@ func (s *Server) loadAdhesionPage(r *http.Request, a *adhesion.Adhesion) (*adhes
 		return nil, err
 	}
 	actor := kairos.ActorFrom(r.Context())
-	now := kairos.SystemClock()
-	if s.Adhesions.Clock != nil {
-		now = s.Adhesions.Clock()
-	}
+	now := s.now()
 	p := &adhesionPage{A: a, History: h, Certificates: certs, Actions: adhesion.Allowed(a, actor.Role, now), Form: NewForm(r)}
 	if a.Qualiopi != nil {
 		p.DaysLeft = a.Qualiopi.DaysLeft(now)

@@ -22,7 +22,7 @@ type rdvListPage struct {
 
 func (s *Server) rdvList(w http.ResponseWriter, r *http.Request) {
 	a := kairos.ActorFrom(r.Context())
-	now := time.Now()
+	now := s.now()
 	up, err := s.Appointments.List(r.Context(), a, appointments.Filter{From: now.Add(-12 * time.Hour), Cancelled: true})
 	if err != nil {
 		s.errorPage(w, r, err)
@@ -186,7 +186,7 @@ func (s *Server) rdvShowRender(w http.ResponseWriter, r *http.Request, status in
 		s.errorPage(w, r, err)
 		return
 	}
-	now := time.Now()
+	now := s.now()
 	if cancel == nil {
 		cancel = NewForm(nil)
 	}
@@ -310,7 +310,7 @@ type rdvCalendarPage struct {
 func (s *Server) rdvCalendar(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	month := q.Get("vue") == "mois"
-	today := time.Now().In(appointments.Paris)
+	today := s.now().In(appointments.Paris)
 	day, err := time.ParseInLocation("2006-01-02", q.Get("date"), appointments.Paris)
 	if err != nil {
 		day = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, appointments.Paris)
@@ -424,7 +424,7 @@ type rdvMinePage struct {
 }
 
 func (s *Server) splitItems(a *kairos.Actor, items []appointments.Item) (up, past []rdvItemRow) {
-	now := time.Now()
+	now := s.now()
 	for _, it := range items {
 		row := rdvItemRow{Item: it}
 		_, err := appointments.Check(appointments.Participation, "desinscrire", it.Status, a, appointments.Cond{Now: now, Appt: &it.Appt})
@@ -499,7 +499,7 @@ func (s *Server) rdvPublicRender(w http.ResponseWriter, r *http.Request, status 
 		f = NewForm(nil)
 	}
 	p := rdvPublicPage{Appt: x, Form: f}
-	now := time.Now()
+	now := s.now()
 	c := appointments.Cond{Now: now, Appt: x}
 	from := ""
 	if a.Role == kairos.RoleDemandeur {

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"kairos"
 	"kairos/api"
@@ -24,6 +23,7 @@ import (
 func newRdvEnv(t *testing.T) (*env, *appointments.Service, *kairos.Actor) {
 	t.Helper()
 	acc := fixture.MustAccounts(t)
+	acc.DB.Clock = kairos.FixedClock(fixture.Now(t)) // the pages and the test agree on the day
 	w := fixture.MustWorld(t, acc)
 	cfg, _ := config.Load(func(k string) string { return map[string]string{"KAIROS_DEMO": "1"}[k] })
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -44,7 +44,7 @@ func newRdvEnv(t *testing.T) (*env, *appointments.Service, *kairos.Actor) {
 
 func TestAppointmentPagesRulesAndTenants(t *testing.T) {
 	e, svc, rdv := newRdvEnv(t)
-	day := time.Now().In(appointments.Paris).AddDate(0, 0, 3).Format("2006-01-02")
+	day := fixture.Now(t).In(appointments.Paris).AddDate(0, 0, 3).Format("2006-01-02")
 
 	of := e.client(t)
 	of.login("rdv@a.example")

@@ -39,6 +39,7 @@ type attSession struct {
 	Title   string
 	Rows    []attRow
 	ToDo    int
+	Waiting int    // still to attest, the month not lived yet
 	Week    string // hours per week, "35"
 	DaysOff string // days off, "2026-05-08 2026-05-15"
 }
@@ -51,6 +52,15 @@ type attPage struct {
 	ToDo     int
 	Message  string
 	Session  int64 // session whose form failed
+	// Open tells whether the month has been lived (its last day has come);
+	// OpensOn is that day. Current is today's month and CurrentOpensOn its last day.
+	Open           bool
+	OpensOn        calendar.Date
+	Current        calendar.Month
+	CurrentOpensOn calendar.Date
+	// Earlier is the month before Month when it still has attestations to do.
+	Earlier     calendar.Month
+	EarlierToDo int
 }
 
 var figureLabels = map[string]string{
@@ -102,7 +112,14 @@ func (s *Server) attestationsRender(w http.ResponseWriter, r *http.Request, stat
 		s.errorPage(w, r, err)
 		return
 	}
-	p := attPage{Month: m, Due: s.Attestations.Due.Date(m), Overdue: s.Attestations.IsOverdue(m), Session: sid}
+	today := s.Attestations.Today()
+	p := attPage{Month: m, Due: s.Attestations.Due.Date(m), Overdue: s.Attestations.IsOverdue(m), Session: sid,
+		Open: m.Last() <= today, OpensOn: m.Last(), Current: calendar.MonthOf(today), CurrentOpensOn: s.Attestations.CurrentOpensOn()}
+	if prev := m.AddMonths(-1); m <= p.Current {
+		if n, err := s.Attestations.ToDo(r.Context(), a, prev); err == nil && n > 0 {
+			p.Earlier, p.EarlierToDo = prev, n
+		}
+	}
 	for _, g := range attestations.Sessions(list) {
 		as := attSession{ID: g.ID, Title: g.Title, ToDo: g.ToDo}
 		sc, err := s.Attestations.ScheduleOf(r.Context(), a, g.ID)
@@ -118,6 +135,9 @@ func (s *Server) attestationsRender(w http.ResponseWriter, r *http.Request, stat
 		as.DaysOff = strings.Join(days, " ")
 		for _, x := range g.List {
 			row := attRow{Attestation: x}
+			if x.State == attestations.StASaisir && !x.Open {
+				as.Waiting++
+			}
 			if e := errs[x.EnrolmentID]; e != nil {
 				row.Error = kairos.ErrorMessage(e)
 			}
@@ -239,8 +259,12 @@ func (s *Server) attestationShowRender(w http.ResponseWriter, r *http.Request, s
 		f = NewForm(nil)
 	}
 	p := attDetailPage{X: x, Form: f}
+	src := x.Figures
+	if x.ToRectify {
+		src = x.Prefill // what the changed absences give
+	}
 	for _, n := range figureNames {
-		in := attInput{Name: n, Label: figureLabels[n], Value: figureOf(x.Figures, n).Decimal(), Error: f.Errors[n]}
+		in := attInput{Name: n, Label: figureLabels[n], Value: figureOf(src, n).Decimal(), Error: f.Errors[n]}
 		if f.Values.Has(n) {
 			in.Value = f.Get(n)
 		}

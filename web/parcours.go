@@ -9,6 +9,7 @@ import (
 
 	"kairos"
 	"kairos/appointments"
+	"kairos/attendance"
 	"kairos/calendar"
 	"kairos/enrolment"
 )
@@ -235,8 +236,7 @@ func (s *Server) enrolmentAbsence(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.Values = r.PostForm
-	hours, _ := strconv.ParseFloat(strings.ReplaceAll(f.Get("hours"), ",", "."), 64)
-	in := enrolment.AbsenceInput{From: dateField(f, "from"), To: dateField(f, "to"), Minutes: int(hours*60 + 0.5), Justified: f.Get("justified") == "oui", Reason: f.Get("reason")}
+	in, herr := absenceForm(f)
 	if file, hdr, err := r.FormFile("justificatif"); err == nil {
 		data, err := io.ReadAll(io.LimitReader(file, max+1))
 		file.Close()
@@ -248,6 +248,11 @@ func (s *Server) enrolmentAbsence(w http.ResponseWriter, r *http.Request) {
 			in.File = &enrolment.Upload{Name: hdr.Filename, Data: data}
 		}
 	}
+	if herr != nil {
+		f.Fail(herr)
+		s.enrolmentRender(w, r, http.StatusUnprocessableEntity, nil, f)
+		return
+	}
 	if _, err := s.Enrolment.AddAbsence(r.Context(), kairos.ActorFrom(r.Context()), id, in); err != nil {
 		if !f.Fail(err) {
 			s.errorPage(w, r, err)
@@ -257,6 +262,74 @@ func (s *Server) enrolmentAbsence(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.redirect(w, r, "/parcours/inscriptions/"+itoa(id)+"#absences", &Flash{"success", "Absence déclarée. Le conseiller la voit dès maintenant."})
+}
+
+// absenceForm reads the fields of an absence (days, hours to the quarter
+// hour, justified, reason); the error names the hours field.
+func absenceForm(f *Form) (enrolment.AbsenceInput, error) {
+	in := enrolment.AbsenceInput{From: dateField(f, "from"), To: dateField(f, "to"), Justified: f.Get("justified") == "oui", Reason: f.Get("reason")}
+	h, err := attendance.ParseHours(f.Get("hours"))
+	switch {
+	case strings.TrimSpace(f.Get("hours")) == "":
+		return in, kairos.Invalid(map[string]string{"hours": "Indiquez la durée de l'absence (en heures, par exemple 3,5)."})
+	case err != nil:
+		return in, kairos.Invalid(map[string]string{"hours": err.Error() + "."})
+	}
+	in.Minutes = int(h)
+	return in, nil
+}
+
+// absenceEnrolment returns the enrolment of the absence named in the form,
+// for the redirection back to its page.
+func absenceEnrolment(f *Form) string {
+	if eid, err := strconv.ParseInt(f.Get("enrolment"), 10, 64); err == nil && eid > 0 {
+		return itoa(eid)
+	}
+	return ""
+}
+
+// absenceCorrect corrects a declared absence (history kept).
+func (s *Server) absenceCorrect(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	f := NewForm(r)
+	eid := absenceEnrolment(f)
+	in, err := absenceForm(f)
+	if err == nil {
+		_, err = s.Enrolment.CorrectAbsence(r.Context(), kairos.ActorFrom(r.Context()), id, in, f.Get("comment"))
+	}
+	if err != nil {
+		if !f.Fail(err) || eid == "" {
+			s.errorPage(w, r, err)
+			return
+		}
+		s.redirect(w, r, "/parcours/inscriptions/"+eid+"#absence-"+itoa(id), &Flash{"error", "Correction refusée : " + strings.Join(values(kairos.FieldErrors(err)), " ")})
+		return
+	}
+	s.redirect(w, r, "/parcours/inscriptions/"+eid+"#absence-"+itoa(id), &Flash{"success", "Absence corrigée ; l'historique garde la déclaration précédente. Si le mois était déjà attesté, son attestation est à rectifier."})
+}
+
+// absenceWithdraw withdraws an absence declared by mistake.
+func (s *Server) absenceWithdraw(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	f := NewForm(r)
+	eid := absenceEnrolment(f)
+	if err := s.Enrolment.WithdrawAbsence(r.Context(), kairos.ActorFrom(r.Context()), id, f.Get("comment")); err != nil {
+		if !f.Fail(err) || eid == "" {
+			s.errorPage(w, r, err)
+			return
+		}
+		s.redirect(w, r, "/parcours/inscriptions/"+eid+"#absence-"+itoa(id), &Flash{"error", "Retrait refusé : " + kairos.ErrorMessage(err) + " " + strings.Join(values(kairos.FieldErrors(err)), " ")})
+		return
+	}
+	s.redirect(w, r, "/parcours/inscriptions/"+eid+"#absences", &Flash{"success", "Absence retirée ; elle reste dans l'historique. Si le mois était déjà attesté, son attestation est à rectifier."})
 }
 
 func (s *Server) movementCorrect(w http.ResponseWriter, r *http.Request) {

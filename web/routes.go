@@ -124,6 +124,8 @@ func (s *Server) routeTable() []route {
 			route{"GET /parcours/inscriptions/{id}", pathParties, s.enrolmentShow},
 			route{"POST /parcours/inscriptions/{id}/actions", pathParties, s.enrolmentAction},
 			route{"POST /parcours/inscriptions/{id}/absences", ofStaff, s.enrolmentAbsence},
+			route{"POST /parcours/absences/{id}/correction", ofStaff, s.absenceCorrect},
+			route{"POST /parcours/absences/{id}/retrait", ofStaff, s.absenceWithdraw},
 			route{"GET /parcours/inscriptions/{id}/documents/{doc}", pathParties, s.enrolmentDocument},
 			route{"POST /parcours/declarations/{id}/correction", ofCand, s.movementCorrect},
 			route{"GET /parcours/justificatifs/{id}", pathParties, s.justificatif},

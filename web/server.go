@@ -27,6 +27,7 @@ import (
 	"kairos/account"
 	"kairos/adhesion"
 	"kairos/appointments"
+	"kairos/attendance"
 	"kairos/attestations"
 	"kairos/catalogue"
 	"kairos/config"
@@ -108,7 +109,9 @@ func New(s *Server) (*Server, error) {
 
 func (s *Server) funcs() template.FuncMap {
 	return template.FuncMap{
-		"asset": s.assetURL,
+		// minutesDecimal writes minutes as decimal hours, "3,5".
+		"minutesDecimal": func(m int) string { return attendance.Minutes(m).Decimal() },
+		"asset":          s.assetURL,
 		"date": func(t any) string {
 			switch v := t.(type) {
 			case time.Time:
@@ -405,3 +408,7 @@ func linkify(text string) template.HTML {
 	}
 	return template.HTML(b.String())
 }
+
+// now is the time of the process's one clock (the database's, set from
+// KAIROS_NOW in demo mode): pages never read the wall clock themselves.
+func (s *Server) now() time.Time { return s.DB.Now() }

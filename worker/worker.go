@@ -52,7 +52,7 @@ func Enqueue(ctx context.Context, q store.Querier, kind string, payload any, run
 	if err != nil {
 		return 0, err
 	}
-	now := kairos.SystemClock()
+	now := q.Now()
 	if runAt.IsZero() {
 		runAt = now
 	}
@@ -77,9 +77,9 @@ type Worker struct {
 
 func (w *Worker) now() time.Time {
 	if w.Clock != nil {
-		return w.Clock()
+		return w.Clock().UTC()
 	}
-	return kairos.SystemClock()
+	return w.DB.Now()
 }
 
 // Run works until ctx is done.

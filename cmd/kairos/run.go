@@ -59,7 +59,8 @@ Configuration par variables d'environnement (voir docs/OPERATIONS.md) :
   KAIROS_SMTP_HOST, KAIROS_SMTP_PORT, KAIROS_SMTP_USERNAME, KAIROS_SMTP_PASSWORD, KAIROS_MAIL_FROM,
   KAIROS_LOG_FORMAT, KAIROS_LOG_LEVEL, KAIROS_TRUST_PROXY, KAIROS_WORKER,
   KAIROS_DECLARATION_DAYS, KAIROS_ENTRY_TOLERANCE_DAYS, KAIROS_ATTESTATION_DUE_DAY,
-  KAIROS_DEMO_FORCE, KAIROS_METRICS_TOKEN
+  KAIROS_DEMO_FORCE, KAIROS_METRICS_TOKEN,
+  KAIROS_NOW (démonstration seulement : fige l'horloge du portail à un instant RFC 3339)
 `
 
 // run is the whole program; main only calls it.
@@ -107,17 +108,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return err
 		}
 		fmt.Fprintf(stdout, "Données de démonstration : %d organisation(s) et %d compte(s) créés (mot de passe : %s).\n", orgs, users, demo.Password)
-		n, err := demo.LoadCatalogue(kairos.WithActor(ctx, kairos.System), &catalogue.Service{DB: db, Log: log}, time.Now())
+		n, err := demo.LoadCatalogue(kairos.WithActor(ctx, kairos.System), &catalogue.Service{DB: db, Log: log}, db.Now())
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "Catalogue de démonstration : %d session(s) créée(s).\n", n)
 		cat := &catalogue.Service{DB: db, Log: log}
-		path := &enrolment.Service{DB: db, Log: log, Sessions: appointments.CatalogueSessions{Catalogue: cat, Accounts: acc}}
-		if err := demo.LoadEnrolments(kairos.WithActor(ctx, kairos.System), acc, path, time.Now()); err != nil {
+		att := &attestations.Service{DB: db, Log: log, Due: attendance.DueDay(cfg.AttestationDueDay)}
+		path := &enrolment.Service{DB: db, Log: log, Sessions: appointments.CatalogueSessions{Catalogue: cat, Accounts: acc}, Schedules: att}
+		if err := demo.LoadEnrolments(kairos.WithActor(ctx, kairos.System), acc, path, db.Now()); err != nil {
 			return err
 		}
-		return demo.LoadAttestations(kairos.WithActor(ctx, kairos.System), acc, &attestations.Service{DB: db, Log: log, Due: attendance.DueDay(cfg.AttestationDueDay)}, time.Now())
+		return demo.LoadAttestations(kairos.WithActor(ctx, kairos.System), acc, att, db.Now())
 	case "user":
 		if len(args) < 2 || args[1] != "create" {
 			return errors.New("usage : kairos user create --email E --name N --role R [--org ID|NOM] [--habilitations h1,h2] [--password-stdin]")
@@ -146,8 +148,18 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
+// openDB opens the database with the process's one clock: the system clock,
+// or the instant of KAIROS_NOW (demo mode only), which every service, job
+// and demo loader then reads through the database.
 func openDB(ctx context.Context, cfg config.Config) (*store.DB, error) {
-	return store.Open(ctx, cfg.DatabaseURL)
+	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if !cfg.Now.IsZero() {
+		db.Clock = kairos.FixedClock(cfg.Now)
+	}
+	return db, nil
 }
 
 func openAccounts(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.DB, *account.Service, error) {
@@ -176,7 +188,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		if orgs+users > 0 {
 			log.Info("demo data loaded", "organisations", orgs, "users", users)
 		}
-		if n, err := demo.LoadCatalogue(kairos.WithActor(ctx, kairos.System), &catalogue.Service{DB: db, Log: log}, time.Now()); err != nil {
+		if n, err := demo.LoadCatalogue(kairos.WithActor(ctx, kairos.System), &catalogue.Service{DB: db, Log: log}, db.Now()); err != nil {
 			return err
 		} else if n > 0 {
 			log.Info("demo catalogue loaded", "sessions", n)
@@ -200,13 +212,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	path := &enrolment.Service{DB: db, Log: log, Sessions: appts.Sessions, EntryTolerance: cfg.EntryToleranceDays,
 		Rule: calendar.DeclarationRule{Days: cfg.DeclarationDays}}
 	if cfg.Demo {
-		if err := demo.LoadEnrolments(kairos.WithActor(ctx, kairos.System), acc, path, time.Now()); err != nil {
+		if err := demo.LoadEnrolments(kairos.WithActor(ctx, kairos.System), acc, path, db.Now()); err != nil {
 			return err
 		}
 	}
 	att := &attestations.Service{DB: db, Log: log, Due: attendance.DueDay(cfg.AttestationDueDay)}
+	path.Schedules = att // absences are checked against the session's rhythm
 	if cfg.Demo {
-		if err := demo.LoadAttestations(kairos.WithActor(ctx, kairos.System), acc, att, time.Now()); err != nil {
+		if err := demo.LoadAttestations(kairos.WithActor(ctx, kairos.System), acc, att, db.Now()); err != nil {
 			return err
 		}
 	}
@@ -271,6 +284,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 			}
 		}
 	}()
+	if !cfg.Now.IsZero() {
+		log.Warn("clock frozen by KAIROS_NOW (demo mode): the portal lives at this instant", "now", cfg.Now.Format(time.RFC3339))
+		fmt.Fprintf(stdout, "Horloge figée par KAIROS_NOW : le portail vit le %s (UTC).\n", cfg.Now.Format("02/01/2006 15:04"))
+	}
 	log.Info("kairos listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "database", string(db.Engine()), "demo", cfg.Demo, "version", Version)
 	fmt.Fprintf(stdout, "Kairos écoute sur %s (%s)\n", ln.Addr().String(), cfg.BaseURL)
 

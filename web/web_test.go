@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -239,6 +240,10 @@ func TestLoginThrottledAfterFiveWrongPasswords(t *testing.T) {
 	resp, body := c.post("/connexion", "/connexion", url.Values{"email": {email}, "password": {fixture.Password}})
 	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "Trop de tentatives") {
 		t.Fatalf("sixth attempt: %d", resp.StatusCode)
+	}
+	// Issue 16: the answer says when to come back.
+	if ra, err := strconv.Atoi(resp.Header.Get("Retry-After")); err != nil || ra < 1 || ra > 15*60 {
+		t.Fatalf("Retry-After %q", resp.Header.Get("Retry-After"))
 	}
 }
 

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"html"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -11,6 +12,8 @@ import (
 	"testing"
 
 	"kairos"
+	"kairos/account"
+	"kairos/adhesion"
 	"kairos/fixture"
 )
 
@@ -118,5 +121,33 @@ func TestMetricsTokenAndNoTemporaryFilesLeft(t *testing.T) {
 	}
 	if _, err := os.Stat(tmp); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Issue 16, finding 1: France Travail's screen says that an adhesion's SIRET
+// already belongs to an organisation on Kairos, and what validating does.
+func TestAdhesionScreenWarnsOfExistingOrganisation(t *testing.T) {
+	e := newEnv(t)
+	ctx := fixture.Ctx()
+	siret := "73282932000074"
+	org, err := e.Acc.CreateOrganisation(ctx, account.Organisation{Kind: kairos.OrgOF, Name: "Organisme installé", SIRET: siret, Region: "76"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixture.MustUser(t, e.Acc, org, kairos.RoleOFAdmin, "vraie.rgc@installe.example")
+	a, _, err := adhesion.New(e.Acc).Submit(ctx, adhesion.Application{
+		RaisonSociale: "Organisme installé", SIRET: siret, NDA: "76310123456", Address: "1 rue A", PostalCode: "31000", City: "Toulouse", Region: "76",
+		RGCName: "Intrus", RGCEmail: "intrus@evil.example", QualiopiNumber: "Q-1", QualiopiCertifier: "AFNOR Certification",
+		QualiopiFrom: "2025-01-15", QualiopiUntil: "2028-01-14", AcceptConditions: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.client(t)
+	c.login(e.Users[kairos.RoleFTGestionnaire].Email)
+	status, page := c.get("/adhesions/" + itoa(a.ID))
+	page = html.UnescapeString(page)
+	if status != 200 || !strings.Contains(page, "Ce SIRET appartient déjà à un organisme inscrit sur Kairos") ||
+		!strings.Contains(page, "vraie.rgc@installe.example") || !strings.Contains(page, "ne donne aucun accès à cette personne") {
+		t.Fatalf("%d: no warning", status)
 	}
 }

@@ -65,19 +65,19 @@ func FuzzFormsAndJSON(f *testing.F) {
 	roles := append([]kairos.Role{""}, kairos.Roles...)
 	for _, r := range roles {
 		jar, _ := cookiejar.New(nil)
-		c := &client{t: nil, base: srv.URL, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-		page := fuzzGet(f, c.http, srv.URL+"/connexion")
+		hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		page := fuzzGet(f, hc, srv.URL+"/connexion")
 		tok := csrfRE.FindStringSubmatch(page)[1]
 		if r != "" {
 			form := url.Values{"email": {w.Users[r].Email}, "password": {fixture.Password}, "csrf_token": {tok}}
-			resp, err := c.http.PostForm(srv.URL+"/connexion", form)
+			resp, err := hc.PostForm(srv.URL+"/connexion", form)
 			if err != nil || resp.StatusCode != http.StatusSeeOther {
 				f.Fatalf("login %s: %v", r, err)
 			}
 			resp.Body.Close()
-			tok = csrfRE.FindStringSubmatch(fuzzGet(f, c.http, srv.URL+"/compte"))[1]
+			tok = csrfRE.FindStringSubmatch(fuzzGet(f, hc, srv.URL+"/compte"))[1]
 		}
-		browsers = append(browsers, browser{c.http, tok})
+		browsers = append(browsers, browser{hc, tok})
 	}
 	ctx := context.Background()
 	_, ofKey, _ := acc.CreateAPIKey(ctx, w.Users[kairos.RoleOFAdmin].Actor(), w.OFA, "ERP")

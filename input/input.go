@@ -51,6 +51,11 @@ func For(name string) Limit {
 	if l, ok := fields[name]; ok {
 		return l
 	}
+	for _, suffix := range []string{"_reason", "_motif", "_comment", "_commentaire"} {
+		if strings.HasSuffix(name, suffix) {
+			return MultiLine // cancel_reason, result_motif…
+		}
+	}
 	return SingleLine
 }
 

@@ -39,6 +39,9 @@ func TestValuesJSONAndPaths(t *testing.T) {
 	if kairos.ErrorCode(err) != kairos.EInvalid || kairos.FieldErrors(err)["title"] == "" || !strings.Contains(kairos.ErrorMessage(err), "« title »") {
 		t.Fatalf("form: %v", err)
 	}
+	if err := input.Form(url.Values{"cancel_reason": {"a\nb"}}); err != nil {
+		t.Fatalf("a multi-line reason: %v", err)
+	}
 	if err := input.Query(url.Values{"q": {strings.Repeat("a", 201)}}); kairos.FieldErrors(err)["q"] == "" {
 		t.Fatalf("q: %v", err)
 	}

@@ -7,7 +7,7 @@ PG_URL ?= postgres://kairos:kairos@127.0.0.1:5432/kairos_test
 
 ## run: the portal at http://localhost:8080 with embedded SQLite (kairos.db) and demo data
 run: assets
-	KAIROS_DEMO=1 KAIROS_LOG_FORMAT=text $(GO) run ./cmd/kairos serve
+	KAIROS_DEMO=1 KAIROS_WEBHOOKS_ALLOW_PRIVATE=1 KAIROS_LOG_FORMAT=text $(GO) run ./cmd/kairos serve
 
 ## test: formatting, vet, and the whole test suite with the race detector (SQLite;
 ## set KAIROS_TEST_DATABASE_URL=postgres://… to run it on PostgreSQL)

@@ -1,10 +1,10 @@
 package adhesion
 
 import (
-	"slices"
 	"time"
 
 	"kairos"
+	"kairos/workflow"
 )
 
 // State is the state of an adhesion (DOMAIN §3).
@@ -73,21 +73,15 @@ const (
 	Resilier  Action = "resilier"
 )
 
-// Transition is one row of the transition table: who may do what, from
-// which states, under which guard.
-type Transition struct {
-	Action         Action
-	Label          string // the button
-	Event          string // the history entry
-	Done           string // the confirmation message
-	From           []State
-	To             State
-	Roles          []kairos.Role
-	ReasonRequired bool
-	Danger         bool // shown as a secondary, destructive button
-	// Guard returns "" when the transition may happen, else the French reason.
-	Guard func(a *Adhesion, now time.Time) string
+// Cond is what the guards of an adhesion look at.
+type Cond struct {
+	A   *Adhesion
+	Now time.Time
 }
+
+// Transition is one row of the transition table: who may do what, from
+// which states, under which guard (workflow.Transition).
+type Transition = workflow.Transition[Action, State, Cond]
 
 var ftOnly = []kairos.Role{kairos.RoleFTGestionnaire}
 
@@ -109,57 +103,32 @@ var Transitions = []Transition{
 		From: []State{Validee, Suspendue}, To: Resiliee, Roles: []kairos.Role{kairos.RoleFTGestionnaire, kairos.RoleOFAdmin}, ReasonRequired: true, Danger: true},
 }
 
+// Workflow is the transition table of an adhesion on the shared mechanism.
+var Workflow = workflow.Table[Action, State, Cond]{Rows: Transitions, StateLabel: State.Label, Subject: "l'adhésion"}
+
 // TransitionFor returns the row of action act, or nil.
-func TransitionFor(act Action) *Transition {
-	for i := range Transitions {
-		if Transitions[i].Action == act {
-			return &Transitions[i]
-		}
-	}
-	return nil
-}
+func TransitionFor(act Action) *Transition { return Workflow.Find(act) }
 
 // Check is the one function that decides whether role may apply act to a,
 // whose effective state is a.State, at now. It returns the transition, or an
 // EInvalid (unknown action), EForbidden (role) or EConflict (state, guard)
 // error with the French reason.
 func Check(a *Adhesion, act Action, role kairos.Role, now time.Time) (*Transition, error) {
-	t := TransitionFor(act)
-	if t == nil {
-		return nil, kairos.Invalid(map[string]string{"action": "Action inconnue."})
-	}
-	if !slices.Contains(t.Roles, role) {
-		return nil, kairos.Errorf(kairos.EForbidden, "Votre rôle ne permet pas cette action (« %s »).", t.Label)
-	}
-	if !slices.Contains(t.From, a.State) {
-		return nil, kairos.Errorf(kairos.EConflict, "Action « %s » impossible : l'adhésion est « %s ».", t.Label, a.State.Label())
-	}
-	if t.Guard != nil {
-		if msg := t.Guard(a, now); msg != "" {
-			return nil, kairos.Errorf(kairos.EConflict, "%s", msg)
-		}
-	}
-	return t, nil
+	return Workflow.Check(act, a.State, &kairos.Actor{Role: role}, Cond{A: a, Now: now})
 }
 
 // Allowed returns the transitions role may apply to a now (the buttons to show).
 func Allowed(a *Adhesion, role kairos.Role, now time.Time) []Transition {
-	var out []Transition
-	for _, t := range Transitions {
-		if _, err := Check(a, t.Action, role, now); err == nil {
-			out = append(out, t)
-		}
-	}
-	return out
+	return Workflow.Allowed(a.State, &kairos.Actor{Role: role}, Cond{A: a, Now: now})
 }
 
-func qualiopiGuard(a *Adhesion, now time.Time) string {
-	c := a.Qualiopi
+func qualiopiGuard(x Cond) error {
+	c := x.A.Qualiopi
 	switch {
 	case c == nil:
-		return "Aucun certificat Qualiopi n'est enregistré pour cet organisme."
-	case !c.ValidOn(now):
-		return "Le certificat Qualiopi de l'organisme n'est pas valide aujourd'hui (validité du " + FormatDate(c.ValidFrom) + " au " + FormatDate(c.ValidUntil) + ")."
+		return kairos.Errorf(kairos.EConflict, "Aucun certificat Qualiopi n'est enregistré pour cet organisme.")
+	case !c.ValidOn(x.Now):
+		return kairos.Errorf(kairos.EConflict, "Le certificat Qualiopi de l'organisme n'est pas valide aujourd'hui (validité du %s au %s).", FormatDate(c.ValidFrom), FormatDate(c.ValidUntil))
 	}
-	return ""
+	return nil
 }

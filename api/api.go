@@ -21,10 +21,13 @@ import (
 	"kairos/account"
 	"kairos/adhesion"
 	"kairos/appointments"
+	"kairos/assessments"
 	"kairos/attestations"
 	"kairos/catalogue"
 	"kairos/enrolment"
 	"kairos/input"
+	"kairos/invoices"
+	"kairos/webhooks"
 )
 
 //go:embed openapi.json
@@ -38,8 +41,15 @@ type API struct {
 	Appointments *appointments.Service // set after New; nil answers 404 on its routes
 	Enrolment    *enrolment.Service    // set after New; nil answers 404 on its routes
 	Attestations *attestations.Service // set after New; nil answers 404 on its routes
+	Webhooks     *webhooks.Service     // set after New; nil answers 404 on its routes
+	Clock        kairos.Clock          // nil: the system clock
+	RateLimit    int                   // requests per minute per API key (0: DefaultRateLimit)
+	Assessments  *assessments.Service  // set after New; nil answers 404 on its routes
+	Invoices     *invoices.Service     // the OF's billing details
+	Issuer       *invoices.Issuer      // invoices and credit notes; nil answers 404 on their routes
 	Log          *slog.Logger
 	routes       []route
+	limiter      limiter
 }
 
 type route struct {
@@ -67,6 +77,7 @@ func New(acc *account.Service, log *slog.Logger) *API {
 		a.Adhesions = adhesion.New(acc)
 		// A session is visible for prescription only if its OF can trade.
 		a.Catalogue = &catalogue.Service{DB: acc.DB, Log: log, Trade: a.Adhesions}
+		a.Invoices = &invoices.Service{DB: acc.DB, Adhesions: a.Adhesions}
 	}
 	a.routes = []route{
 		{"GET /api/v1/openapi.json", public, a.openapi},
@@ -83,6 +94,8 @@ func New(acc *account.Service, log *slog.Logger) *API {
 		{"POST /api/v1/adhesions/{id}/decisions", ftOrOF, a.decideAdhesion},
 		{"GET /api/v1/organisation/adhesion", ofAdmin, a.orgAdhesion},
 		{"POST /api/v1/organisation/qualiopi", ofAdmin, a.renewQualiopi},
+		{"GET /api/v1/organisation/facturation", ofAdmin, a.getBilling},
+		{"PUT /api/v1/organisation/facturation", ofAdmin, a.putBilling},
 		{"GET /api/v1/catalogue/sessions", catalogueReaders, a.searchSessions},
 		{"GET /api/v1/catalogue/sessions/{id}", catalogueReaders, a.getSession},
 		{"GET /api/v1/catalogue/lheo", catalogueReaders, a.exportLHEO},
@@ -121,6 +134,34 @@ func New(acc *account.Service, log *slog.Logger) *API {
 		{"POST /api/v1/attestations/{id}/rectificatives", ofAssid, a.rectifyAttestation},
 		{"GET /api/v1/ft/attestations", ftPay, a.attestationsOverview},
 		{"GET /api/v1/ft/attestations.csv", ftPay, a.attestationsCSV},
+
+		{"GET /api/v1/event-types", loggedIn, a.eventTypes},
+		{"GET /api/v1/events", loggedIn, a.events},
+		{"GET /api/v1/webhooks", loggedIn, a.listWebhooks},
+		{"POST /api/v1/webhooks", loggedIn, a.createWebhook},
+		{"GET /api/v1/webhooks/{id}", loggedIn, a.getWebhook},
+		{"PUT /api/v1/webhooks/{id}", loggedIn, a.updateWebhook},
+		{"DELETE /api/v1/webhooks/{id}", loggedIn, a.deleteWebhook},
+		{"POST /api/v1/webhooks/{id}/enable", loggedIn, a.enableWebhook},
+		{"POST /api/v1/webhooks/{id}/disable", loggedIn, a.disableWebhook},
+		{"POST /api/v1/webhooks/{id}/rotate-secret", loggedIn, a.rotateWebhookSecret},
+		{"GET /api/v1/webhooks/{id}/deliveries", loggedIn, a.webhookDeliveries},
+		{"POST /api/v1/webhooks/{id}/deliveries/{did}/replay", loggedIn, a.replayDelivery},
+		{"POST /api/v1/webhooks/{id}/replay-failed", loggedIn, a.replayFailed},
+		{"GET /api/v1/invoices", invoiceReaders, a.listInvoices},
+		{"GET /api/v1/invoices/to-prepare", ofFacturation, a.invoicesToPrepare},
+		{"GET /api/v1/enrolments/{id}/invoice-draft", ofFacturation, a.invoiceDraft},
+		{"POST /api/v1/enrolments/{id}/invoice", ofFacturation, a.issueInvoice},
+		{"GET /api/v1/invoices/{id}", invoiceReaders, a.getInvoice},
+		{"GET /api/v1/invoices/{id}/facturx.pdf", invoiceReaders, a.invoicePDF},
+		{"GET /api/v1/invoices/{id}/cii.xml", invoiceReaders, a.invoiceXML},
+		{"POST /api/v1/invoices/{id}/credit-note", ofFacturation, a.creditNote},
+
+		{"GET /api/v1/assessments", ofBilan, a.listAssessments},
+		{"GET /api/v1/enrolments/{id}/assessment", assessmentReaders, a.getAssessment},
+		{"POST /api/v1/enrolments/{id}/assessment/actions", ofBilan, a.assessmentAction},
+		{"GET /api/v1/enrolments/{id}/assessment/certificate.pdf", assessmentReaders, a.assessmentCertificate},
+		{"GET /api/v1/ft/assessments", ftPay, a.assessmentsAccounting},
 	}
 	return a
 }
@@ -186,9 +227,18 @@ func (a *API) guard(rt route) http.Handler {
 			a.problem(w, r, err)
 			return
 		}
-		if err := rt.handler(w, r); err != nil {
+		if err := a.checkScope(r); err != nil {
 			a.problem(w, r, err)
+			return
 		}
+		if !a.rateLimit(w, r) {
+			return
+		}
+		a.idempotent(w, r, func(w http.ResponseWriter, r *http.Request) {
+			if err := rt.handler(w, r); err != nil {
+				a.problem(w, r, err)
+			}
+		})
 	})
 }
 
@@ -313,6 +363,7 @@ type Me struct {
 	Organisation *OrgRef     `json:"organisation,omitempty"`
 	Role         kairos.Role `json:"role"`
 	RoleLabel    string      `json:"role_label"`
+	Scopes       []string    `json:"scopes,omitempty"` // of the API key: "*", "read", "write", "capability:read|write"
 }
 
 // KeyRef identifies an API key.
@@ -334,7 +385,12 @@ func (a *API) me(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	scopes, err := a.Accounts.APIKeyScopes(r.Context(), actor.APIKeyID)
+	if err != nil {
+		return err
+	}
 	return writeJSON(w, http.StatusOK, Me{
+		Scopes:       scopes,
 		Kind:         "api_key",
 		APIKey:       &KeyRef{ID: actor.APIKeyID, Name: actor.Name},
 		Organisation: &OrgRef{ID: org.ID, Name: org.Name, Kind: org.Kind},

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"kairos"
+	"kairos/workflow"
 )
 
 // Participation states of a job seeker (DE) on an appointment (DOMAIN §5).
@@ -84,15 +85,7 @@ type Cond struct {
 // applies to, who may perform it and an optional guard. The tables below are
 // the only place these rules live: the web buttons, the server checks, the
 // API and the tests all read them through Check and Allowed.
-type Transition struct {
-	Action       string
-	Label        string // the French label of the button or option
-	From         []string
-	Roles        []kairos.Role
-	Habilitation kairos.Habilitation
-	Guard        func(Cond) error
-	To           string
-}
+type Transition = workflow.Transition[string, string, Cond]
 
 var (
 	ofRoles  = []kairos.Role{kairos.RoleOFAdmin, kairos.RoleOFUser}
@@ -177,44 +170,30 @@ var Outcome = []Transition{
 	{Action: ResReoriente, Label: "Réorienté", From: Results, Roles: ofRoles, Habilitation: kairos.HabRDV, Guard: guardPresent, To: ResReoriente},
 }
 
+// ParticipationWorkflow and OutcomeWorkflow are the two tables on the
+// shared mechanism.
+var (
+	ParticipationWorkflow = tableOf(Participation)
+	OutcomeWorkflow       = tableOf(Outcome)
+)
+
+func tableOf(table []Transition) workflow.Table[string, string, Cond] {
+	label := StateLabel
+	if len(table) > 0 && slices.Equal(table[0].From, Results) {
+		label = ResultLabel
+	}
+	return workflow.Table[string, string, Cond]{Rows: table, StateLabel: label}
+}
+
 // Check is the one check of a transition: the action exists, applies to
 // state from, the actor's role and habilitation allow it, and its guard
 // holds. It returns the transition to apply.
 func Check(table []Transition, action, from string, a *kairos.Actor, c Cond) (*Transition, error) {
-	i := slices.IndexFunc(table, func(t Transition) bool { return t.Action == action })
-	if i < 0 {
-		return nil, kairos.Errorf(kairos.EInvalid, "Action inconnue : %s.", action)
-	}
-	t := &table[i]
-	if err := kairos.Authorize(a, kairos.Rule{Roles: t.Roles, Habilitation: t.Habilitation}); err != nil {
-		return nil, kairos.Errorf(kairos.EForbidden, "Vous ne pouvez pas faire cette action (« %s »).", t.Label)
-	}
-	if !slices.Contains(t.From, from) {
-		return nil, kairos.Errorf(kairos.EConflict, "Action « %s » impossible dans l'état « %s ».", t.Label, labelOf(table, from))
-	}
-	if t.Guard != nil {
-		if err := t.Guard(c); err != nil {
-			return nil, err
-		}
-	}
-	return t, nil
+	return tableOf(table).Check(action, from, a, c)
 }
 
 // Allowed lists the transitions of table the actor may perform from state
 // from (guards included): what the pages offer as buttons or options.
 func Allowed(table []Transition, from string, a *kairos.Actor, c Cond) []Transition {
-	var out []Transition
-	for _, t := range table {
-		if _, err := Check(table, t.Action, from, a, c); err == nil {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
-func labelOf(table []Transition, s string) string {
-	if len(table) > 0 && slices.Equal(table[0].From, Results) {
-		return ResultLabel(s)
-	}
-	return StateLabel(s)
+	return tableOf(table).Allowed(from, a, c)
 }

@@ -31,29 +31,51 @@ type Config struct {
 	SMTPPassword string // KAIROS_SMTP_PASSWORD
 	MailFrom     string // KAIROS_MAIL_FROM, default "Kairos <ne-pas-repondre@kairos.localhost>"
 
-	EntryToleranceDays int // KAIROS_ENTRY_TOLERANCE_DAYS: days an entry may precede its session's start (default 0)
-	DeclarationDays    int // KAIROS_DECLARATION_DAYS: delay to declare a movement, in calendar days (default 3, the law)
-	AttestationDueDay  int // KAIROS_ATTESTATION_DUE_DAY: day of M+1 by which a month's attestation is due (default 5)
+	EntryToleranceDays int    // KAIROS_ENTRY_TOLERANCE_DAYS: days an entry may precede its session's start (default 0)
+	DeclarationDays    int    // KAIROS_DECLARATION_DAYS: delay to declare a movement, in calendar days (default 3, the law)
+	AttestationDueDay  int    // KAIROS_ATTESTATION_DUE_DAY: day of M+1 by which a month's attestation is due (default 5)
+	AssessmentDays     int    // KAIROS_ASSESSMENT_DAYS: days after the exit by which the assessment is due (default 15)
+	FTCodeService      string // KAIROS_FT_CODE_SERVICE: France Travail's « code service exécutant » on the invoices (BT-10), default "FT-AIF"
+
+	WebhooksAllowPrivate bool // KAIROS_WEBHOOKS_ALLOW_PRIVATE: webhooks may go to private and loopback addresses, over http (tests, demo; default false)
+	APIRateLimit         int  // KAIROS_API_RATE_LIMIT: requests per minute per API key and instance (default 6000)
 
 	// Now is KAIROS_NOW: an RFC 3339 instant at which the whole portal is
 	// frozen (services, jobs, demo data), to replay a month; demo mode only.
 	Now time.Time
+
+	// Chorus Pro through PISTE. Empty ChorusAPIURL: the local qualification
+	// server (kairos chorus-sandbox); the credentials are then the ones it accepts.
+	ChorusAPIURL       string // KAIROS_CHORUS_API_URL: API base, e.g. https://sandbox-api.piste.gouv.fr
+	ChorusOAuthURL     string // KAIROS_CHORUS_OAUTH_URL: token endpoint, e.g. https://sandbox-oauth.piste.gouv.fr/api/oauth/token
+	ChorusClientID     string // KAIROS_CHORUS_CLIENT_ID: PISTE application
+	ChorusClientSecret string // KAIROS_CHORUS_CLIENT_SECRET
+	ChorusLogin        string // KAIROS_CHORUS_LOGIN: Chorus Pro technical account (TECH_…@cpro.fr)
+	ChorusPassword     string // KAIROS_CHORUS_PASSWORD: its password (it expires)
 }
 
 // Load reads the configuration through getenv.
 func Load(getenv func(string) string) (Config, error) {
 	c := Config{
-		Addr:         or(getenv("KAIROS_ADDR"), ":8080"),
-		DatabaseURL:  or(getenv("KAIROS_DATABASE_URL"), "kairos.db"),
-		BaseURL:      strings.TrimRight(getenv("KAIROS_BASE_URL"), "/"),
-		Secret:       getenv("KAIROS_SECRET"),
-		MetricsToken: getenv("KAIROS_METRICS_TOKEN"),
-		LogFormat:    or(getenv("KAIROS_LOG_FORMAT"), "json"),
-		LogLevel:     or(getenv("KAIROS_LOG_LEVEL"), "info"),
-		SMTPHost:     getenv("KAIROS_SMTP_HOST"),
-		SMTPUsername: getenv("KAIROS_SMTP_USERNAME"),
-		SMTPPassword: getenv("KAIROS_SMTP_PASSWORD"),
-		MailFrom:     or(getenv("KAIROS_MAIL_FROM"), "Kairos <ne-pas-repondre@kairos.localhost>"),
+		Addr:          or(getenv("KAIROS_ADDR"), ":8080"),
+		DatabaseURL:   or(getenv("KAIROS_DATABASE_URL"), "kairos.db"),
+		BaseURL:       strings.TrimRight(getenv("KAIROS_BASE_URL"), "/"),
+		Secret:        getenv("KAIROS_SECRET"),
+		MetricsToken:  getenv("KAIROS_METRICS_TOKEN"),
+		LogFormat:     or(getenv("KAIROS_LOG_FORMAT"), "json"),
+		LogLevel:      or(getenv("KAIROS_LOG_LEVEL"), "info"),
+		SMTPHost:      getenv("KAIROS_SMTP_HOST"),
+		SMTPUsername:  getenv("KAIROS_SMTP_USERNAME"),
+		SMTPPassword:  getenv("KAIROS_SMTP_PASSWORD"),
+		MailFrom:      or(getenv("KAIROS_MAIL_FROM"), "Kairos <ne-pas-repondre@kairos.localhost>"),
+		FTCodeService: or(strings.TrimSpace(getenv("KAIROS_FT_CODE_SERVICE")), "FT-AIF"),
+
+		ChorusAPIURL:       strings.TrimRight(getenv("KAIROS_CHORUS_API_URL"), "/"),
+		ChorusOAuthURL:     getenv("KAIROS_CHORUS_OAUTH_URL"),
+		ChorusClientID:     getenv("KAIROS_CHORUS_CLIENT_ID"),
+		ChorusClientSecret: getenv("KAIROS_CHORUS_CLIENT_SECRET"),
+		ChorusLogin:        getenv("KAIROS_CHORUS_LOGIN"),
+		ChorusPassword:     getenv("KAIROS_CHORUS_PASSWORD"),
 	}
 	var err error
 	if c.Demo, err = boolVar(getenv, "KAIROS_DEMO", false); err != nil {
@@ -65,6 +87,15 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.Worker, err = boolVar(getenv, "KAIROS_WORKER", true); err != nil {
 		return c, err
 	}
+	if c.WebhooksAllowPrivate, err = boolVar(getenv, "KAIROS_WEBHOOKS_ALLOW_PRIVATE", false); err != nil {
+		return c, err
+	}
+	c.APIRateLimit = 6000
+	if p := getenv("KAIROS_API_RATE_LIMIT"); p != "" {
+		if c.APIRateLimit, err = strconv.Atoi(p); err != nil || c.APIRateLimit < 1 || c.APIRateLimit > 1000000 {
+			return c, fmt.Errorf("KAIROS_API_RATE_LIMIT: %q is not a number of requests per minute (1 to 1000000)", p)
+		}
+	}
 	c.SMTPPort = 587
 	if p := getenv("KAIROS_SMTP_PORT"); p != "" {
 		if c.SMTPPort, err = strconv.Atoi(p); err != nil || c.SMTPPort <= 0 || c.SMTPPort > 65535 {
@@ -74,7 +105,7 @@ func Load(getenv func(string) string) (Config, error) {
 	for _, v := range []struct {
 		name string
 		dst  *int
-	}{{"KAIROS_ENTRY_TOLERANCE_DAYS", &c.EntryToleranceDays}, {"KAIROS_DECLARATION_DAYS", &c.DeclarationDays}, {"KAIROS_ATTESTATION_DUE_DAY", &c.AttestationDueDay}} {
+	}{{"KAIROS_ENTRY_TOLERANCE_DAYS", &c.EntryToleranceDays}, {"KAIROS_DECLARATION_DAYS", &c.DeclarationDays}, {"KAIROS_ATTESTATION_DUE_DAY", &c.AttestationDueDay}, {"KAIROS_ASSESSMENT_DAYS", &c.AssessmentDays}} {
 		if p := getenv(v.name); p != "" {
 			if *v.dst, err = strconv.Atoi(p); err != nil || *v.dst < 0 || *v.dst > 60 {
 				return c, fmt.Errorf("%s: %q is not a number of days between 0 and 60", v.name, p)
@@ -110,6 +141,9 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		return c, fmt.Errorf("KAIROS_LOG_FORMAT: %q is neither json nor text", c.LogFormat)
 	}
+	if err := c.checkChorus(); err != nil {
+		return c, err
+	}
 	return c, nil
 }
 
@@ -126,6 +160,27 @@ func Loopback(u string) bool {
 	}
 	ip := net.ParseIP(h)
 	return ip != nil && ip.IsLoopback()
+}
+
+// checkChorus requires, when the real Chorus Pro is configured, its token
+// endpoint and every credential, over HTTPS (HTTP only to a local address).
+func (c Config) checkChorus() error {
+	if c.ChorusAPIURL == "" {
+		return nil
+	}
+	for _, v := range []struct{ name, value string }{{"KAIROS_CHORUS_API_URL", c.ChorusAPIURL}, {"KAIROS_CHORUS_OAUTH_URL", c.ChorusOAuthURL}} {
+		local := strings.HasPrefix(v.value, "http://127.0.0.1") || strings.HasPrefix(v.value, "http://localhost")
+		if !strings.HasPrefix(v.value, "https://") && !local {
+			return fmt.Errorf("%s: %q must be an https:// URL (http:// only to 127.0.0.1 or localhost)", v.name, v.value)
+		}
+	}
+	for _, v := range []struct{ name, value string }{{"KAIROS_CHORUS_CLIENT_ID", c.ChorusClientID}, {"KAIROS_CHORUS_CLIENT_SECRET", c.ChorusClientSecret},
+		{"KAIROS_CHORUS_LOGIN", c.ChorusLogin}, {"KAIROS_CHORUS_PASSWORD", c.ChorusPassword}} {
+		if v.value == "" {
+			return fmt.Errorf("%s must be set when KAIROS_CHORUS_API_URL is", v.name)
+		}
+	}
+	return nil
 }
 
 // SecureCookies reports whether cookies must carry the Secure flag (the

@@ -57,6 +57,39 @@ func TestDemoModeRefusedOffLoopback(t *testing.T) {
 	}
 }
 
+func TestChorus(t *testing.T) {
+	full := map[string]string{
+		"KAIROS_CHORUS_API_URL": "https://sandbox-api.piste.gouv.fr/", "KAIROS_CHORUS_OAUTH_URL": "https://sandbox-oauth.piste.gouv.fr/api/oauth/token",
+		"KAIROS_CHORUS_CLIENT_ID": "id", "KAIROS_CHORUS_CLIENT_SECRET": "secret", "KAIROS_CHORUS_LOGIN": "TECH_1@cpro.fr", "KAIROS_CHORUS_PASSWORD": "mdp",
+	}
+	c, err := config.Load(env(full))
+	if err != nil || c.ChorusAPIURL != "https://sandbox-api.piste.gouv.fr" || c.ChorusLogin != "TECH_1@cpro.fr" {
+		t.Fatalf("%+v %v", c, err)
+	}
+	for _, k := range []string{"KAIROS_CHORUS_OAUTH_URL", "KAIROS_CHORUS_CLIENT_ID", "KAIROS_CHORUS_CLIENT_SECRET", "KAIROS_CHORUS_LOGIN", "KAIROS_CHORUS_PASSWORD"} {
+		m := map[string]string{}
+		for kk, v := range full {
+			m[kk] = v
+		}
+		delete(m, k)
+		if _, err := config.Load(env(m)); err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("without %s: %v", k, err)
+		}
+	}
+	m := map[string]string{}
+	for kk, v := range full {
+		m[kk] = v
+	}
+	m["KAIROS_CHORUS_API_URL"] = "http://api.piste.gouv.fr"
+	if _, err := config.Load(env(m)); err == nil || !strings.Contains(err.Error(), "https") {
+		t.Errorf("plain http accepted: %v", err)
+	}
+	m["KAIROS_CHORUS_API_URL"], m["KAIROS_CHORUS_OAUTH_URL"] = "http://127.0.0.1:8090", "http://127.0.0.1:8090/api/oauth/token"
+	if _, err := config.Load(env(m)); err != nil {
+		t.Errorf("local sandbox refused: %v", err)
+	}
+}
+
 func TestNowOnlyInDemo(t *testing.T) {
 	c, err := config.Load(env(map[string]string{"KAIROS_DEMO": "1", "KAIROS_NOW": "2026-11-30T17:00:00+01:00"}))
 	if err != nil || c.Now.Format("2006-01-02T15:04:05Z07:00") != "2026-11-30T16:00:00Z" {

@@ -5,6 +5,7 @@ import (
 
 	"kairos"
 	"kairos/appointments"
+	"kairos/assessments"
 	"kairos/attestations"
 	"kairos/calendar"
 	"kairos/catalogue"
@@ -36,6 +37,10 @@ func TestDemoIsAlwaysAlive(t *testing.T) {
 	}
 	if err := demo.LoadAttestations(ctx, acc, att, now); err != nil {
 		t.Fatalf("attestations on %s: %v", now, err)
+	}
+	bilans := &assessments.Service{DB: acc.DB}
+	if err := demo.LoadAssessments(ctx, acc, bilans); err != nil {
+		t.Fatalf("assessments on %s: %v", now, err)
 	}
 	of, err := acc.UserByEmail(ctx, demo.Accounts[1].Email)
 	if err != nil {
@@ -75,6 +80,12 @@ func TestDemoIsAlwaysAlive(t *testing.T) {
 	}
 	if n := count("left", "SELECT COUNT(*) FROM enrolments WHERE state = 'sortie' AND exit_on >= ? AND exit_on < ?", int64(prev.First()), int64(prev.Last())); n == 0 {
 		t.Errorf("%s: nobody left during %s", today, prev)
+	}
+	if list, _, err := bilans.Missing(ctx, of.Actor()); err != nil || len(list) == 0 {
+		t.Errorf("%s: no assessment to write (%v)", today, err)
+	}
+	if n := count("transmitted", "SELECT COUNT(*) FROM assessments WHERE state = 'transmis' AND org_id = ?", of.OrgID); n != 1 {
+		t.Errorf("%s: %d assessments transmitted", today, n)
 	}
 	if n := count("absences", "SELECT COUNT(*) FROM enrolment_absences a JOIN enrolments e ON e.id = a.enrolment_id WHERE a.from_on >= ? AND a.from_on <= ?", int64(prev.First()), int64(prev.Last())); n == 0 {
 		t.Errorf("%s: no absence in %s", today, prev)

@@ -128,3 +128,9 @@ func renderPDF(title, intro string, rows [][2]string, now time.Time) ([]byte, er
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// RenderPDF lays out a one-page attestation of Kairos (title, introduction,
+// label/value rows): the other capabilities' documents look the same.
+func RenderPDF(title, intro string, rows [][2]string, now time.Time) ([]byte, error) {
+	return renderPDF(title, intro, rows, now)
+}

@@ -409,7 +409,7 @@ func (s *Service) Do(ctx context.Context, a *kairos.Actor, id int64, in Action) 
 			return err
 		}
 		on, late := s.Today(), false
-		if t.Movement {
+		if isMovement(t) {
 			on, late = in.Date, s.Rule.IsLate(in.Date, now)
 		} else {
 			c.Reason = ""
@@ -553,7 +553,7 @@ func (s *Service) details(ctx context.Context, q store.Querier, e *Enrolment) er
 			return err
 		}
 		m.Late, m.DeclaredAt = late == 1, m.DeclaredAt.UTC()
-		if t := Find(m.Action); t != nil && t.Movement {
+		if t := Find(m.Action); t != nil && isMovement(t) {
 			m.IsMovement, m.Deadline = true, s.Rule.Deadline(m.OccurredOn)
 		}
 		e.Movements = append(e.Movements, m)

@@ -7,6 +7,7 @@ import (
 
 	"kairos"
 	"kairos/calendar"
+	"kairos/workflow"
 )
 
 // States of an enrolment (DOMAIN §6). "" is "no enrolment yet" (the state a
@@ -122,17 +123,10 @@ func (c Cond) today() calendar.Date { return calendar.DateOf(c.Now) }
 // applies to, who may do it (Habilitation applies to OF users only) and an
 // optional guard. The table is the only place these rules live: buttons,
 // server checks, the API and the tests all read it through Check and Allowed.
-type Transition struct {
-	Action       string
-	Label        string
-	From         []string
-	Roles        []kairos.Role
-	Habilitation kairos.Habilitation
-	Guard        func(Cond) error
-	To           string
-	Movement     bool // a dated movement under the 3-day rule (entry, interruption, resumption, exit)
-	NeedsDate    bool
-}
+//
+// Movements (entry, interruption, resumption, exit: dated, under the 3-day
+// rule) are the rows with NeedsDate.
+type Transition = workflow.Transition[string, string, Cond]
 
 var (
 	ofRoles     = []kairos.Role{kairos.RoleOFAdmin, kairos.RoleOFUser}
@@ -241,52 +235,25 @@ var Table = []Transition{
 	{Action: ActInscrire, Label: "Confirmer l'inscription (AIS)", From: []string{StProposee}, Roles: ofRoles, Habilitation: kairos.HabCandidatures, Guard: guardInscrire, To: StInscrite},
 	{Action: ActRefuser, Label: "Refuser la proposition", From: []string{StProposee}, Roles: anyParty, Habilitation: kairos.HabCandidatures, Guard: guardComment, To: StRefusee},
 	{Action: ActAnnuler, Label: "Annuler l'inscription", From: []string{StProposee, StInscrite}, Roles: ofOrCounsel, Habilitation: kairos.HabCandidatures, Guard: guardComment, To: StAnnulee},
-	{Action: ActEntrer, Label: "Déclarer l'entrée (AES)", From: []string{StInscrite}, Roles: ofRoles, Habilitation: kairos.HabCandidatures, Guard: guardEntrer, To: StEntree, Movement: true, NeedsDate: true},
-	{Action: ActInterrompre, Label: "Déclarer une interruption", From: []string{StEntree}, Roles: ofRoles, Habilitation: kairos.HabCandidatures, Guard: guardInterrompre, To: StInterrompue, Movement: true, NeedsDate: true},
-	{Action: ActReprendre, Label: "Déclarer la reprise", From: []string{StInterrompue}, Roles: ofRoles, Habilitation: kairos.HabCandidatures, Guard: guardReprendre, To: StEntree, Movement: true, NeedsDate: true},
-	{Action: ActSortir, Label: "Déclarer la sortie", From: []string{StEntree, StInterrompue}, Roles: ofRoles, Habilitation: kairos.HabCandidatures, Guard: guardSortir, To: StSortie, Movement: true, NeedsDate: true},
+	{Action: ActEntrer, Label: "Déclarer l'entrée (AES)", From: []string{StInscrite}, Roles: ofRoles, Habilitation: kairos.HabCandidatures, Guard: guardEntrer, To: StEntree, NeedsDate: true},
+	{Action: ActInterrompre, Label: "Déclarer une interruption", From: []string{StEntree}, Roles: ofRoles, Habilitation: kairos.HabCandidatures, Guard: guardInterrompre, To: StInterrompue, NeedsDate: true},
+	{Action: ActReprendre, Label: "Déclarer la reprise", From: []string{StInterrompue}, Roles: ofRoles, Habilitation: kairos.HabCandidatures, Guard: guardReprendre, To: StEntree, NeedsDate: true},
+	{Action: ActSortir, Label: "Déclarer la sortie", From: []string{StEntree, StInterrompue}, Roles: ofRoles, Habilitation: kairos.HabCandidatures, Guard: guardSortir, To: StSortie, NeedsDate: true},
 }
+
+// Workflow is the transition table of an enrolment on the shared mechanism.
+var Workflow = workflow.Table[string, string, Cond]{Rows: Table, StateLabel: StateLabel}
 
 // Find returns the transition of action, or nil.
-func Find(action string) *Transition {
-	i := slices.IndexFunc(Table, func(t Transition) bool { return t.Action == action })
-	if i < 0 {
-		return nil
-	}
-	return &Table[i]
-}
+func Find(action string) *Transition { return Workflow.Find(action) }
 
-// MayDo reports whether the actor's role (and, for OF users, habilitation)
-// allows the transition, regardless of state and guard.
-func (t *Transition) MayDo(a *kairos.Actor) bool {
-	if a == nil || !slices.Contains(t.Roles, a.Role) {
-		return false
-	}
-	if t.Habilitation != "" && (a.Role == kairos.RoleOFAdmin || a.Role == kairos.RoleOFUser) {
-		return a.Can(t.Habilitation)
-	}
-	return true
-}
+// isMovement reports whether t is a dated movement under the 3-day rule.
+func isMovement(t *Transition) bool { return t.NeedsDate }
 
 // Check is the one check of a transition: the action exists, the actor may
 // do it, it applies to state from, and its guard holds.
 func Check(action, from string, a *kairos.Actor, c Cond) (*Transition, error) {
-	t := Find(action)
-	if t == nil {
-		return nil, kairos.Errorf(kairos.EInvalid, "Action inconnue : %s.", action)
-	}
-	if !t.MayDo(a) {
-		return nil, kairos.Errorf(kairos.EForbidden, "Vous ne pouvez pas faire cette action (« %s »).", t.Label)
-	}
-	if !slices.Contains(t.From, from) {
-		return nil, conflict("Action « %s » impossible dans l'état « %s ».", t.Label, StateLabel(from))
-	}
-	if t.Guard != nil {
-		if err := t.Guard(c); err != nil {
-			return nil, err
-		}
-	}
-	return t, nil
+	return Workflow.Check(action, from, a, c)
 }
 
 // Offered lists the transitions the actor may perform from state from,
@@ -294,8 +261,8 @@ func Check(action, from string, a *kairos.Actor, c Cond) (*Transition, error) {
 // and forms a page shows.
 func Offered(from string, a *kairos.Actor) []Transition {
 	var out []Transition
-	for _, t := range Table {
-		if t.Action != ActProposer && slices.Contains(t.From, from) && t.MayDo(a) {
+	for _, t := range Workflow.Offered(from, a) {
+		if t.Action != ActProposer {
 			out = append(out, t)
 		}
 	}

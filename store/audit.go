@@ -58,6 +58,7 @@ func (tx *Tx) Record(ctx context.Context, c Change) error {
 		c.At, c.Action, org, c.ObjectType, objID, string(payload)); err != nil {
 		return fmt.Errorf("store: event: %w", err)
 	}
+	tx.recorded = true
 	return nil
 }
 

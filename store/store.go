@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver
@@ -36,6 +37,9 @@ type DB struct {
 	engine Engine
 	URL    string       // as configured, password hidden
 	Clock  kairos.Clock // the process's clock; nil: the system clock
+
+	listenMu  sync.Mutex
+	listeners map[chan struct{}]struct{}
 }
 
 // Open connects to url: "postgres://…" or "postgresql://…" selects
@@ -172,8 +176,9 @@ func (db *DB) Engine() Engine { return db.engine }
 // Tx is a transaction. Every multi-step write runs in one.
 type Tx struct {
 	q
-	tx *sql.Tx
-	db *DB
+	tx       *sql.Tx
+	db       *DB
+	recorded bool // an event was written: listeners are woken after commit
 }
 
 // Tx runs fn in a transaction, committed when fn returns nil and rolled back
@@ -195,9 +200,42 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		}
 		if cerr := stx.Commit(); cerr != nil {
 			err = fmt.Errorf("store: commit: %w", cerr)
+			return
+		}
+		if tx.recorded {
+			db.wake()
 		}
 	}()
 	return fn(tx)
+}
+
+// ListenEvents returns a channel that receives a value (coalesced) after a
+// transaction of this process that recorded an event commits, and a function
+// to stop listening. Other processes' events are found by polling.
+func (db *DB) ListenEvents() (<-chan struct{}, func()) {
+	ch := make(chan struct{}, 1)
+	db.listenMu.Lock()
+	if db.listeners == nil {
+		db.listeners = map[chan struct{}]struct{}{}
+	}
+	db.listeners[ch] = struct{}{}
+	db.listenMu.Unlock()
+	return ch, func() {
+		db.listenMu.Lock()
+		delete(db.listeners, ch)
+		db.listenMu.Unlock()
+	}
+}
+
+func (db *DB) wake() {
+	db.listenMu.Lock()
+	defer db.listenMu.Unlock()
+	for ch := range db.listeners {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // rebind turns '?' placeholders into PostgreSQL's $n, skipping quoted strings.

@@ -9,6 +9,8 @@ import (
 
 type apiKeysPage struct {
 	Keys     []account.APIKey
+	Scopes   map[int64]account.Scopes
+	Caps     []struct{ Name, Label string }
 	Form     *Form
 	NewKey   *account.APIKey
 	NewToken string
@@ -21,6 +23,11 @@ func (s *Server) apiKeysPage(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	p.Keys = keys
+	if p.Scopes, err = s.Accounts.OrgAPIKeyScopes(r.Context(), kairos.ActorFrom(r.Context()).OrgID); err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	p.Caps = account.ScopeCapabilities
 	s.render(w, r, status, "apikeys", p)
 }
 
@@ -33,7 +40,11 @@ func (s *Server) apiKeys(w http.ResponseWriter, r *http.Request) {
 func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) {
 	f := NewForm(r)
 	a := kairos.ActorFrom(r.Context())
-	k, token, err := s.Accounts.CreateAPIKey(r.Context(), a, a.OrgID, f.Get("name"))
+	scopes := []string{"*"}
+	if f.Get("acces") == "limite" {
+		scopes = f.Values["scopes"]
+	}
+	k, token, err := s.Accounts.CreateScopedAPIKey(r.Context(), a, a.OrgID, f.Get("name"), scopes)
 	if err != nil {
 		if !f.Fail(err) {
 			s.errorPage(w, r, err)

@@ -5,6 +5,7 @@ import (
 
 	"kairos"
 	"kairos/adhesion"
+	"kairos/invoices"
 )
 
 // OF side: « Mon organisme » for the account manager (RGC).
@@ -16,6 +17,7 @@ type myOrgPage struct {
 	Reason      string
 	Users       int
 	Keys        int
+	Billing     *invoices.BillingDetails
 }
 
 func (s *Server) myOrganisation(w http.ResponseWriter, r *http.Request) {
@@ -42,6 +44,10 @@ func (s *Server) showMyOrganisation(w http.ResponseWriter, r *http.Request, stat
 	}
 	if f != nil {
 		p.Form = f
+	}
+	if p.Billing, err = s.Invoices.Billing(r.Context(), a.OrgID); err != nil {
+		s.errorPage(w, r, err)
+		return
 	}
 	if p.CanTrade, p.Reason, err = s.Adhesions.CanTrade(r.Context(), a.OrgID); err != nil {
 		s.errorPage(w, r, err)

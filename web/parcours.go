@@ -9,6 +9,7 @@ import (
 
 	"kairos"
 	"kairos/appointments"
+	"kairos/assessments"
 	"kairos/attendance"
 	"kairos/calendar"
 	"kairos/enrolment"
@@ -29,6 +30,10 @@ type dashboardPage struct {
 	AttestMonth      calendar.Month
 	AttestToDo       int
 	AttestOverdue    bool
+	// Assessments to write (issue 13), shown to users with the bilan habilitation.
+	ShowBilans bool
+	Bilans     []assessments.Assessment
+	BilansLate int
 }
 
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
@@ -59,6 +64,13 @@ func (s *Server) dashboardRender(w http.ResponseWriter, r *http.Request, status 
 	if s.Attestations != nil && kairos.Authorize(a, ofAssid) == nil {
 		p.ShowAttestations = true
 		if p.AttestMonth, p.AttestToDo, p.AttestOverdue, err = s.Attestations.Pending(r.Context(), a); err != nil {
+			s.errorPage(w, r, err)
+			return
+		}
+	}
+	if s.Assessments != nil && kairos.Authorize(a, ofBilan) == nil {
+		p.ShowBilans = true
+		if p.Bilans, p.BilansLate, err = s.Assessments.Missing(r.Context(), a); err != nil {
 			s.errorPage(w, r, err)
 			return
 		}

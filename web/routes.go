@@ -32,6 +32,9 @@ var (
 	ofStaff     = kairos.Rule{Roles: []kairos.Role{kairos.RoleOFAdmin, kairos.RoleOFUser}}
 	proposers   = kairos.Rule{Roles: []kairos.Role{kairos.RoleOFAdmin, kairos.RoleOFUser, kairos.RoleConseiller}}
 	pathParties = kairos.Rule{Roles: []kairos.Role{kairos.RoleOFAdmin, kairos.RoleOFUser, kairos.RoleConseiller, kairos.RoleDemandeur}}
+
+	// The developers' page: every organisation's staff (not job seekers).
+	developers = kairos.Rule{Roles: []kairos.Role{kairos.RoleOFAdmin, kairos.RoleOFUser, kairos.RoleConseiller, kairos.RoleFTGestionnaire, kairos.RoleFTComptable, kairos.RoleCarif, kairos.RoleAdmin}}
 )
 
 // routeTable declares every route of the portal, in one place, with what it
@@ -70,6 +73,8 @@ func (s *Server) routeTable() []route {
 		{"POST /mon-organisme/resiliation", ofAdmin, s.resignAdhesion},
 		{"GET /mon-organisme/qualiopi", ofAdmin, s.qualiopiForm},
 		{"POST /mon-organisme/qualiopi", ofAdmin, s.renewQualiopi},
+		{"GET /mon-organisme/facturation", ofAdmin, s.billingForm},
+		{"POST /mon-organisme/facturation", ofAdmin, s.saveBilling},
 		{"GET /adhesions", ftGest, s.adhesionQueue},
 		{"GET /adhesions/{id}", ftGest, s.adhesionDetail},
 		{"POST /adhesions/{id}/decision", ftGest, s.adhesionDecide},
@@ -144,6 +149,48 @@ func (s *Server) routeTable() []route {
 			route{"POST /attestations/{id}/rectificative", ofAssid, s.attestationRectify},
 			route{"GET /france-travail/attestations", ftPay, s.attestationsFollow},
 			route{"GET /france-travail/attestations/export.csv", ftPay, s.attestationsExport},
+		)
+	}
+	if s.Webhooks != nil {
+		rs = append(rs,
+			// Webhooks (issue 15): the OF's account manager.
+			route{"GET /organisme/webhooks", ofAdmin, s.webhooksPage},
+			route{"POST /organisme/webhooks", ofAdmin, s.webhookCreate},
+			route{"GET /organisme/webhooks/{id}", ofAdmin, s.webhookShow},
+			route{"POST /organisme/webhooks/{id}", ofAdmin, s.webhookUpdate},
+			route{"POST /organisme/webhooks/{id}/secret", ofAdmin, s.webhookRotate},
+			route{"POST /organisme/webhooks/{id}/etat", ofAdmin, s.webhookSetState},
+			route{"POST /organisme/webhooks/{id}/suppression", ofAdmin, s.webhookDelete},
+			route{"POST /organisme/webhooks/{id}/rejeu", ofAdmin, s.webhookReplay},
+			// The developers' page (the API, its events and their signatures).
+			route{"GET /developpeurs", developers, s.developers},
+			// Live pages: what changed for the user's organisation (server-sent events).
+			route{"GET /evenements/flux", loggedIn, s.liveStream},
+		)
+	}
+	if s.Assessments != nil {
+		rs = append(rs,
+			// Bilans de formation (issue 13): the OF (habilitation bilan writes),
+			// the job seeker, his counsellor and France Travail read.
+			route{"GET /bilans", ofBilan, s.assessmentsList},
+			route{"GET /bilans/export.csv", ofBilan, s.assessmentsExport},
+			route{"GET /bilans/inscriptions/{id}", pathReaders, s.assessmentShow},
+			route{"POST /bilans/inscriptions/{id}", ofBilan, s.assessmentAction},
+			route{"GET /bilans/inscriptions/{id}/attestation-fin-formation.pdf", pathReaders, s.assessmentCertificate},
+			route{"GET /france-travail/bilans", ftPay, s.assessmentsAccounting},
+		)
+	}
+	if s.Issuer != nil {
+		rs = append(rs,
+			// Invoices to France Travail (issue 14): the OF (habilitation
+			// facturation) prepares, issues and cancels; France Travail reads.
+			route{"GET /factures", ofFacturation, s.invoicesPage},
+			route{"GET /factures/inscriptions/{id}", ofFacturation, s.invoiceDraft},
+			route{"POST /factures/inscriptions/{id}", ofFacturation, s.invoiceIssue},
+			route{"GET /factures/documents/{id}", invoiceReaders, s.invoiceShow},
+			route{"GET /factures/documents/{id}/{doc}", invoiceReaders, s.invoiceDocument},
+			route{"POST /factures/documents/{id}/avoir", ofFacturation, s.invoiceCreditNote},
+			route{"GET /france-travail/factures", ftPay, s.invoicesFT},
 		)
 	}
 	if s.Cfg.DevMailbox() {

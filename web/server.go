@@ -20,6 +20,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // Europe/Paris even where the system has no time zone database
 
@@ -27,14 +28,18 @@ import (
 	"kairos/account"
 	"kairos/adhesion"
 	"kairos/appointments"
+	"kairos/assessments"
 	"kairos/attendance"
 	"kairos/attestations"
 	"kairos/catalogue"
 	"kairos/config"
+	"kairos/einvoice"
 	"kairos/enrolment"
+	"kairos/invoices"
 	"kairos/lheo"
 	"kairos/metrics"
 	"kairos/store"
+	"kairos/webhooks"
 )
 
 //go:embed templates
@@ -54,6 +59,10 @@ type Server struct {
 	Appointments *appointments.Service // nil: no appointment pages
 	Enrolment    *enrolment.Service    // nil: no training path pages
 	Attestations *attestations.Service // nil: no attestation pages
+	Webhooks     *webhooks.Service     // nil: no webhook pages
+	Assessments  *assessments.Service  // nil: no assessment pages
+	Invoices     *invoices.Service     // billing details of the OF; default: built on DB and Adhesions
+	Issuer       *invoices.Issuer      // invoices and credit notes; nil: no invoice pages
 	Metrics      *metrics.Registry
 	API          http.Handler // mounted at /api/v1/
 	Secret       []byte       // key of CSRF tokens
@@ -62,6 +71,10 @@ type Server struct {
 	routes []route
 	paris  *time.Location
 	assets map[string]string // asset path → versioned URL
+
+	liveOnce  sync.Once
+	liveClose sync.Once
+	liveDone  chan struct{} // closed by StopLive: live streams end
 }
 
 // New parses every template (a template error stops start-up) and builds the routes.
@@ -76,6 +89,9 @@ func New(s *Server) (*Server, error) {
 	s.paris = loc
 	if s.Adhesions == nil {
 		s.Adhesions = adhesion.New(s.Accounts)
+	}
+	if s.Invoices == nil {
+		s.Invoices = &invoices.Service{DB: s.DB, Adhesions: s.Adhesions}
 	}
 	if s.Catalogue == nil {
 		// A session is visible for prescription only if its OF can trade.
@@ -111,7 +127,12 @@ func (s *Server) funcs() template.FuncMap {
 	return template.FuncMap{
 		// minutesDecimal writes minutes as decimal hours, "3,5".
 		"minutesDecimal": func(m int) string { return attendance.Minutes(m).Decimal() },
-		"asset":          s.assetURL,
+		// bilans tells whether the assessment pages are served.
+		"bilans": func() bool { return s.Assessments != nil },
+		// euros writes cents the French way; hoursQ, quarter hours as hours.
+		"euros":  einvoice.FormatEuros,
+		"hoursQ": einvoice.FormatHoursFrench,
+		"asset":  s.assetURL,
 		"date": func(t any) string {
 			switch v := t.(type) {
 			case time.Time:
@@ -207,6 +228,7 @@ type view struct {
 	Demo       bool
 	DevMailbox bool
 	Data       any
+	Live       string // object types this page follows live (data-live), "" for none
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
@@ -225,6 +247,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		Demo:       s.Cfg.Demo,
 		DevMailbox: s.Cfg.DevMailbox(),
 		Data:       data,
+	}
+	if s.Webhooks != nil {
+		v.Live = livePages[page]
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {

@@ -23,6 +23,7 @@ import (
 	"kairos/adhesion"
 	"kairos/api"
 	"kairos/appointments"
+	"kairos/assessments"
 	"kairos/attendance"
 	"kairos/attestations"
 	"kairos/calendar"
@@ -30,10 +31,12 @@ import (
 	"kairos/config"
 	"kairos/demo"
 	"kairos/enrolment"
+	"kairos/invoices"
 	"kairos/mail"
 	"kairos/metrics"
 	"kairos/store"
 	"kairos/web"
+	"kairos/webhooks"
 	"kairos/worker"
 )
 
@@ -52,13 +55,17 @@ Commandes :
   apikey create    crée une clé d'API pour une organisation et affiche le secret
   lheo import      importe un fichier LHÉO 2.2/2.3 dans le catalogue (--source S, --partiel)
   lheo export      écrit le catalogue en LHÉO 2.3 sur la sortie standard (-o FICHIER)
+  chorus-sandbox   serveur local de qualification Chorus Pro (--addr, --scenario, --schema, --step)
   version          affiche la version
 
 Configuration par variables d'environnement (voir docs/OPERATIONS.md) :
   KAIROS_ADDR, KAIROS_DATABASE_URL, KAIROS_BASE_URL, KAIROS_DEMO, KAIROS_SECRET,
   KAIROS_SMTP_HOST, KAIROS_SMTP_PORT, KAIROS_SMTP_USERNAME, KAIROS_SMTP_PASSWORD, KAIROS_MAIL_FROM,
   KAIROS_LOG_FORMAT, KAIROS_LOG_LEVEL, KAIROS_TRUST_PROXY, KAIROS_WORKER,
-  KAIROS_DECLARATION_DAYS, KAIROS_ENTRY_TOLERANCE_DAYS, KAIROS_ATTESTATION_DUE_DAY,
+  KAIROS_DECLARATION_DAYS, KAIROS_ENTRY_TOLERANCE_DAYS, KAIROS_ATTESTATION_DUE_DAY, KAIROS_ASSESSMENT_DAYS, KAIROS_FT_CODE_SERVICE,
+  KAIROS_WEBHOOKS_ALLOW_PRIVATE, KAIROS_API_RATE_LIMIT,
+  KAIROS_CHORUS_API_URL, KAIROS_CHORUS_OAUTH_URL, KAIROS_CHORUS_CLIENT_ID, KAIROS_CHORUS_CLIENT_SECRET,
+  KAIROS_CHORUS_LOGIN, KAIROS_CHORUS_PASSWORD,
   KAIROS_DEMO_FORCE, KAIROS_METRICS_TOKEN,
   KAIROS_NOW (démonstration seulement : fige l'horloge du portail à un instant RFC 3339)
 `
@@ -119,7 +126,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if err := demo.LoadEnrolments(kairos.WithActor(ctx, kairos.System), acc, path, db.Now()); err != nil {
 			return err
 		}
-		return demo.LoadAttestations(kairos.WithActor(ctx, kairos.System), acc, att, db.Now())
+		if err := demo.LoadAttestations(kairos.WithActor(ctx, kairos.System), acc, att, db.Now()); err != nil {
+			return err
+		}
+		return demo.LoadAssessments(kairos.WithActor(ctx, kairos.System), acc, &assessments.Service{DB: db, BaseURL: cfg.BaseURL, Delay: cfg.AssessmentDays, Log: log})
 	case "user":
 		if len(args) < 2 || args[1] != "create" {
 			return errors.New("usage : kairos user create --email E --name N --role R [--org ID|NOM] [--habilitations h1,h2] [--password-stdin]")
@@ -127,6 +137,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return userCreate(ctx, cfg, log, args[2:], stdin, stdout)
 	case "lheo":
 		return lheoCmd(ctx, cfg, log, args[1:], stdout, stderr)
+	case "chorus-sandbox":
+		return chorusSandbox(ctx, cfg, log, args[1:], stdout)
 	case "apikey":
 		if len(args) < 2 || args[1] != "create" {
 			return errors.New("usage : kairos apikey create --org ID|NOM --name NOM")
@@ -218,15 +230,25 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	}
 	att := &attestations.Service{DB: db, Log: log, Due: attendance.DueDay(cfg.AttestationDueDay)}
 	path.Schedules = att // absences are checked against the session's rhythm
+	bilans := &assessments.Service{DB: db, BaseURL: cfg.BaseURL, Delay: cfg.AssessmentDays, Log: log}
 	if cfg.Demo {
 		if err := demo.LoadAttestations(kairos.WithActor(ctx, kairos.System), acc, att, db.Now()); err != nil {
 			return err
 		}
+		if err := demo.LoadAssessments(kairos.WithActor(ctx, kairos.System), acc, bilans); err != nil {
+			return err
+		}
 	}
+	hooks := &webhooks.Service{DB: db, Log: log, AllowPrivate: cfg.WebhooksAllowPrivate, BaseURL: cfg.BaseURL}
 	apiHandler := api.New(acc, log)
 	apiHandler.Adhesions, apiHandler.Catalogue, apiHandler.Appointments, apiHandler.Enrolment, apiHandler.Attestations = adh, cat, appts, path, att
+	apiHandler.Assessments = bilans
+	apiHandler.Webhooks, apiHandler.RateLimit = hooks, cfg.APIRateLimit
+	billing := &invoices.Service{DB: db, Adhesions: adh}
+	issuer := &invoices.Issuer{DB: db, Invoices: billing, CodeService: cfg.FTCodeService}
+	apiHandler.Invoices, apiHandler.Issuer = billing, issuer
 	srv, err := web.New(&web.Server{Cfg: cfg, DB: db, Accounts: acc, Log: log, Metrics: reg, API: apiHandler.Handler(), Secret: []byte(secret),
-		Adhesions: adh, Catalogue: cat, Appointments: appts, Enrolment: path, Attestations: att})
+		Adhesions: adh, Catalogue: cat, Appointments: appts, Enrolment: path, Attestations: att, Assessments: bilans, Invoices: billing, Issuer: issuer, Webhooks: hooks})
 	if err != nil {
 		return err
 	}
@@ -249,6 +271,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 			},
 			appointments.ReminderJob: appts.HandleReminders,
 			attestations.ReminderJob: att.HandleReminders,
+			"api.idempotency_cleanup": func(ctx context.Context, _ json.RawMessage) error {
+				_, err := api.CleanupIdempotency(ctx, db, db.Now())
+				return err
+			},
+			assessments.ReminderJob: bilans.HandleReminders,
 		},
 		Schedules: []worker.Schedule{
 			{Name: "accounts.cleanup", Every: time.Hour, Kind: "accounts.cleanup"},
@@ -256,6 +283,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 			{Name: catalogue.StaleImportsJob, Every: 15 * time.Minute, Kind: catalogue.StaleImportsJob},
 			{Name: appointments.ReminderJob, Every: 15 * time.Minute, Kind: appointments.ReminderJob},
 			{Name: attestations.ReminderJob, Every: time.Hour, Kind: attestations.ReminderJob},
+			{Name: "api.idempotency_cleanup", Every: time.Hour, Kind: "api.idempotency_cleanup"},
+			{Name: assessments.ReminderJob, Every: time.Hour, Kind: assessments.ReminderJob},
 		},
 		Poll: 500 * time.Millisecond,
 	}
@@ -274,14 +303,21 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	hs.RegisterOnShutdown(srv.StopLive) // live pages' streams end at once
 	workCtx, stopWork := context.WithCancel(context.Background())
 	workDone := make(chan struct{})
 	go func() {
 		defer close(workDone)
 		if cfg.Worker {
+			hooksDone := make(chan struct{})
+			go func() { // dispatch of the outbox and webhook deliveries (issue 15)
+				defer close(hooksDone)
+				hooks.Run(kairos.WithActor(workCtx, kairos.System), 500*time.Millisecond)
+			}()
 			if err := w.Run(workCtx); err != nil {
 				log.Error("worker stopped", "err", err)
 			}
+			<-hooksDone
 		}
 	}()
 	if !cfg.Now.IsZero() {

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"kairos"
+	"kairos/chorus"
+	"kairos/config"
+)
+
+// chorusSandbox runs the local Chorus Pro qualification server until ctx
+// ends. It accepts the credentials of the KAIROS_CHORUS_* variables (or
+// fixed demo ones), so that a Kairos pointed at it with
+// KAIROS_CHORUS_API_URL=http://127.0.0.1:8090 and
+// KAIROS_CHORUS_OAUTH_URL=http://127.0.0.1:8090/api/oauth/token talks to it
+// as to the real platform.
+func chorusSandbox(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("chorus-sandbox", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	addr := fs.String("addr", "127.0.0.1:8090", "adresse d'écoute")
+	scenario := fs.String("scenario", chorus.ScenarioPaid, "scénario par défaut : "+strings.Join(chorus.Scenarios, ", "))
+	schema := fs.String("schema", "", "XSD Factur-X EN 16931 contre lequel vérifier les dépôts (xmllint) ; vide : XML bien formé seulement")
+	step := fs.Duration("step", time.Hour, "durée entre deux états d'une facture")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("usage : kairos chorus-sandbox [--addr %s] [--scenario %s] [--schema XSD] [--step 1h] : %w", "127.0.0.1:8090", chorus.ScenarioPaid, err)
+	}
+	if !slices.Contains(chorus.Scenarios, *scenario) {
+		return fmt.Errorf("--scenario : %q inconnu (%s)", *scenario, strings.Join(chorus.Scenarios, ", "))
+	}
+	if *step <= 0 {
+		return errors.New("--step doit être positif")
+	}
+	sb := &chorus.Sandbox{Clock: kairos.SystemClock, Scenario: *scenario, SchemaPath: *schema, Step: *step,
+		ClientID: or(cfg.ChorusClientID, "kairos-sandbox"), ClientSecret: or(cfg.ChorusClientSecret, "kairos-sandbox-secret"),
+		Login: or(cfg.ChorusLogin, "TECH_1_kairos@cpro.fr"), Password: or(cfg.ChorusPassword, "kairos-sandbox")}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute}
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(shut)
+	}()
+	base := "http://" + ln.Addr().String()
+	log.Info("chorus sandbox listening", "addr", ln.Addr().String(), "scenario", *scenario, "step", step.String())
+	fmt.Fprintf(stdout, "Bac à sable Chorus Pro sur %s (scénario %s, un état toutes les %s).\n", base, *scenario, *step)
+	fmt.Fprintf(stdout, "  KAIROS_CHORUS_API_URL=%s\n  KAIROS_CHORUS_OAUTH_URL=%s%s\n  KAIROS_CHORUS_CLIENT_ID=%s KAIROS_CHORUS_LOGIN=%s\n",
+		base, base, chorus.TokenPath, sb.ClientID, sb.Login)
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,153 @@
+// Package webhooks is the real-time exchange of Kairos (DOMAIN §11): every
+// state change recorded in the outbox (store.Tx.Record) whose action is a
+// public event type is dispatched, in order, to the organisations that may
+// see its object (its audience); each organisation reads them as a change
+// feed and receives them on its webhook subscriptions, signed after the
+// Standard Webhooks specification, at least once, in order per object.
+package webhooks
+
+import (
+	"sort"
+	"strings"
+)
+
+// EventType is a public, versioned event type. Its name is the outbox
+// action followed by the version of its payload ("enrolment.entrer.v1"); a
+// change of a payload's shape gets a new version, the old one is kept.
+type EventType struct {
+	Name       string `json:"name"`
+	Action     string `json:"-"`           // outbox action (store.Change.Action)
+	ObjectType string `json:"object_type"` // the object the event names
+	Family     string `json:"family"`      // French group label
+	Label      string `json:"label"`       // French description
+	Schema     string `json:"schema"`      // OpenAPI component of data ("" : free object)
+	Audience   string `json:"audience"`    // who receives it, in French
+}
+
+// Version is the payload version of the current event types.
+const Version = "v1"
+
+const (
+	audOF       = "l'organisme de formation"
+	audOFAgence = "l'organisme de formation et l'agence France Travail du demandeur"
+	audOFFT     = "l'organisme de formation et les services France Travail de la région (et nationaux)"
+	audCarif    = "le Carif-Oref qui a déposé l'import"
+)
+
+// Types is the catalogue of public event types. An outbox action that is not
+// listed here (API keys, passwords, reminders…) is never published.
+var Types = buildTypes()
+
+var byAction map[string]*EventType
+var byName map[string]*EventType
+
+func buildTypes() []EventType {
+	var out []EventType
+	add := func(action, object, family, label, schema, audience string) {
+		out = append(out, EventType{Name: action + "." + Version, Action: action, ObjectType: object, Family: family, Label: label, Schema: schema, Audience: audience})
+	}
+	const rdv, part, path, att, adh, cat = "Rendez-vous", "Participants aux rendez-vous", "Parcours de formation", "Attestations de présence", "Adhésion", "Catalogue"
+	add("appointment.create", "appointment", rdv, "Rendez-vous créé", "Appointment", audOF)
+	add("appointment.update", "appointment", rdv, "Rendez-vous modifié", "Appointment", audOF)
+	add("appointment.cancel", "appointment", rdv, "Rendez-vous annulé", "Appointment", audOF)
+	add("appointment.register", "participant", part, "Demandeur inscrit à un rendez-vous", "Participant", audOFAgence)
+	add("appointment.waitlist", "participant", part, "Demandeur placé en liste d'attente", "Participant", audOFAgence)
+	add("appointment.promote", "participant", part, "Demandeur passé de la liste d'attente aux inscrits", "Participant", audOFAgence)
+	for _, st := range []struct{ s, l string }{{"present", "présent"}, {"excuse", "excusé"}, {"absent", "absent"}, {"annule", "annulé"}, {"desinscrit", "désinscrit"}} {
+		add("appointment.participant."+st.s, "participant", part, "Participant déclaré "+st.l, "Participant", audOFAgence)
+	}
+	for _, r := range []struct{ s, l string }{{"retenu", "retenu"}, {"non_retenu", "non retenu"}, {"liste_attente", "en liste d'attente"}, {"desistement", "désisté"}, {"reoriente", "réorienté"}} {
+		add("appointment.result."+r.s, "participant", part, "Résultat : candidat "+r.l, "Participant", audOFAgence)
+	}
+	for _, a := range []struct{ s, l string }{
+		{"propose", "Inscription proposée"}, {"inscrire", "Inscription confirmée (AIS)"}, {"refuser", "Proposition refusée"},
+		{"annuler", "Inscription annulée"}, {"entrer", "Entrée en formation déclarée (AES)"}, {"interrompre", "Interruption déclarée"},
+		{"reprendre", "Reprise déclarée"}, {"sortir", "Sortie de formation déclarée"}, {"obsolete", "Proposition devenue sans objet"},
+	} {
+		add("enrolment."+a.s, "enrolment", path, a.l, "Enrolment", audOFAgence)
+	}
+	add("enrolment.absence", "enrolment", path, "Absence déclarée (data : l'absence)", "Absence", audOFAgence)
+	add("enrolment.absence_correct", "enrolment_absence", path, "Absence corrigée (data : l'absence corrigée et le commentaire)", "", audOFAgence)
+	add("enrolment.absence_withdraw", "enrolment_absence", path, "Absence retirée (data : date du retrait et commentaire)", "", audOFAgence)
+	add("enrolment.correct", "enrolment_movement", path, "Date d'un mouvement corrigée", "", audOFAgence)
+	add("attestation.attest", "attestation", att, "Attestation mensuelle attestée", "", audOFFT)
+	add("attestation.rectify", "attestation", att, "Attestation rectificative", "", audOFFT)
+	add("attestation.transmit", "attestation", att, "Attestation transmise à France Travail", "", audOFFT)
+	add("adhesion.submit", "adhesion", adh, "Demande d'adhésion déposée", "Adhesion", audOFFT)
+	for _, a := range []struct{ s, l string }{{"instruire", "Adhésion mise en instruction"}, {"valider", "Adhésion validée"}, {"refuser", "Adhésion refusée"},
+		{"suspendre", "Adhésion suspendue"}, {"reactiver", "Adhésion réactivée"}, {"resilier", "Adhésion résiliée"}} {
+		add("adhesion."+a.s, "adhesion", adh, a.l, "Adhesion", audOFFT)
+	}
+	add("adhesion.qualiopi", "adhesion", adh, "Certificat Qualiopi renouvelé", "Certificate", audOFFT)
+	add("catalogue.import", "catalogue_import", cat, "Import LHÉO terminé", "", audCarif)
+	byAction = map[string]*EventType{}
+	byName = map[string]*EventType{}
+	for i := range out {
+		byAction[out[i].Action] = &out[i]
+		byName[out[i].Name] = &out[i]
+	}
+	return out
+}
+
+// TypeOfAction returns the public type of an outbox action, if it has one.
+func TypeOfAction(action string) (*EventType, bool) {
+	t, ok := byAction[action]
+	return t, ok
+}
+
+// TypeNamed returns the public type called name.
+func TypeNamed(name string) (*EventType, bool) {
+	t, ok := byName[name]
+	return t, ok
+}
+
+// Families groups the types by family, in catalogue order.
+func Families() []Family {
+	var out []Family
+	idx := map[string]int{}
+	for _, t := range Types {
+		i, ok := idx[t.Family]
+		if !ok {
+			i = len(out)
+			idx[t.Family] = i
+			out = append(out, Family{Label: t.Family})
+		}
+		out[i].Types = append(out[i].Types, t)
+	}
+	return out
+}
+
+// Family is a group of event types, for the subscription form.
+type Family struct {
+	Label string
+	Types []EventType
+}
+
+// normTypes validates a list of type names ("*" alone: every type) and
+// returns it sorted and deduplicated.
+func normTypes(in []string) ([]string, string) {
+	seen := map[string]bool{}
+	var out []string
+	for _, n := range in {
+		n = strings.TrimSpace(n)
+		if n == "" || seen[n] {
+			continue
+		}
+		if n == "*" {
+			return []string{"*"}, ""
+		}
+		if _, ok := byName[n]; !ok {
+			if len(n) > 80 {
+				n = n[:80] + "…"
+			}
+			return nil, "Type d'événement inconnu : « " + n + " » (voir GET /api/v1/event-types)."
+		}
+		seen[n] = true
+		out = append(out, n)
+	}
+	if len(out) == 0 {
+		return nil, "Choisissez au moins un type d'événement (ou « * » pour tous)."
+	}
+	sort.Strings(out)
+	return out, ""
+}

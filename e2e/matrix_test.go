@@ -58,39 +58,45 @@ var publicRoutes = []string{
 // objectRoutes gives the kind of demo object a route's {id} names, where the
 // last literal segment before it does not tell (see objectKind).
 var objectRoutes = map[string]string{
-	"POST /participations/{id}/desinscription":             "participant",
-	"DELETE /api/v1/appointments/{id}/registrations/{pid}": "appointment",
-	"POST /rendez-vous-proposes/{id}/inscription":          "proposed",
-	"GET /rendez-vous-proposes/{id}":                       "proposed",
-	"POST /api/v1/appointments/{id}/registrations":         "proposed",
-	"POST /attestations/sessions/{id}/rythme":              "attsession",
-	"POST /parcours/declarations/{id}/correction":          "movement",
-	"POST /api/v1/enrolment-movements/{id}/corrections":    "movement",
-	"GET /api/v1/adhesions/{id}/status":                    "nobody", // needs the follow-up token
-	"POST /organisme/cles-api/{id}/revocation":             "apikey",
-	"GET /catalogue/imports/{id}/rapport.csv":              "import",
-	"GET /api/v1/catalogue/imports/{id}/rapport.csv":       "import",
-	"GET /dev/courriels/{id}/pieces-jointes/{n}":           "mail",
-	"GET /parcours/inscriptions/{id}/documents/{doc}":      "enrolment",
-	"GET /api/v1/enrolments/{id}/documents/{doc}":          "enrolment",
-	"POST /organisme/utilisateurs/{id}/habilitations":      "user",
-	"POST /organisme/utilisateurs/{id}/statut":             "user",
-	"POST /organisme/utilisateurs/{id}/invitation":         "user",
-	"PUT /api/v1/users/{id}/habilitations":                 "user",
-	"PUT /api/v1/users/{id}/status":                        "user",
-	"POST /api/v1/attestations/{id}/rectificatives":        "attestation",
-	"POST /api/v1/appointments/{id}/attendance":            "appointment",
-	"POST /api/v1/appointments/{id}/cancel":                "appointment",
-	"POST /rendez-vous/{id}/presences":                     "appointment",
-	"POST /api/v1/enrolments/{id}/actions":                 "enrolment",
-	"POST /api/v1/enrolments/{id}/absences":                "enrolment",
-	"POST /parcours/inscriptions/{id}/absences":            "enrolment",
-	"POST /adhesions/{id}/decision":                        "adhesion",
-	"POST /api/v1/adhesions/{id}/decisions":                "adhesion",
-	"GET /api/v1/justificatifs/{id}":                       "justificatif",
-	"GET /parcours/justificatifs/{id}":                     "justificatif",
-	"GET /catalogue/sessions/{id}":                         "session",
-	"GET /api/v1/catalogue/sessions/{id}":                  "session",
+	"POST /participations/{id}/desinscription":                    "participant",
+	"DELETE /api/v1/appointments/{id}/registrations/{pid}":        "appointment",
+	"POST /rendez-vous-proposes/{id}/inscription":                 "proposed",
+	"GET /rendez-vous-proposes/{id}":                              "proposed",
+	"POST /api/v1/appointments/{id}/registrations":                "proposed",
+	"POST /attestations/sessions/{id}/rythme":                     "attsession",
+	"POST /parcours/declarations/{id}/correction":                 "movement",
+	"POST /api/v1/enrolment-movements/{id}/corrections":           "movement",
+	"GET /api/v1/adhesions/{id}/status":                           "nobody", // needs the follow-up token
+	"POST /organisme/cles-api/{id}/revocation":                    "apikey",
+	"GET /catalogue/imports/{id}/rapport.csv":                     "import",
+	"GET /api/v1/catalogue/imports/{id}/rapport.csv":              "import",
+	"GET /dev/courriels/{id}/pieces-jointes/{n}":                  "mail",
+	"GET /parcours/inscriptions/{id}/documents/{doc}":             "enrolment",
+	"GET /api/v1/enrolments/{id}/documents/{doc}":                 "enrolment",
+	"POST /organisme/utilisateurs/{id}/habilitations":             "user",
+	"POST /organisme/utilisateurs/{id}/statut":                    "user",
+	"POST /organisme/utilisateurs/{id}/invitation":                "user",
+	"PUT /api/v1/users/{id}/habilitations":                        "user",
+	"PUT /api/v1/users/{id}/status":                               "user",
+	"POST /api/v1/attestations/{id}/rectificatives":               "attestation",
+	"POST /api/v1/appointments/{id}/attendance":                   "appointment",
+	"POST /api/v1/appointments/{id}/cancel":                       "appointment",
+	"POST /rendez-vous/{id}/presences":                            "appointment",
+	"POST /api/v1/enrolments/{id}/actions":                        "enrolment",
+	"POST /api/v1/enrolments/{id}/absences":                       "enrolment",
+	"POST /parcours/inscriptions/{id}/absences":                   "enrolment",
+	"POST /adhesions/{id}/decision":                               "adhesion",
+	"POST /api/v1/adhesions/{id}/decisions":                       "adhesion",
+	"GET /api/v1/justificatifs/{id}":                              "justificatif",
+	"GET /parcours/justificatifs/{id}":                            "justificatif",
+	"GET /catalogue/sessions/{id}":                                "session",
+	"GET /api/v1/catalogue/sessions/{id}":                         "session",
+	"GET /bilans/inscriptions/{id}":                               "assessment",
+	"POST /bilans/inscriptions/{id}":                              "assessment",
+	"GET /bilans/inscriptions/{id}/attestation-fin-formation.pdf": "assessment",
+	"GET /api/v1/enrolments/{id}/assessment":                      "assessment",
+	"GET /api/v1/enrolments/{id}/assessment/certificate.pdf":      "assessment",
+	"POST /api/v1/enrolments/{id}/assessment/actions":             "assessment",
 }
 
 // segmentKinds names the object of {id} from the segment before it.
@@ -104,15 +110,18 @@ var segmentKinds = map[string]string{
 // object; "*" is everyone the route's rule lets in. Every other identity
 // must be refused on a route naming such an object.
 var objectOwners = map[string][]string{
-	"user":         {"of_admin", "key_of"},
-	"apikey":       {"of_admin"},
-	"adhesion":     {"ft_gestionnaire", "admin", "key_dr"},
-	"session":      {"*"}, // the catalogue is open to its readers
-	"import":       {"carif", "key_carif"},
-	"appointment":  {"of_admin", "of_user", "key_of", "key_agence"}, // an agence unregisters its job seekers
-	"proposed":     {"*"},                                           // open appointments, offered to every job seeker
-	"participant":  {"demandeur", "conseiller"},
-	"enrolment":    {"of_admin", "of_user", "of_user_assiduite", "conseiller", "demandeur", "key_of", "key_agence"},
+	"user":        {"of_admin", "key_of"},
+	"apikey":      {"of_admin"},
+	"adhesion":    {"ft_gestionnaire", "admin", "key_dr"},
+	"session":     {"*"}, // the catalogue is open to its readers
+	"import":      {"carif", "key_carif"},
+	"appointment": {"of_admin", "of_user", "key_of", "key_agence"}, // an agence unregisters its job seekers
+	"proposed":    {"*"},                                           // open appointments, offered to every job seeker
+	"participant": {"demandeur", "conseiller"},
+	"enrolment":   {"of_admin", "of_user", "of_user_assiduite", "conseiller", "demandeur", "key_of", "key_agence"},
+	// The assessment (bilan) of an enrolment is also read by France Travail's
+	// services of the OF's region (the assessment and invoicing journeys).
+	"assessment":   {"of_admin", "of_user", "of_user_assiduite", "conseiller", "demandeur", "key_of", "key_agence", "ft_gestionnaire", "ft_comptable", "key_dr", "key_comptable"},
 	"justificatif": {"of_admin", "of_user", "of_user_assiduite", "conseiller", "demandeur", "key_of", "key_agence"},
 	"movement":     {"of_admin", "of_user", "key_of"},
 	"attestation":  {"of_admin", "of_user", "of_user_assiduite", "key_of"},
@@ -271,6 +280,7 @@ func TestRouteRoleTenantMatrix(t *testing.T) {
 		"attestation":  one("SELECT id FROM attestations WHERE org_id = ? ORDER BY id LIMIT 1", formapro),
 		"attsession":   one("SELECT session_id FROM enrolments WHERE org_id = ? ORDER BY id LIMIT 1", formapro),
 		"mail":         one("SELECT id FROM mails ORDER BY id LIMIT 1"),
+		"assessment":   one("SELECT id FROM enrolments WHERE org_id = ? AND demandeur_id = ? ORDER BY id LIMIT 1", formapro, karim),
 		"unknown":      "999999999",
 		"nobody":       "999999999",
 	}

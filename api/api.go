@@ -311,7 +311,7 @@ var problemTitles = map[kairos.Code]string{
 func (a *API) problem(w http.ResponseWriter, r *http.Request, err error) {
 	code := kairos.ErrorCode(err)
 	status := kairos.HTTPStatus(code)
-	if n := kairos.RetryAfter(err); n > 0 {
+	if n := kairos.RetryAfter(err); n > 0 && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", strconv.Itoa(n))
 	}
 	if status >= 500 && code != kairos.EUnavailable {

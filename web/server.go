@@ -306,7 +306,7 @@ func errorTitle(status int) string {
 
 // setRetryAfter sets the Retry-After header of a 429 or 503 answer.
 func setRetryAfter(w http.ResponseWriter, err error) {
-	if n := kairos.RetryAfter(err); n > 0 {
+	if n := kairos.RetryAfter(err); n > 0 && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", strconv.Itoa(n))
 	}
 }

@@ -40,6 +40,8 @@ type Config struct {
 	WebhooksAllowPrivate bool // KAIROS_WEBHOOKS_ALLOW_PRIVATE: webhooks may go to private and loopback addresses, over http (tests, demo; default false)
 	APIRateLimit         int  // KAIROS_API_RATE_LIMIT: requests per minute per API key and instance (default 6000)
 
+	DBMaxConns int // KAIROS_DB_MAX_CONNS: PostgreSQL connection pool size; 0: store.DefaultMaxConns (2 × GOMAXPROCS + 8)
+
 	// Now is KAIROS_NOW: an RFC 3339 instant at which the whole portal is
 	// frozen (services, jobs, demo data), to replay a month; demo mode only.
 	Now time.Time
@@ -110,6 +112,11 @@ func Load(getenv func(string) string) (Config, error) {
 			if *v.dst, err = strconv.Atoi(p); err != nil || *v.dst < 0 || *v.dst > 60 {
 				return c, fmt.Errorf("%s: %q is not a number of days between 0 and 60", v.name, p)
 			}
+		}
+	}
+	if p := getenv("KAIROS_DB_MAX_CONNS"); p != "" {
+		if c.DBMaxConns, err = strconv.Atoi(p); err != nil || c.DBMaxConns < 1 || c.DBMaxConns > 1000 {
+			return c, fmt.Errorf("KAIROS_DB_MAX_CONNS: %q is not a number of connections between 1 and 1000", p)
 		}
 	}
 	if c.BaseURL == "" {

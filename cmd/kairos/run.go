@@ -66,6 +66,7 @@ Configuration par variables d'environnement (voir docs/OPERATIONS.md) :
   KAIROS_WEBHOOKS_ALLOW_PRIVATE, KAIROS_API_RATE_LIMIT,
   KAIROS_CHORUS_API_URL, KAIROS_CHORUS_OAUTH_URL, KAIROS_CHORUS_CLIENT_ID, KAIROS_CHORUS_CLIENT_SECRET,
   KAIROS_CHORUS_LOGIN, KAIROS_CHORUS_PASSWORD,
+  KAIROS_DB_MAX_CONNS,
   KAIROS_DEMO_FORCE, KAIROS_METRICS_TOKEN,
   KAIROS_NOW (démonstration seulement : fige l'horloge du portail à un instant RFC 3339)
 `
@@ -167,6 +168,9 @@ func openDB(ctx context.Context, cfg config.Config) (*store.DB, error) {
 	db, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.DBMaxConns > 0 {
+		db.SetMaxConns(cfg.DBMaxConns)
 	}
 	if !cfg.Now.IsZero() {
 		db.Clock = kairos.FixedClock(cfg.Now)

@@ -2,6 +2,7 @@ package catalogue
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -139,6 +140,9 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opt ImportOptions) (*
 	if a != nil && a.OrgID != 0 {
 		orgID = a.OrgID
 	}
+	if err := s.claimSource(ctx, a, opt.Source); err != nil {
+		return nil, err
+	}
 	id, err := s.DB.Insert(ctx, `INSERT INTO catalogue_imports (source, file_name, size_bytes, full_import, status, actor_label, org_id, started_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, imp.Source, imp.FileName, imp.Size, b2i(imp.Full), imp.Status, imp.ActorLabel, orgID, imp.StartedAt)
 	if err != nil {
@@ -177,6 +181,44 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opt ImportOptions) (*
 		return imp, err
 	}
 	return imp, nil
+}
+
+// claimSource checks that a Carif may import into source: a source belongs
+// to the Carif that first used it (catalogue_sources), so another Carif's
+// source is refused (EForbidden), and so is a source only the platform used
+// (command line, demonstration). A new source becomes the Carif's. Other
+// actors (the platform's command line, an administrator) may use any source.
+func (s *Service) claimSource(ctx context.Context, a *kairos.Actor, source string) error {
+	if a == nil || a.Role != kairos.RoleCarif {
+		return nil
+	}
+	refused := &kairos.Error{Code: kairos.EForbidden, Fields: map[string]string{"source": "Choisissez une source propre à votre Carif-Oref."},
+		Message: "La source « " + source + " » appartient à un autre Carif-Oref ou à la plateforme : vous ne pouvez pas importer dans cette source. Choisissez la source de votre Carif-Oref."}
+	return s.DB.Tx(ctx, func(tx *store.Tx) error {
+		var owner int64
+		err := tx.QueryRow(ctx, "SELECT org_id FROM catalogue_sources WHERE source = ?", source).Scan(&owner)
+		if err == nil {
+			if owner != a.OrgID {
+				return refused
+			}
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		var used int
+		if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM catalogue_imports WHERE source = ? LIMIT 1) u", source).Scan(&used); err != nil {
+			return err
+		}
+		if used > 0 {
+			return refused
+		}
+		_, err = tx.Exec(ctx, "INSERT INTO catalogue_sources (source, org_id, created_at) VALUES (?, ?, ?)", source, a.OrgID, s.now())
+		if store.IsUniqueViolation(err) {
+			return refused
+		}
+		return err
+	})
 }
 
 // What an occurrence of this import counted for a formation, an action or a

@@ -232,3 +232,13 @@ func (s *Server) Routes() []string {
 	}
 	return out
 }
+
+// RouteRules returns the rule of every route, by pattern (for the route ×
+// role × tenant matrix test).
+func (s *Server) RouteRules() map[string]kairos.Rule {
+	out := make(map[string]kairos.Rule, len(s.routes))
+	for _, r := range s.routes {
+		out[r.pattern] = r.rule
+	}
+	return out
+}

@@ -69,6 +69,7 @@ Configuration par variables d'environnement (voir docs/OPERATIONS.md) :
   KAIROS_CHORUS_LOGIN, KAIROS_CHORUS_PASSWORD,
   KAIROS_DB_MAX_CONNS,
   KAIROS_DEVIS_SEUILS (seuils régionaux des devis AIF, « région:euros:heures », défaut 3 200 € ou 400 h),
+  KAIROS_DEMO_FORCE, KAIROS_METRICS_TOKEN,
   KAIROS_NOW (démonstration seulement : fige l'horloge du portail à un instant RFC 3339)
 `
 
@@ -282,6 +283,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 				_, err := adh.RemindQualiopi(ctx)
 				return err
 			},
+			catalogue.StaleImportsJob: func(ctx context.Context, _ json.RawMessage) error {
+				_, err := cat.FailStaleImports(ctx)
+				return err
+			},
 			appointments.ReminderJob: appts.HandleReminders,
 			attestations.ReminderJob: att.HandleReminders,
 			"api.idempotency_cleanup": func(ctx context.Context, _ json.RawMessage) error {
@@ -294,6 +299,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		Schedules: []worker.Schedule{
 			{Name: "accounts.cleanup", Every: time.Hour, Kind: "accounts.cleanup"},
 			{Name: "adhesion.qualiopi_reminders", Every: time.Hour, Kind: "adhesion.qualiopi_reminders"},
+			{Name: catalogue.StaleImportsJob, Every: 15 * time.Minute, Kind: catalogue.StaleImportsJob},
 			{Name: appointments.ReminderJob, Every: 15 * time.Minute, Kind: appointments.ReminderJob},
 			{Name: attestations.ReminderJob, Every: time.Hour, Kind: attestations.ReminderJob},
 			{Name: "api.idempotency_cleanup", Every: time.Hour, Kind: "api.idempotency_cleanup"},

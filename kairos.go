@@ -20,6 +20,7 @@ const (
 	EConflict     Code = "conflict"
 	EUnauthorized Code = "unauthorized"
 	ETooMany      Code = "too_many_requests"
+	EUnavailable  Code = "unavailable" // overloaded: retry later (503)
 	EInternal     Code = "internal"
 )
 
@@ -31,6 +32,9 @@ type Error struct {
 	Message string
 	Fields  map[string]string
 	Err     error
+	// RetryAfter, for ETooMany and EUnavailable, is how long the client
+	// should wait before retrying (the Retry-After header), 0 if unknown.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -78,6 +82,17 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "Une erreur interne est survenue. Veuillez réessayer ; si le problème persiste, contactez l'assistance."
+}
+
+// RetryAfter returns the whole seconds a client should wait before
+// retrying after err (at least 1 for ETooMany and EUnavailable), 0 otherwise.
+func RetryAfter(err error) int {
+	var e *Error
+	if !errors.As(err, &e) || (e.Code != ETooMany && e.Code != EUnavailable) {
+		return 0
+	}
+	s := int((e.RetryAfter + time.Second - 1) / time.Second)
+	return max(s, 1)
 }
 
 // FieldErrors returns the field-level messages of err, if any.
@@ -158,6 +173,8 @@ func HTTPStatus(c Code) int {
 		return 401
 	case ETooMany:
 		return 429
+	case EUnavailable:
+		return 503
 	}
 	return 500
 }

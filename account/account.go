@@ -77,6 +77,7 @@ type Service struct {
 	Clock   kairos.Clock
 	BaseURL string // absolute URL of the portal, for links in e-mails
 	Log     *slog.Logger
+	Hashing *HashPool // bounds concurrent password hashing; nil: DefaultHashPool
 }
 
 func (s *Service) now() time.Time {

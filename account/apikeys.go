@@ -148,7 +148,18 @@ func (s *Service) APIKeyActor(ctx context.Context, token string) (*kairos.Actor,
 	case kairos.OrgFTAgence:
 		role = kairos.RoleConseiller
 	case kairos.OrgFTService:
-		role = kairos.RoleFTGestionnaire
+		// A France Travail service is a regional management (its users are
+		// ft_gestionnaire) or an accounting service (ft_comptable): its key
+		// acts with the role of its people. Only a service with a manager
+		// gets the manager's role (adhesions); any other gets the accounting one.
+		var managers int
+		if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM users WHERE org_id = ? AND role = ?", orgID, kairos.RoleFTGestionnaire).Scan(&managers); err != nil {
+			return nil, err
+		}
+		role = kairos.RoleFTComptable
+		if managers > 0 {
+			role = kairos.RoleFTGestionnaire
+		}
 	}
 	return &kairos.Actor{APIKeyID: id, OrgID: orgID, OrgName: orgName, Role: role, Name: name}, nil
 }

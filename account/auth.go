@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"kairos"
@@ -30,51 +32,71 @@ const (
 
 var errBadCredentials = kairos.Errorf(kairos.EUnauthorized, "Adresse e-mail ou mot de passe incorrect.")
 
-// Authenticate checks an e-mail and password. After MaxFailuresPerKey
-// failures for the same e-mail within ThrottleWindow (or MaxFailuresPerIP
-// from the same address) it refuses without checking, until the window has
-// passed. Attempts are stored, so every instance sees them.
+// Authenticate checks an e-mail and password.
+//
+// Throttling is atomic: each attempt first increments, in one statement,
+// the counter of its e-mail and the counter of its address (login_counters),
+// and only an attempt that got a number within the limit has its password
+// checked, so concurrent guesses cannot overtake the limit. After
+// MaxFailuresPerKey attempts on one e-mail within ThrottleWindow, that
+// account is locked for the rest of the window (whatever the address).
+// After MaxFailuresPerIP failures from one address, that address may no
+// longer try accounts it has never logged into, but the people behind it
+// (an agence behind one NAT) who logged in from it before still can.
+// A success resets the e-mail's counter. Password checks run in the bounded
+// hashing pool (EUnavailable when it is full). Attempts are also stored in
+// login_attempts (history, known addresses).
 func (s *Service) Authenticate(ctx context.Context, email, password, ip string) (*User, error) {
 	email = NormalizeEmail(email)
 	now := s.now()
-	since := now.Add(-ThrottleWindow)
-	var lastOK sql.NullTime
-	// (ORDER BY rather than MAX: SQLite's MAX loses the column's timestamp type.)
-	err := s.DB.QueryRow(ctx, "SELECT at FROM login_attempts WHERE email = ? AND success = ? AND at > ? ORDER BY at DESC LIMIT 1", email, true, since).Scan(&lastOK)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	n, start, err := s.bump(ctx, "e:"+email, now)
+	if err != nil {
 		return nil, err
 	}
-	from := since
-	if lastOK.Valid {
-		from = lastOK.Time
+	if n > MaxFailuresPerKey {
+		return nil, tooMany(start, now)
 	}
-	var byKey, byIP int
-	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM login_attempts WHERE email = ? AND success = ? AND at > ?", email, false, from).Scan(&byKey); err != nil {
+	byIP, ipStart, err := s.bump(ctx, "i:"+ip, now)
+	if err != nil {
 		return nil, err
 	}
-	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM login_attempts WHERE ip = ? AND success = ? AND at > ?", ip, false, since).Scan(&byIP); err != nil {
-		return nil, err
-	}
-	if byKey >= MaxFailuresPerKey || byIP >= MaxFailuresPerIP {
-		return nil, kairos.Errorf(kairos.ETooMany, "Trop de tentatives de connexion infructueuses. Par sécurité, réessayez dans 15 minutes ou réinitialisez votre mot de passe.")
+	if byIP > MaxFailuresPerIP {
+		known, err := s.knownAddress(ctx, email, ip, now)
+		if err != nil {
+			return nil, err
+		}
+		if !known {
+			s.unbump(ctx, "e:"+email)
+			return nil, tooMany(ipStart, now)
+		}
 	}
 	var id int64
 	var hash, status string
 	err = s.DB.QueryRow(ctx, "SELECT id, password_hash, status FROM users WHERE email = ?", email).Scan(&id, &hash, &status)
 	if errors.Is(err, sql.ErrNoRows) {
-		CheckPassword(dummyHash, password)
-		return nil, s.failed(ctx, email, ip, now)
+		hash, err = dummyHash, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	if hash == "" || !CheckPassword(hash, password) {
+	ok, err := s.checkPassword(ctx, hash, password)
+	if err != nil {
+		// Not checked: the attempt does not count.
+		s.unbump(ctx, "e:"+email)
+		s.unbump(ctx, "i:"+ip)
+		return nil, err
+	}
+	if id == 0 || !ok {
 		return nil, s.failed(ctx, email, ip, now)
 	}
 	if status != StatusActive {
 		s.failed(ctx, email, ip, now)
 		return nil, kairos.Errorf(kairos.EForbidden, "Ce compte est désactivé. Contactez le responsable du compte de votre organisme.")
 	}
+	if _, err := s.DB.Exec(ctx, "DELETE FROM login_counters WHERE k = ?", "e:"+email); err != nil {
+		return nil, err
+	}
+	s.unbump(ctx, "i:"+ip)
 	if _, err := s.DB.Exec(ctx, "INSERT INTO login_attempts (email, ip, at, success) VALUES (?, ?, ?, ?)", email, ip, now, true); err != nil {
 		return nil, err
 	}
@@ -82,6 +104,42 @@ func (s *Service) Authenticate(ctx context.Context, email, password, ip string) 
 		return nil, err
 	}
 	return s.User(ctx, id)
+}
+
+func tooMany(start, now time.Time) error {
+	left := start.Add(ThrottleWindow).Sub(now)
+	mins := int((left + time.Minute - 1) / time.Minute)
+	return &kairos.Error{Code: kairos.ETooMany, RetryAfter: left,
+		Message: fmt.Sprintf("Trop de tentatives de connexion infructueuses. Par sécurité, réessayez dans %d minute(s) ou réinitialisez votre mot de passe.", max(mins, 1))}
+}
+
+// bump increments the counter of key in one atomic statement (a new window
+// starts when the previous one is over) and returns its value and the start
+// of its window.
+func (s *Service) bump(ctx context.Context, key string, now time.Time) (int, time.Time, error) {
+	t, expired := now.Unix(), now.Add(-ThrottleWindow).Unix()
+	var n, start int64
+	err := s.DB.QueryRow(ctx, `INSERT INTO login_counters (k, window_start, n) VALUES (?, ?, 1)
+		ON CONFLICT (k) DO UPDATE SET
+		  n = CASE WHEN login_counters.window_start <= ? THEN 1 ELSE login_counters.n + 1 END,
+		  window_start = CASE WHEN login_counters.window_start <= ? THEN excluded.window_start ELSE login_counters.window_start END
+		RETURNING n, window_start`, key, t, expired, expired).Scan(&n, &start)
+	return int(n), time.Unix(start, 0), err
+}
+
+// unbump gives back an attempt that was not a failure.
+func (s *Service) unbump(ctx context.Context, key string) {
+	if _, err := s.DB.Exec(ctx, "UPDATE login_counters SET n = n - 1 WHERE k = ? AND n > 0", key); err != nil && s.Log != nil {
+		s.Log.Warn("account: login counter", "err", err)
+	}
+}
+
+// knownAddress reports whether email logged in successfully from ip in the
+// last 30 days.
+func (s *Service) knownAddress(ctx context.Context, email, ip string, now time.Time) (bool, error) {
+	var n int
+	err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM login_attempts WHERE email = ? AND ip = ? AND success = ? AND at > ?", email, ip, true, now.Add(-30*24*time.Hour)).Scan(&n)
+	return n > 0, err
 }
 
 func (s *Service) failed(ctx context.Context, email, ip string, now time.Time) error {
@@ -97,9 +155,7 @@ func (s *Service) failed(ctx context.Context, email, ip string, now time.Time) e
 func (s *Service) CreateSession(ctx context.Context, userID int64, ip, userAgent string) (string, error) {
 	token, hash := newToken("")
 	now := s.now()
-	if len(userAgent) > 300 {
-		userAgent = userAgent[:300]
-	}
+	userAgent = printable(userAgent, 300)
 	_, err := s.DB.Exec(ctx, "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?)",
 		hash, userID, now, now, now.Add(SessionIdle), ip, userAgent)
 	return token, err
@@ -288,7 +344,11 @@ func (s *Service) SetPasswordWithToken(ctx context.Context, token, password stri
 		if before.Status == StatusDisabled {
 			return kairos.Errorf(kairos.EForbidden, "Ce compte est désactivé. Contactez le responsable du compte de votre organisme.")
 		}
-		if _, err := tx.Exec(ctx, "UPDATE users SET password_hash = ?, status = ?, updated_at = ? WHERE id = ?", HashPassword(password), StatusActive, now, uid); err != nil {
+		hash, err := s.hashPassword(ctx, password)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "UPDATE users SET password_hash = ?, status = ?, updated_at = ? WHERE id = ?", hash, StatusActive, now, uid); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, "DELETE FROM sessions WHERE user_id = ?", uid); err != nil {
@@ -324,5 +384,25 @@ func (s *Service) Cleanup(ctx context.Context) error {
 			return err
 		}
 	}
+	if _, err := s.DB.Exec(ctx, "DELETE FROM login_counters WHERE window_start < ?", now.Add(-ThrottleWindow).Unix()); err != nil {
+		return err
+	}
 	return nil
+}
+
+// printable keeps the first max runes of s that are valid, non-control
+// characters (a header such as User-Agent is not checked at the edge).
+func printable(s string, max int) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range strings.ToValidUTF8(s, "") {
+		if r < 0x20 || (r >= 0x7f && r <= 0x9f) {
+			continue
+		}
+		if n++; n > max {
+			break
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

@@ -63,7 +63,64 @@ type Adhesion struct {
 	SubmittedAt      time.Time    `json:"submitted_at"`
 	UpdatedAt        time.Time    `json:"updated_at"`
 	Qualiopi         *Certificate `json:"qualiopi,omitempty"` // the latest certificate
+	// Existing is the organisation that already holds this SIRET on Kairos,
+	// when it is not (yet) this adhesion's: shown to France Travail before a
+	// decision (filled by Get only, never for the anonymous submitter).
+	Existing *ExistingOrg `json:"organisation_existante,omitempty"`
+
+	rgcDenied bool // set by Decide: the validation gave the RGC no access (existing organisation)
 }
+
+// ExistingOrg describes an organisation already on Kairos with an
+// adhesion's SIRET. Validating the adhesion renews that organisation's
+// convention; it gives no access to the adhesion's account manager unless
+// he is already one of its users: its administrators decide (they invite
+// him from « Utilisateurs »).
+type ExistingOrg struct {
+	ID          int64    `json:"id"`
+	Name        string   `json:"nom"`
+	Users       int      `json:"utilisateurs"`
+	Admins      []string `json:"responsables"`         // e-mails of its active or invited account managers
+	RGCIsMember bool     `json:"rgc_deja_utilisateur"` // the adhesion's RGC e-mail is already one of its users
+}
+
+// existing returns the organisation other than the adhesion's own that
+// holds its SIRET, or nil.
+func (s *Service) existing(ctx context.Context, q store.Querier, a *Adhesion) (*ExistingOrg, error) {
+	var e ExistingOrg
+	err := q.QueryRow(ctx, "SELECT id, name FROM organisations WHERE kind = ? AND siret = ? ORDER BY id LIMIT 1", kairos.OrgOF, a.SIRET).Scan(&e.ID, &e.Name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := q.QueryRow(ctx, "SELECT COUNT(*) FROM users WHERE org_id = ?", e.ID).Scan(&e.Users); err != nil {
+		return nil, err
+	}
+	var member int
+	if err := q.QueryRow(ctx, "SELECT COUNT(*) FROM users WHERE org_id = ? AND email = ?", e.ID, a.RGCEmail).Scan(&member); err != nil {
+		return nil, err
+	}
+	e.RGCIsMember = member > 0
+	rows, err := q.Query(ctx, "SELECT email FROM users WHERE org_id = ? AND role = ? AND status <> ? ORDER BY email LIMIT 20", e.ID, kairos.RoleOFAdmin, account.StatusDisabled)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			return nil, err
+		}
+		e.Admins = append(e.Admins, m)
+	}
+	return &e, rows.Err()
+}
+
+// Takeover reports whether validating would hand an existing organisation,
+// which already has users, to a person who is not one of them.
+func (e *ExistingOrg) Takeover() bool { return e != nil && e.Users > 0 && !e.RGCIsMember }
 
 // RegionLabel returns the name of the adhesion's region.
 func (a *Adhesion) RegionLabel() string { return RegionLabel(a.Region) }
@@ -486,6 +543,9 @@ func (s *Service) Get(ctx context.Context, actor *kairos.Actor, id int64) (*Adhe
 	if err := s.visible(ctx, s.DB, actor, a); err != nil {
 		return nil, err
 	}
+	if a.Existing, err = s.existing(ctx, s.DB, a); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -621,8 +681,9 @@ func (s *Service) Decide(ctx context.Context, actor *kairos.Actor, id int64, act
 		} else if t.To == Validee {
 			storedReason = ""
 		}
+		denied := false
 		if act == Valider {
-			if err := s.validateAdhesion(ctx, tx, actor, before, now); err != nil {
+			if denied, err = s.validateAdhesion(ctx, tx, actor, before, now); err != nil {
 				return err
 			}
 		}
@@ -636,6 +697,7 @@ func (s *Service) Decide(ctx context.Context, actor *kairos.Actor, id int64, act
 		if err != nil {
 			return err
 		}
+		after.rgcDenied = denied
 		if err := tx.Record(ctx, store.Change{Action: "adhesion." + string(act), OrgID: after.OrgID, ObjectType: "adhesion", ObjectID: id, Before: before, After: after, At: now}); err != nil {
 			return err
 		}
@@ -646,34 +708,52 @@ func (s *Service) Decide(ctx context.Context, actor *kairos.Actor, id int64, act
 
 // validateAdhesion creates (or finds) the OF's organisation and its account
 // manager, and gives the convention its number and validity.
-func (s *Service) validateAdhesion(ctx context.Context, tx *store.Tx, actor *kairos.Actor, a *Adhesion, now time.Time) error {
+func (s *Service) validateAdhesion(ctx context.Context, tx *store.Tx, actor *kairos.Actor, a *Adhesion, now time.Time) (denied bool, err error) {
 	orgID := a.OrgID
 	if orgID == 0 {
-		err := tx.QueryRow(ctx, "SELECT id FROM organisations WHERE kind = ? AND siret = ? ORDER BY id LIMIT 1", kairos.OrgOF, a.SIRET).Scan(&orgID)
+		err = tx.QueryRow(ctx, "SELECT id FROM organisations WHERE kind = ? AND siret = ? ORDER BY id LIMIT 1", kairos.OrgOF, a.SIRET).Scan(&orgID)
 		if errors.Is(err, sql.ErrNoRows) {
 			orgID, err = s.Accounts.CreateOrganisationTx(ctx, tx, account.Organisation{Kind: kairos.OrgOF, Name: a.RaisonSociale, SIRET: a.SIRET, Region: a.Region})
 		}
 		if err != nil {
-			return err
+			return false, err
 		}
 	}
+	var people int
+	if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM users WHERE org_id = ?", orgID).Scan(&people); err != nil {
+		return false, err
+	}
 	var userOrg sql.NullInt64
-	err := tx.QueryRow(ctx, "SELECT org_id FROM users WHERE email = ?", a.RGCEmail).Scan(&userOrg)
+	err = tx.QueryRow(ctx, "SELECT org_id FROM users WHERE email = ?", a.RGCEmail).Scan(&userOrg)
 	switch {
+	case errors.Is(err, sql.ErrNoRows) && people > 0:
+		// The organisation is already on Kairos with its people: the
+		// validation renews its convention but gives no access to a new
+		// person (that would hand over the organisation to whoever filed an
+		// adhesion with its SIRET). Its account managers are told, and
+		// invite the new account manager themselves if they agree.
+		if err := s.notifyTakeover(ctx, tx, orgID, a); err != nil {
+			return false, err
+		}
+		if err := tx.Record(ctx, store.Change{Action: "adhesion.rgc_not_granted", OrgID: orgID, ObjectType: "adhesion", ObjectID: a.ID,
+			After: map[string]any{"rgc_email": a.RGCEmail, "reason": "organisation existante avec des utilisateurs"}, At: now}); err != nil {
+			return false, err
+		}
+		denied = true
 	case errors.Is(err, sql.ErrNoRows):
 		if _, err := s.Accounts.CreateUserTx(ctx, tx, account.NewUser{OrgID: orgID, Role: kairos.RoleOFAdmin, Email: a.RGCEmail, Name: a.RGCName,
 			InvitedBy: "France Travail, à la validation de l'adhésion de votre organisme,"}); err != nil {
-			return err
+			return false, err
 		}
 	case err != nil:
-		return err
+		return false, err
 	case !userOrg.Valid || userOrg.Int64 != orgID:
-		return kairos.Errorf(kairos.EConflict, "L'adresse e-mail du responsable du compte (%s) est déjà celle d'un compte d'une autre organisation : l'organisme doit indiquer une autre adresse.", a.RGCEmail)
+		return false, kairos.Errorf(kairos.EConflict, "L'adresse e-mail du responsable du compte (%s) est déjà celle d'un compte d'une autre organisation : l'organisme doit indiquer une autre adresse.", a.RGCEmail)
 	}
 	until := now.AddDate(Validity, 0, 0)
 	_, err = tx.Exec(ctx, "UPDATE adhesions SET org_id = ?, convention_number = ?, valid_from = ?, valid_until = ? WHERE id = ?",
 		orgID, ConventionNumber(a.ID, a.Region, now), now, until, a.ID)
-	return err
+	return denied, err
 }
 
 // Current returns the latest adhesion of organisation orgID (nil when none).

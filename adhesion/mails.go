@@ -1,10 +1,14 @@
 package adhesion
 
 import (
+	"context"
 	"strconv"
 	"time"
 
+	"kairos"
+	"kairos/account"
 	"kairos/mail"
+	"kairos/store"
 )
 
 const signature = "\n-- \nKairos — France Travail\n"
@@ -32,6 +36,12 @@ func (s *Service) decisionMail(a *Adhesion, act Action, reason string) mail.Mess
 			"Convention n° " + a.ConventionNumber + ", valable du " + FormatDate(*a.ValidFrom) + " au " + FormatDate(*a.ValidUntil) + ".\n\n" +
 			"Le responsable du compte de l'organisme reçoit par un courriel séparé le lien pour activer son compte. Il pourra ensuite inviter ses collaborateurs et leur attribuer leurs habilitations, et créer des clés d'API :\n" +
 			s.BaseURL + "/mon-organisme\n"
+		if a.rgcDenied {
+			body = "L'adhésion de « " + a.RaisonSociale + " »" + ref + " est validée.\n\n" +
+				"Convention n° " + a.ConventionNumber + ", valable du " + FormatDate(*a.ValidFrom) + " au " + FormatDate(*a.ValidUntil) + ".\n\n" +
+				"Cet organisme a déjà un compte sur Kairos, avec ses utilisateurs : votre adresse ne reçoit donc aucun accès. " +
+				"Demandez au responsable du compte actuel de votre organisme de vous inviter depuis « Utilisateurs » ; il a été prévenu de votre demande.\n"
+		}
 	case Refuser:
 		subject = "Votre demande d'adhésion à Kairos est refusée"
 		body = "France Travail a refusé la demande d'adhésion de « " + a.RaisonSociale + " »" + ref + ".\n\nMotif : " + reason + "\n\n" +
@@ -48,6 +58,41 @@ func (s *Service) decisionMail(a *Adhesion, act Action, reason string) mail.Mess
 		body = "L'adhésion de « " + a.RaisonSociale + " » (convention n° " + a.ConventionNumber + ") est résiliée.\n\nMotif : " + reason + "\n"
 	}
 	return mail.Message{To: a.RGCEmail, Subject: subject, Body: hello + body + signature}
+}
+
+// notifyTakeover tells the account managers of organisation orgID that an
+// adhesion naming someone else as account manager was validated for their
+// SIRET, and that this person got no access.
+func (s *Service) notifyTakeover(ctx context.Context, tx *store.Tx, orgID int64, a *Adhesion) error {
+	rows, err := tx.Query(ctx, "SELECT email FROM users WHERE org_id = ? AND role = ? AND status <> ? ORDER BY email", orgID, kairos.RoleOFAdmin, account.StatusDisabled)
+	if err != nil {
+		return err
+	}
+	var to []string
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			rows.Close()
+			return err
+		}
+		to = append(to, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, m := range to {
+		body := "Bonjour,\n\n" +
+			"France Travail a validé une demande d'adhésion à Kairos (référence " + a.Reference + ") pour le SIRET " + a.SIRET + " de votre organisme « " + a.RaisonSociale + " ».\n\n" +
+			"Cette demande désigne comme responsable du compte " + a.RGCName + " <" + a.RGCEmail + ">, qui n'est pas utilisateur de votre organisme sur Kairos. " +
+			"Par sécurité, cette personne n'a reçu aucun accès.\n\n" +
+			"Si vous la connaissez et souhaitez lui donner accès, invitez-la depuis « Utilisateurs » :\n" + s.BaseURL + "/organisme/utilisateurs/inviter\n\n" +
+			"Si vous ne connaissez pas cette demande, signalez-la à France Travail : quelqu'un a peut-être tenté d'usurper votre organisme.\n" + signature
+		if err := mail.Enqueue(ctx, tx, mail.Message{To: m, Subject: "Adhésion validée pour votre SIRET : aucun accès donné à " + a.RGCEmail, Body: body}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Service) reminderMail(a *Adhesion, to string, now time.Time) mail.Message {

@@ -5,11 +5,14 @@
 package api
 
 import (
+	"bufio"
+	"bytes"
 	_ "embed"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,7 +25,9 @@ import (
 	"kairos/attestations"
 	"kairos/catalogue"
 	"kairos/enrolment"
+	"kairos/input"
 	"kairos/invoices"
+	"kairos/quotes"
 	"kairos/webhooks"
 )
 
@@ -43,6 +48,7 @@ type API struct {
 	Assessments  *assessments.Service  // set after New; nil answers 404 on its routes
 	Invoices     *invoices.Service     // the OF's billing details
 	Issuer       *invoices.Issuer      // invoices and credit notes; nil answers 404 on their routes
+	Quotes       *quotes.Service       // set after New; nil answers 404 on its routes
 	Log          *slog.Logger
 	routes       []route
 	limiter      limiter
@@ -158,6 +164,13 @@ func New(acc *account.Service, log *slog.Logger) *API {
 		{"POST /api/v1/enrolments/{id}/assessment/actions", ofBilan, a.assessmentAction},
 		{"GET /api/v1/enrolments/{id}/assessment/certificate.pdf", assessmentReaders, a.assessmentCertificate},
 		{"GET /api/v1/ft/assessments", ftPay, a.assessmentsAccounting},
+		{"GET /api/v1/quotes", quoteReaders, a.listQuotes},
+		{"GET /api/v1/quotes.csv", ofQuotes, a.quotesCSV},
+		{"POST /api/v1/quotes", ofQuotes, a.createQuote},
+		{"GET /api/v1/quotes/{id}", quoteReaders, a.getQuote},
+		{"PATCH /api/v1/quotes/{id}", ofQuotes, a.updateQuote},
+		{"POST /api/v1/quotes/{id}/actions", quoteReaders, a.quoteAction},
+		{"GET /api/v1/quotes/{id}/pdf", quoteReaders, a.quotePDF},
 	}
 	return a
 }
@@ -169,6 +182,16 @@ func (a *API) Routes() []string {
 		out[i] = r.pattern
 	}
 	sort.Strings(out)
+	return out
+}
+
+// RouteRules returns the rule of every route, by pattern (for the route ×
+// role × tenant matrix test).
+func (a *API) RouteRules() map[string]kairos.Rule {
+	out := make(map[string]kairos.Rule, len(a.routes))
+	for _, r := range a.routes {
+		out[r.pattern] = r.rule
+	}
 	return out
 }
 
@@ -189,6 +212,10 @@ func (a *API) Handler() http.Handler {
 func (a *API) guard(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
+		if err := checkInput(r); err != nil {
+			a.problem(w, r, err)
+			return
+		}
 		if h := r.Header.Get("Authorization"); h != "" {
 			scheme, token, _ := strings.Cut(h, " ")
 			if !strings.EqualFold(scheme, "Bearer") {
@@ -224,6 +251,44 @@ func (a *API) guard(rt route) http.Handler {
 	})
 }
 
+// checkInput checks the path, the query string and a JSON body at the edge
+// (input): bad bytes never reach a handler or the database.
+func checkInput(r *http.Request) error {
+	if err := input.Path(r.URL.Path); err != nil {
+		return err
+	}
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return kairos.Errorf(kairos.EInvalid, "Paramètres de requête mal encodés.")
+	}
+	if err := input.Query(q); err != nil {
+		return err
+	}
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil
+	}
+	br := bufio.NewReaderSize(r.Body, 64)
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{br, r.Body}
+	head, _ := br.Peek(64)
+	if !input.LooksJSON(head) {
+		return nil // not JSON (an LHÉO document): checked by its own decoder
+	}
+	b, err := io.ReadAll(io.LimitReader(br, maxJSONBody+1))
+	if err != nil {
+		return kairos.Errorf(kairos.EInvalid, "Corps de requête illisible.")
+	}
+	if len(b) > maxJSONBody {
+		return kairos.Errorf(kairos.EInvalid, "Corps de requête trop volumineux : 1 Mio au plus.")
+	}
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return input.JSON(b)
+}
+
+const maxJSONBody = 1 << 20
+
 // Problem is an RFC 9457 problem document.
 type Problem struct {
 	Type     string         `json:"type"`
@@ -248,13 +313,17 @@ var problemTitles = map[kairos.Code]string{
 	kairos.EConflict:     "Conflit avec l'état actuel",
 	kairos.EUnauthorized: "Authentification requise",
 	kairos.ETooMany:      "Trop de requêtes",
+	kairos.EUnavailable:  "Service momentanément indisponible",
 	kairos.EInternal:     "Erreur interne",
 }
 
 func (a *API) problem(w http.ResponseWriter, r *http.Request, err error) {
 	code := kairos.ErrorCode(err)
 	status := kairos.HTTPStatus(code)
-	if status >= 500 {
+	if n := kairos.RetryAfter(err); n > 0 && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", strconv.Itoa(n))
+	}
+	if status >= 500 && code != kairos.EUnavailable {
 		a.Log.Error("api: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	p := Problem{

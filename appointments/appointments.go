@@ -14,6 +14,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/url"
 	"strconv"
@@ -170,6 +171,10 @@ func parseClock(date, hm string) (time.Time, bool) {
 	return t, err == nil
 }
 
+// MaxYearsAhead bounds how far ahead an appointment may be set (a year-9999
+// date is a typing error, and breaks calendars).
+const MaxYearsAhead = 2
+
 type validated struct {
 	kind, title, place, video, comment string
 	start, end                         time.Time
@@ -206,6 +211,8 @@ func (s *Service) validate(ctx context.Context, a *kairos.Actor, in Input, creat
 			f["end"] = "L'heure de fin doit être après l'heure de début."
 		case creating && !v.start.After(s.now()):
 			f["date"] = "Le rendez-vous doit avoir lieu dans le futur."
+		case v.start.After(s.now().AddDate(MaxYearsAhead, 0, 0)):
+			f["date"] = fmt.Sprintf("Le rendez-vous ne peut pas être fixé plus de %d ans à l'avance.", MaxYearsAhead)
 		}
 	}
 	if v.place == "" && v.video == "" {

@@ -92,7 +92,13 @@ func ICS(method string, name string, events ...Event) []byte {
 func escapeText(s string) string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	r := strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\n", `\n`, "\r", `\n`)
-	return r.Replace(s)
+	// Other control characters have no place in a content line.
+	return strings.Map(func(c rune) rune {
+		if c == '\t' || (c >= 0x20 && c != 0x7f) {
+			return c
+		}
+		return -1
+	}, r.Replace(s))
 }
 
 // paramValue quotes a parameter value when needed; DQUOTE cannot appear in one.

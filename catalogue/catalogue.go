@@ -9,8 +9,9 @@
 // (the import channel, e.g. one Carif-Oref) and its numero; the identity of a
 // session is the formation's, the action's numero and the session's numero
 // (with the position instead when a numero is missing, and an occurrence
-// suffix when a numero repeats, since real data does not guarantee
-// uniqueness).
+// suffix when an action or session numero repeats, since real data does not
+// guarantee uniqueness). A formation numero repeated in one file is one
+// formation: the later occurrence replaces the earlier one.
 package catalogue
 
 import (

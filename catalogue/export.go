@@ -82,16 +82,27 @@ func scanImport(r interface{ Scan(...any) error }) (*Import, error) {
 	return &i, nil
 }
 
-// Imports lists imports, newest first, with their total number.
+// importScope restricts the imports a Carif reads to its own (another
+// Carif's import is not found); the platform and its administrators read
+// every import.
+func importScope(ctx context.Context) (string, []any) {
+	if a := kairos.ActorFrom(ctx); a != nil && a.Role == kairos.RoleCarif {
+		return " WHERE org_id = ?", []any{a.OrgID}
+	}
+	return "", nil
+}
+
+// Imports lists the imports the actor of ctx may read (importScope), with their total number.
 func (s *Service) Imports(ctx context.Context, offset, limit int) ([]Import, int, error) {
 	if limit <= 0 || limit > 200 {
 		limit = 25
 	}
+	where, args := importScope(ctx)
 	var total int
-	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM catalogue_imports").Scan(&total); err != nil {
+	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM catalogue_imports"+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	rows, err := s.DB.Query(ctx, "SELECT "+importCols+" FROM catalogue_imports ORDER BY id DESC LIMIT "+strconv.Itoa(limit)+" OFFSET "+strconv.Itoa(max(offset, 0)))
+	rows, err := s.DB.Query(ctx, "SELECT "+importCols+" FROM catalogue_imports"+where+" ORDER BY id DESC LIMIT "+strconv.Itoa(limit)+" OFFSET "+strconv.Itoa(max(offset, 0)), args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -109,7 +120,13 @@ func (s *Service) Imports(ctx context.Context, offset, limit int) ([]Import, int
 
 // ImportByID returns one import.
 func (s *Service) ImportByID(ctx context.Context, id int64) (*Import, error) {
-	i, err := scanImport(s.DB.QueryRow(ctx, "SELECT "+importCols+" FROM catalogue_imports WHERE id = ?", id))
+	where, args := importScope(ctx)
+	if where == "" {
+		where = " WHERE id = ?"
+	} else {
+		where += " AND id = ?"
+	}
+	i, err := scanImport(s.DB.QueryRow(ctx, "SELECT "+importCols+" FROM catalogue_imports"+where, append(args, id)...))
 	if err != nil {
 		return nil, store.NotFoundIf(err, "Import")
 	}

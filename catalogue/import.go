@@ -2,11 +2,15 @@ package catalogue
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -136,6 +140,9 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opt ImportOptions) (*
 	if a != nil && a.OrgID != 0 {
 		orgID = a.OrgID
 	}
+	if err := s.claimSource(ctx, a, opt.Source); err != nil {
+		return nil, err
+	}
 	id, err := s.DB.Insert(ctx, `INSERT INTO catalogue_imports (source, file_name, size_bytes, full_import, status, actor_label, org_id, started_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, imp.Source, imp.FileName, imp.Size, b2i(imp.Full), imp.Status, imp.ActorLabel, orgID, imp.StartedAt)
 	if err != nil {
@@ -144,7 +151,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opt ImportOptions) (*
 	imp.ID = id
 
 	run := &importRun{s: s, imp: imp, opt: opt, r: r}
-	err = s.DB.Tx(ctx, func(tx *store.Tx) error { return run.apply(ctx, tx) })
+	err = run.execute(ctx)
 	var docErr *lheo.DocumentError
 	switch {
 	case err == nil:
@@ -153,6 +160,9 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opt ImportOptions) (*
 		imp.Status = StatusRejected
 		imp.ErrorLine, imp.ErrorColumn, imp.ErrorMessage = docErr.Line, docErr.Column, docErr.Msg
 		imp.Counts = Counts{Rejected: run.counts.Rejected, Warnings: run.counts.Warnings}
+	case errors.Is(err, errConcurrentImport):
+		imp.Status = StatusFailed
+		imp.ErrorMessage = "Un autre import a été publié pendant celui-ci : rien n'a été importé, relancez l'import."
 	default:
 		imp.Status = StatusFailed
 		imp.ErrorMessage = "Erreur technique pendant l'import : rien n'a été importé."
@@ -167,10 +177,71 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opt ImportOptions) (*
 	if ferr != nil {
 		return imp, ferr
 	}
-	if imp.Status == StatusFailed {
+	if imp.Status == StatusFailed && !errors.Is(err, errConcurrentImport) {
 		return imp, err
 	}
 	return imp, nil
+}
+
+// claimSource checks that a Carif may import into source: a source belongs
+// to the Carif that first used it (catalogue_sources), so another Carif's
+// source is refused (EForbidden), and so is a source only the platform used
+// (command line, demonstration). A new source becomes the Carif's. Other
+// actors (the platform's command line, an administrator) may use any source.
+func (s *Service) claimSource(ctx context.Context, a *kairos.Actor, source string) error {
+	if a == nil || a.Role != kairos.RoleCarif {
+		return nil
+	}
+	refused := &kairos.Error{Code: kairos.EForbidden, Fields: map[string]string{"source": "Choisissez une source propre à votre Carif-Oref."},
+		Message: "La source « " + source + " » appartient à un autre Carif-Oref ou à la plateforme : vous ne pouvez pas importer dans cette source. Choisissez la source de votre Carif-Oref."}
+	return s.DB.Tx(ctx, func(tx *store.Tx) error {
+		var owner int64
+		err := tx.QueryRow(ctx, "SELECT org_id FROM catalogue_sources WHERE source = ?", source).Scan(&owner)
+		if err == nil {
+			if owner != a.OrgID {
+				return refused
+			}
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		var used int
+		if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM catalogue_imports WHERE source = ? LIMIT 1) u", source).Scan(&used); err != nil {
+			return err
+		}
+		if used > 0 {
+			return refused
+		}
+		_, err = tx.Exec(ctx, "INSERT INTO catalogue_sources (source, org_id, created_at) VALUES (?, ?, ?)", source, a.OrgID, s.now())
+		if store.IsUniqueViolation(err) {
+			return refused
+		}
+		return err
+	})
+}
+
+// What an occurrence of this import counted for a formation, an action or a
+// session (so that a later occurrence of the same numero can undo it).
+const (
+	didNone int8 = iota
+	didCreated
+	didUpdated
+	didUnchanged
+	didWithdrawn
+)
+
+func (c *Count) add(did int8, n int) {
+	switch did {
+	case didCreated:
+		c.Created += n
+	case didUpdated:
+		c.Updated += n
+	case didUnchanged:
+		c.Unchanged += n
+	case didWithdrawn:
+		c.Withdrawn += n
+	}
 }
 
 type fIdx struct {
@@ -180,7 +251,21 @@ type fIdx struct {
 	datemaj   int64
 	withdrawn bool
 	seen      bool
-	sessions  []string // skeys
+	sessions  []string // skeys stored before this import
+
+	stored bool   // in the database before this import
+	orig   fState // as stored before this import
+	did    int8
+	line   int      // line of this import's occurrence
+	keys   []string // skeys of this import's occurrence
+	akeys  []string // action keys of this import's occurrence
+	staged bool     // a row of it is staged
+}
+
+type fState struct {
+	hash, rawHash string
+	datemaj       int64
+	withdrawn     bool
 }
 
 type sIdx struct {
@@ -190,6 +275,11 @@ type sIdx struct {
 	hash      string
 	withdrawn bool
 	seen      bool
+
+	stored        bool
+	origHash      string
+	origWithdrawn bool
+	did           int8
 }
 
 type aIdx struct {
@@ -197,6 +287,11 @@ type aIdx struct {
 	live      bool // at least one session not withdrawn
 	seen      bool
 	withdrawn bool // withdrawn by this import
+
+	stored   bool
+	origHash string
+	origLive bool
+	did      int8
 }
 
 type importRun struct {
@@ -208,22 +303,22 @@ type importRun struct {
 	lines  []ReportLine
 	extra  int // report lines beyond maxReportLines
 
-	tx           *store.Tx
+	w            store.Querier // where rows are staged
+	conn         *store.Conn   // the import's connection (COPY on PostgreSQL)
+	pg           bool
 	now          time.Time
 	formations   map[string]*fIdx
 	sessions     map[string]*sIdx
 	actions      map[string]*aIdx
 	nextF, nextS int64
+	doneImports  int // successful imports when the index was loaded (SQLite)
 	// byRaw maps the raw digests of stored formations that may be skipped
 	// undecoded to their keys; read-only once the decoding has started.
 	byRaw  map[string]string
-	rawFix []any // (raw_hash, id) of unchanged formations whose digest changed
+	rawFix map[int64]string // raw_hash of unchanged formations whose digest changed
 
 	fBatch, sBatch []any
 	fRows, sRows   int
-	ftsBatch       []any
-	ftsRows        int
-	withdrawIDs    []int64
 }
 
 func (run *importRun) report(kind string, line int, numero, msg string) {
@@ -244,6 +339,7 @@ type item struct {
 	f      *lheo.Formation // decoded, not yet prepared
 	err    error
 	kept   string // key of a stored formation skipped undecoded (unchanged)
+	line   int    // line of the kept formation
 	digest string
 }
 
@@ -275,7 +371,7 @@ func (run *importRun) decode(ctx context.Context, r io.Reader) (<-chan item, *at
 				// stored one, first of its numero in the document.
 				fkey := run.byRaw[dec.Digest()]
 				k.seen[fkey]++
-				if !send(raw, item{kept: fkey}) {
+				if !send(raw, item{kept: fkey, line: dec.Line()}) {
 					return
 				}
 				continue
@@ -340,18 +436,140 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// apply runs inside the import's transaction.
-func (run *importRun) apply(ctx context.Context, tx *store.Tx) error {
-	run.tx, run.now = tx, run.s.now()
-	if tx.Engine() == store.Postgres {
-		// One import at a time: identifiers are assigned here.
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(4242004)"); err != nil {
-			return err
+// importLocks serialises the imports of one process on one database (the
+// in-memory index of an import is loaded before its rows are staged).
+var importLocks sync.Map // *store.DB -> *sync.Mutex
+
+func importLock(db *store.DB) *sync.Mutex {
+	m, _ := importLocks.LoadOrStore(db, &sync.Mutex{})
+	return m.(*sync.Mutex)
+}
+
+// errConcurrentImport is returned when another process imported into the
+// SQLite database while this import was staging its rows.
+var errConcurrentImport = errors.New("catalogue: another import was published meanwhile")
+
+// execute stages the document's rows and publishes them in one transaction.
+//
+// SQLite: rows are staged in temporary tables of one connection, written
+// outside any transaction on the database (a temporary table lives in its
+// own file), so that the decoding and the staging never hold the database's
+// write lock: other writers (logins, attestations) go on. The publication,
+// set-based statements from the staged tables, is the only transaction that
+// writes the catalogue, and readers see the old offer or the new one.
+//
+// PostgreSQL: the same staging and publication run in one transaction
+// (temporary tables dropped at commit); other writers are not blocked by it
+// (MVCC) and imports are serialised by an advisory lock.
+func (run *importRun) execute(ctx context.Context) error {
+	mu := importLock(run.s.DB)
+	mu.Lock()
+	defer mu.Unlock()
+	conn, err := run.s.DB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	run.conn = conn
+	run.now = run.s.now()
+	if conn.Engine() == store.Postgres {
+		run.pg = true
+		err := conn.Tx(ctx, func(tx *store.Tx) error {
+			if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(4242004)"); err != nil {
+				return err
+			}
+			for _, q := range stageTables(true) {
+				if _, err := tx.Exec(ctx, q); err != nil {
+					return fmt.Errorf("stage tables: %w", err)
+				}
+			}
+			run.w = tx
+			if err := run.load(ctx, tx); err != nil {
+				return fmt.Errorf("load index: %w", err)
+			}
+			if err := run.stage(ctx); err != nil {
+				return err
+			}
+			staged := run.s.now()
+			defer func() { run.logTimes(staged) }()
+			return run.publish(ctx, tx)
+		})
+		if err == nil {
+			// Fresh statistics for the planner after a large change (the
+			// autovacuum daemon would come later).
+			_, err = conn.Exec(ctx, "ANALYZE catalogue_formations, catalogue_sessions")
+		}
+		return err
+	}
+	drop := func() {
+		for _, t := range []string{"kairos_stage_f", "kairos_stage_s"} {
+			conn.Exec(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS temp."+t)
 		}
 	}
-	if err := run.load(ctx); err != nil {
+	drop()
+	// Staged rows go to a temporary file, not to memory (the staging of a
+	// national file is several hundred megabytes); the connection goes back
+	// to the pool with the default setting.
+	if _, err := conn.Exec(ctx, "PRAGMA temp_store = FILE"); err != nil {
+		return err
+	}
+	defer func() {
+		drop()
+		conn.Exec(context.WithoutCancel(ctx), "PRAGMA temp_store = DEFAULT")
+	}()
+	for _, q := range stageTables(false) {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			return fmt.Errorf("stage tables: %w", err)
+		}
+	}
+	run.w = conn
+	if err := run.load(ctx, conn); err != nil {
 		return fmt.Errorf("load index: %w", err)
 	}
+	if err := run.stage(ctx); err != nil {
+		return err
+	}
+	staged := run.s.now()
+	defer func() { run.logTimes(staged) }()
+	return conn.Tx(ctx, func(tx *store.Tx) error {
+		var done int
+		if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM catalogue_imports WHERE status = ?", StatusDone).Scan(&done); err != nil {
+			return err
+		}
+		if done != run.doneImports {
+			return errConcurrentImport
+		}
+		return run.publish(ctx, tx)
+	})
+}
+
+// logTimes logs how long the import staged and published its rows.
+func (run *importRun) logTimes(staged time.Time) {
+	if run.s.Log != nil {
+		run.s.Log.Info("catalogue: import timings", "import", run.imp.ID, "stage", staged.Sub(run.now).Round(time.Millisecond),
+			"publish", run.s.now().Sub(staged).Round(time.Millisecond))
+	}
+}
+
+// stageTables are the statements creating the staging tables: one row per
+// formation or session the import creates (isnew = 1) or rewrites.
+func stageTables(pg bool) []string {
+	f := `CREATE TEMP TABLE kairos_stage_f (id BIGINT PRIMARY KEY, isnew INTEGER NOT NULL, fkey TEXT NOT NULL, numero TEXT NOT NULL,
+		datemaj BIGINT NOT NULL, hash TEXT NOT NULL, raw_hash TEXT NOT NULL, doc TEXT NOT NULL, search TEXT NOT NULL)`
+	s := `CREATE TEMP TABLE kairos_stage_s (id BIGINT PRIMARY KEY, isnew INTEGER NOT NULL, formation_id BIGINT NOT NULL, skey TEXT NOT NULL,
+		akey TEXT NOT NULL, ahash TEXT NOT NULL, numero TEXT NOT NULL, intitule TEXT NOT NULL, organisme TEXT NOT NULL, siret TEXT NOT NULL,
+		formacodes TEXT NOT NULL, romes TEXT NOT NULL, region TEXT NOT NULL, departement TEXT NOT NULL, ville TEXT NOT NULL,
+		debut BIGINT NOT NULL, fin BIGINT NOT NULL, etat TEXT NOT NULL, certifiante INTEGER NOT NULL, modalite TEXT NOT NULL, hash TEXT NOT NULL)`
+	x := "CREATE INDEX kairos_stage_s_f ON kairos_stage_s (formation_id)"
+	if pg {
+		f += " ON COMMIT DROP"
+		s += " ON COMMIT DROP"
+	}
+	return []string{f, s, x}
+}
+
+// stage decodes the document and stages its rows.
+func (run *importRun) stage(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	items, version := run.decode(ctx, run.r)
@@ -368,6 +586,7 @@ func (run *importRun) apply(ctx context.Context, tx *store.Tx) error {
 		if it.kept != "" {
 			if f := run.formations[it.kept]; f != nil && !f.seen {
 				run.keep(f)
+				f.did, f.line = didUnchanged, it.line
 				run.counts.Formations.Unchanged++
 			}
 			continue
@@ -389,17 +608,128 @@ func (run *importRun) apply(ctx context.Context, tx *store.Tx) error {
 	if run.imp.Full {
 		run.withdrawAbsent()
 	}
-	if err := run.flush(ctx, true); err != nil {
+	return run.flush(ctx, true)
+}
+
+// publish applies the staged rows, the withdrawals and the report, in tx.
+func (run *importRun) publish(ctx context.Context, tx *store.Tx) error {
+	src, id, now := run.imp.Source, run.imp.ID, run.now
+	stmts := []struct {
+		q    string
+		args []any
+	}{
+		{`INSERT INTO catalogue_formations (id, source, fkey, numero, datemaj, hash, raw_hash, doc, import_id, created_at, updated_at` + pgOnly(run.pg, ", search") + `)
+			SELECT id, ?, fkey, numero, datemaj, hash, raw_hash, doc, ?, ?, ?` + pgOnly(run.pg, ", to_tsvector('simple', search)") + ` FROM kairos_stage_f WHERE isnew = 1 ORDER BY id`,
+			[]any{src, id, now, now}},
+		{`UPDATE catalogue_formations SET numero = st.numero, datemaj = st.datemaj, hash = st.hash, raw_hash = st.raw_hash, doc = st.doc,
+			import_id = ?, updated_at = ?, withdrawn_at = NULL` + pgOnly(run.pg, ", search = to_tsvector('simple', st.search)") + `
+			FROM kairos_stage_f st WHERE st.isnew = 0 AND catalogue_formations.id = st.id`, []any{id, now}},
+		{`INSERT INTO catalogue_sessions (id, formation_id, source, skey, akey, ahash, numero, intitule, organisme, siret, formacodes, romes,
+			region, departement, ville, debut, fin, etat, certifiante, modalite, hash, import_id, created_at, updated_at)
+			SELECT id, formation_id, ?, skey, akey, ahash, numero, intitule, organisme, siret, formacodes, romes,
+			region, departement, ville, debut, fin, etat, certifiante, modalite, hash, ?, ?, ? FROM kairos_stage_s WHERE isnew = 1 ORDER BY id`,
+			[]any{src, id, now, now}},
+		{`UPDATE catalogue_sessions SET formation_id = st.formation_id, akey = st.akey, ahash = st.ahash, numero = st.numero, intitule = st.intitule,
+			organisme = st.organisme, siret = st.siret, formacodes = st.formacodes, romes = st.romes, region = st.region, departement = st.departement,
+			ville = st.ville, debut = st.debut, fin = st.fin, etat = st.etat, certifiante = st.certifiante, modalite = st.modalite, hash = st.hash,
+			import_id = ?, updated_at = ?, withdrawn_at = NULL FROM kairos_stage_s st WHERE st.isnew = 0 AND catalogue_sessions.id = st.id`, []any{id, now}},
+	}
+	if !run.pg {
+		stmts = append(stmts,
+			struct {
+				q    string
+				args []any
+			}{"DELETE FROM catalogue_search WHERE rowid IN (SELECT id FROM kairos_stage_f WHERE isnew = 0)", nil},
+			struct {
+				q    string
+				args []any
+			}{"INSERT INTO catalogue_search (rowid, text) SELECT id, search FROM kairos_stage_f ORDER BY id", nil})
+	}
+	var rebuild []string
+	for _, table := range []string{"catalogue_formations", "catalogue_sessions"} {
+		r, err := run.dropIndexesIfEmpty(ctx, tx, table)
+		if err != nil {
+			return fmt.Errorf("publish: indexes of %s: %w", table, err)
+		}
+		rebuild = append(rebuild, r...)
+	}
+	for _, st := range stmts {
+		if _, err := tx.Exec(ctx, st.q, st.args...); err != nil {
+			return fmt.Errorf("publish: %w", err)
+		}
+	}
+	for _, q := range rebuild {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return fmt.Errorf("publish: rebuild index: %w", err)
+		}
+	}
+	if err := run.applyWithdrawals(ctx, tx); err != nil {
 		return err
 	}
-	if err := run.applyWithdrawals(ctx); err != nil {
-		return err
-	}
-	if err := run.applyRawFixes(ctx); err != nil {
+	if err := run.applyRawFixes(ctx, tx); err != nil {
 		return err
 	}
 	run.imp.Status = StatusDone
 	return run.finish(ctx, tx)
+}
+
+// bulkFrom is the number of staged rows from which the first load of an
+// empty table drops its secondary indexes and builds them after the rows
+// are in (one sort instead of one B-tree insertion per row and index).
+const bulkFrom = 5000
+
+// dropIndexesIfEmpty drops the secondary indexes of table when it is empty
+// and the import stages at least bulkFrom rows for it, and returns the
+// statements that build them again (read from the database's catalog, so
+// that they stay those of the migrations). Unique constraints stay.
+// On PostgreSQL this locks the (empty) table until the commit.
+func (run *importRun) dropIndexesIfEmpty(ctx context.Context, tx *store.Tx, table string) ([]string, error) {
+	stage := map[string]string{"catalogue_formations": "kairos_stage_f", "catalogue_sessions": "kairos_stage_s"}[table]
+	var staged int
+	if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM "+stage+" WHERE isnew = 1 LIMIT ?) x", bulkFrom).Scan(&staged); err != nil || staged < bulkFrom {
+		return nil, err
+	}
+	var nonEmpty int
+	if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM "+table+" LIMIT 1) x").Scan(&nonEmpty); err != nil || nonEmpty > 0 {
+		return nil, err
+	}
+	q := "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL"
+	args := []any{table}
+	if run.pg {
+		q = `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ?
+			AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = ?::regclass)`
+		args = append(args, table)
+	}
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	var names, defs []string
+	for rows.Next() {
+		var n, d string
+		if err := rows.Scan(&n, &d); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		names, defs = append(names, n), append(defs, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		if _, err := tx.Exec(ctx, `DROP INDEX "`+n+`"`); err != nil {
+			return nil, err
+		}
+	}
+	return defs, nil
+}
+
+func pgOnly(pg bool, s string) string {
+	if pg {
+		return s
+	}
+	return ""
 }
 
 // skipper returns the lheo.Options.Skip of the import: a formation whose
@@ -430,14 +760,16 @@ func (run *importRun) skipper() func(digest, numero string) bool {
 }
 
 // load reads the stored identities of the source.
-func (run *importRun) load(ctx context.Context) error {
-	tx := run.tx
+func (run *importRun) load(ctx context.Context, tx store.Querier) error {
 	run.formations, run.sessions, run.actions = map[string]*fIdx{}, map[string]*sIdx{}, map[string]*aIdx{}
-	run.byRaw = map[string]string{}
+	run.byRaw, run.rawFix = map[string]string{}, map[int64]string{}
 	if err := tx.QueryRow(ctx, "SELECT COALESCE(MAX(id), 0) FROM catalogue_formations").Scan(&run.nextF); err != nil {
 		return err
 	}
 	if err := tx.QueryRow(ctx, "SELECT COALESCE(MAX(id), 0) FROM catalogue_sessions").Scan(&run.nextS); err != nil {
+		return err
+	}
+	if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM catalogue_imports WHERE status = ?", StatusDone).Scan(&run.doneImports); err != nil {
 		return err
 	}
 	rows, err := tx.Query(ctx, "SELECT id, fkey, hash, raw_hash, datemaj, withdrawn_at IS NOT NULL FROM catalogue_formations WHERE source = ?", run.imp.Source)
@@ -452,6 +784,7 @@ func (run *importRun) load(ctx context.Context) error {
 			rows.Close()
 			return err
 		}
+		f.stored, f.orig = true, fState{hash: f.hash, rawHash: f.rawHash, datemaj: f.datemaj, withdrawn: f.withdrawn}
 		run.formations[k] = f
 		byID[f.id] = f
 		// Formations keyed by their numero alone may be skipped undecoded
@@ -485,17 +818,18 @@ func (run *importRun) load(ctx context.Context) error {
 		if err := rows.Scan(&x.id, &x.fid, &sk, &x.akey, &ah, &x.hash, &x.withdrawn); err != nil {
 			return err
 		}
+		x.stored, x.origHash, x.origWithdrawn = true, x.hash, x.withdrawn
 		run.sessions[sk] = x
 		if f := byID[x.fid]; f != nil {
 			f.sessions = append(f.sessions, sk)
 		}
 		a := run.actions[x.akey]
 		if a == nil {
-			a = &aIdx{hash: ah}
+			a = &aIdx{hash: ah, stored: true, origHash: ah}
 			run.actions[x.akey] = a
 		}
 		if !x.withdrawn {
-			a.live = true
+			a.live, a.origLive = true, true
 		}
 	}
 	return rows.Err()
@@ -512,27 +846,38 @@ func (run *importRun) applyOne(ctx context.Context, p *prepared) error {
 		// previous version rather than being withdrawn.
 		if f := run.formations[strings.TrimSpace(p.numero)]; p.numero != "" && f != nil && !f.withdrawn && !f.seen {
 			run.keep(f)
+			f.did, f.line = didUnchanged, p.line
+			run.counts.Formations.Unchanged++
 			run.report(LineWarning, p.line, p.numero, "La version précédente de cette formation est conservée.")
 		}
 		return nil
 	}
 	old := run.formations[p.fkey]
 	if old != nil && old.seen {
-		return nil // cannot happen: keys are unique within a document
+		// The numero was already in this document: the later occurrence
+		// replaces the earlier one whole.
+		run.report(LineWarning, p.line, p.numero, fmt.Sprintf("Le numéro de formation %q figure aussi ligne %d : cette occurrence (ligne %d) remplace la précédente.",
+			strings.TrimSpace(p.numero), old.line, p.line))
+		if err := run.undo(ctx, p.fkey, old); err != nil {
+			return err
+		}
+		old = run.formations[p.fkey]
 	}
 	if old != nil && !old.withdrawn && old.hash == p.hash {
 		run.keep(old)
+		old.did, old.line = didUnchanged, p.line
 		run.counts.Formations.Unchanged++
 		if p.rawHash != old.rawHash {
 			// Same record, other bytes (layout, or stored before digests):
 			// remember them so that the next import skips it.
 			old.rawHash = p.rawHash
-			run.rawFix = append(run.rawFix, p.rawHash, old.id)
+			run.rawFix[old.id] = p.rawHash
 		}
 		return nil
 	}
 	if old != nil && !old.withdrawn && known(old.datemaj) && known(p.datemaj) && p.datemaj < old.datemaj {
 		run.keep(old)
+		old.did, old.line = didUnchanged, p.line
 		run.counts.Formations.Unchanged++
 		run.report(LineWarning, p.line, p.numero, fmt.Sprintf("Date de mise à jour (%s) antérieure à celle de la version enregistrée (%s) : formation ignorée.",
 			lheo.Date(p.datemaj), lheo.Date(old.datemaj)))
@@ -540,61 +885,66 @@ func (run *importRun) applyOne(ctx context.Context, p *prepared) error {
 	}
 
 	// Created or updated formation.
-	var fid int64
+	var f *fIdx
 	if old == nil {
 		run.nextF++
-		fid = run.nextF
-		run.formations[p.fkey] = &fIdx{id: fid, hash: p.hash, datemaj: p.datemaj, seen: true}
+		f = &fIdx{id: run.nextF, did: didCreated}
+		run.formations[p.fkey] = f
 		run.counts.Formations.Created++
-		if err := run.insertFormation(ctx, fid, p); err != nil {
-			return err
-		}
 	} else {
-		fid = old.id
-		old.seen = true
+		f = old
+		f.did = didUpdated
 		run.counts.Formations.Updated++
-		if err := run.updateFormation(ctx, fid, p); err != nil {
-			return err
-		}
 	}
+	f.hash, f.rawHash, f.datemaj, f.withdrawn, f.seen, f.line = p.hash, p.rawHash, p.datemaj, false, true, p.line
+	delete(run.rawFix, f.id)
+	if err := run.stageFormation(ctx, f, p); err != nil {
+		return err
+	}
+	f.akeys = p.actions
 	for i, ak := range p.actions {
 		a := run.actions[ak]
 		switch {
 		case a == nil:
-			run.actions[ak] = &aIdx{hash: p.ahashes[i], live: true, seen: true}
+			run.actions[ak] = &aIdx{hash: p.ahashes[i], live: true, seen: true, did: didCreated}
 			run.counts.Actions.Created++
 		case a.seen:
 		case a.hash != p.ahashes[i] || !a.live:
-			a.seen, a.hash, a.live = true, p.ahashes[i], true
+			a.seen, a.hash, a.live, a.did = true, p.ahashes[i], true, didUpdated
 			run.counts.Actions.Updated++
 		default:
-			a.seen = true
+			a.seen, a.did = true, didUnchanged
 			run.counts.Actions.Unchanged++
 		}
 	}
 	present := make(map[string]bool, len(p.sessions))
+	f.keys = make([]string, len(p.sessions))
 	for i := range p.sessions {
 		r := &p.sessions[i]
 		present[r.skey] = true
+		f.keys[i] = r.skey
 		x := run.sessions[r.skey]
 		switch {
 		case x == nil:
 			run.nextS++
 			r.id = run.nextS
-			run.sessions[r.skey] = &sIdx{id: r.id, fid: fid, akey: r.akey, hash: r.hash, seen: true}
+			run.sessions[r.skey] = &sIdx{id: r.id, fid: f.id, akey: r.akey, hash: r.hash, seen: true, did: didCreated}
 			run.counts.Sessions.Created++
-			if err := run.insertSession(ctx, fid, r); err != nil {
+			if err := run.stageSession(ctx, f.id, r, true); err != nil {
 				return err
 			}
+		case x.seen:
+			// A session key repeated within the formation cannot happen
+			// (keys carry an occurrence suffix).
 		case x.hash != r.hash || x.withdrawn:
-			x.seen, x.hash, x.withdrawn = true, r.hash, false
+			x.seen, x.hash, x.withdrawn, x.did = true, r.hash, false, didUpdated
 			r.id = x.id
 			run.counts.Sessions.Updated++
-			if err := run.updateSession(ctx, fid, r); err != nil {
+			if err := run.stageSession(ctx, f.id, r, false); err != nil {
 				return err
 			}
 		default:
-			x.seen = true
+			x.seen, x.did = true, didUnchanged
 			run.counts.Sessions.Unchanged++
 		}
 	}
@@ -608,8 +958,66 @@ func (run *importRun) applyOne(ctx context.Context, p *prepared) error {
 				}
 			}
 		}
-		old.sessions = nil
 	}
+	return nil
+}
+
+// undo takes back what an earlier occurrence of the formation keyed fkey
+// did in this import: its counts, its index entries and its staged rows. The
+// formation is then as stored before the import (or absent).
+func (run *importRun) undo(ctx context.Context, fkey string, f *fIdx) error {
+	if err := run.flush(ctx, true); err != nil {
+		return err
+	}
+	run.counts.Formations.add(f.did, -1)
+	if f.staged {
+		if _, err := run.w.Exec(ctx, "DELETE FROM kairos_stage_f WHERE id = ?", f.id); err != nil {
+			return err
+		}
+		if _, err := run.w.Exec(ctx, "DELETE FROM kairos_stage_s WHERE formation_id = ?", f.id); err != nil {
+			return err
+		}
+	}
+	delete(run.rawFix, f.id)
+	akeys := map[string]bool{}
+	for _, ak := range f.akeys {
+		akeys[ak] = true
+	}
+	skeys := map[string]bool{}
+	for _, sk := range append(append([]string(nil), f.keys...), f.sessions...) {
+		x := run.sessions[sk]
+		if x == nil || skeys[sk] {
+			continue
+		}
+		skeys[sk] = true
+		akeys[x.akey] = true
+		run.counts.Sessions.add(x.did, -1)
+		if !x.stored {
+			delete(run.sessions, sk)
+			continue
+		}
+		x.hash, x.withdrawn, x.seen, x.did = x.origHash, x.origWithdrawn, false, didNone
+	}
+	for ak := range akeys {
+		a := run.actions[ak]
+		if a == nil {
+			continue
+		}
+		run.counts.Actions.add(a.did, -1)
+		a.did = didNone
+		if !a.stored {
+			delete(run.actions, ak)
+			continue
+		}
+		a.hash, a.live, a.seen, a.withdrawn = a.origHash, a.origLive, false, false
+	}
+	if !f.stored {
+		delete(run.formations, fkey)
+		return nil
+	}
+	o := f.orig
+	f.hash, f.rawHash, f.datemaj, f.withdrawn = o.hash, o.rawHash, o.datemaj, o.withdrawn
+	f.seen, f.did, f.keys, f.akeys, f.staged = false, didNone, nil, nil, false
 	return nil
 }
 
@@ -622,10 +1030,11 @@ func (run *importRun) keep(f *fIdx) {
 		if x := run.sessions[sk]; x != nil && !x.seen {
 			x.seen = true
 			if !x.withdrawn {
+				x.did = didUnchanged
 				run.counts.Sessions.Unchanged++
 			}
 			if a := run.actions[x.akey]; a != nil && !a.seen && a.live {
-				a.seen = true
+				a.seen, a.did = true, didUnchanged
 				run.counts.Actions.Unchanged++
 			}
 		}
@@ -633,9 +1042,8 @@ func (run *importRun) keep(f *fIdx) {
 }
 
 func (run *importRun) withdrawSession(x *sIdx) {
-	x.withdrawn = true
+	x.withdrawn, x.did = true, didWithdrawn
 	run.counts.Sessions.Withdrawn++
-	run.withdrawIDs = append(run.withdrawIDs, x.id)
 }
 
 // withdrawAbsent withdraws, after a full import, what the file did not hold.
@@ -653,21 +1061,27 @@ func (run *importRun) withdrawAbsent() {
 	}
 	for _, a := range run.actions {
 		if !a.seen && a.live {
-			a.withdrawn = true
+			a.withdrawn, a.did = true, didWithdrawn
 			run.counts.Actions.Withdrawn++
 		}
 	}
 }
 
-func (run *importRun) applyWithdrawals(ctx context.Context) error {
-	ids := run.withdrawIDs
+func (run *importRun) applyWithdrawals(ctx context.Context, tx *store.Tx) error {
+	var ids []int64
+	for _, x := range run.sessions {
+		if x.did == didWithdrawn {
+			ids = append(ids, x.id)
+		}
+	}
+	slices.Sort(ids)
 	for len(ids) > 0 {
 		n := min(len(ids), 500)
 		args := []any{run.now, run.imp.ID}
 		for _, id := range ids[:n] {
 			args = append(args, id)
 		}
-		if _, err := run.tx.Exec(ctx, "UPDATE catalogue_sessions SET withdrawn_at = ?, import_id = ? WHERE id IN ("+placeholders(n)+")", args...); err != nil {
+		if _, err := tx.Exec(ctx, "UPDATE catalogue_sessions SET withdrawn_at = ?, import_id = ? WHERE id IN ("+placeholders(n)+")", args...); err != nil {
 			return err
 		}
 		ids = ids[n:]
@@ -679,13 +1093,14 @@ func (run *importRun) applyWithdrawals(ctx context.Context) error {
 				ids = append(ids, f.id)
 			}
 		}
+		slices.Sort(ids)
 		for len(ids) > 0 {
 			n := min(len(ids), 500)
 			args := []any{run.now}
 			for _, id := range ids[:n] {
 				args = append(args, id)
 			}
-			if _, err := run.tx.Exec(ctx, "UPDATE catalogue_formations SET withdrawn_at = ? WHERE withdrawn_at IS NULL AND id IN ("+placeholders(n)+")", args...); err != nil {
+			if _, err := tx.Exec(ctx, "UPDATE catalogue_formations SET withdrawn_at = ? WHERE withdrawn_at IS NULL AND id IN ("+placeholders(n)+")", args...); err != nil {
 				return err
 			}
 			ids = ids[n:]
@@ -694,22 +1109,27 @@ func (run *importRun) applyWithdrawals(ctx context.Context) error {
 	return nil
 }
 
-func (run *importRun) applyRawFixes(ctx context.Context) error {
+func (run *importRun) applyRawFixes(ctx context.Context, tx *store.Tx) error {
 	if len(run.rawFix) == 0 {
 		return nil
 	}
+	ids := slices.Sorted(maps.Keys(run.rawFix))
+	a := make([]any, 0, 2*len(ids))
+	for _, id := range ids {
+		a = append(a, run.rawFix[id], id)
+	}
 	// UPDATE … FROM (VALUES …) is common to both engines' dialects.
-	for a := run.rawFix; len(a) > 0; {
+	for len(a) > 0 {
 		n := min(len(a)/2, 400)
-		q := "UPDATE catalogue_formations SET raw_hash = v.h FROM (VALUES " + strings.TrimSuffix(strings.Repeat("(?, ?), ", n), ", ") + ") AS v(h, id) WHERE catalogue_formations.id = v.id"
-		if run.tx.Engine() == store.SQLite {
-			q = "WITH v(h, id) AS (VALUES " + strings.TrimSuffix(strings.Repeat("(?, ?), ", n), ", ") + ") UPDATE catalogue_formations SET raw_hash = (SELECT h FROM v WHERE v.id = catalogue_formations.id) WHERE id IN (SELECT id FROM v)"
+		values := strings.TrimSuffix(strings.Repeat("(?, ?), ", n), ", ")
+		if run.pg {
+			values = strings.Replace(values, "(?, ?)", "(?::text, ?::bigint)", 1)
 		}
-		args := a[:2*n]
-		if run.tx.Engine() == store.Postgres {
-			q = strings.Replace(q, "(?, ?)", "(?::text, ?::bigint)", 1)
+		q := "UPDATE catalogue_formations SET raw_hash = v.h FROM (VALUES " + values + ") AS v(h, id) WHERE catalogue_formations.id = v.id"
+		if !run.pg {
+			q = "WITH v(h, id) AS (VALUES " + values + ") UPDATE catalogue_formations SET raw_hash = (SELECT h FROM v WHERE v.id = catalogue_formations.id) WHERE id IN (SELECT id FROM v)"
 		}
-		if _, err := run.tx.Exec(ctx, q, args...); err != nil {
+		if _, err := tx.Exec(ctx, q, a[:2*n]...); err != nil {
 			return fmt.Errorf("raw hashes: %w", err)
 		}
 		a = a[2*n:]
@@ -722,20 +1142,13 @@ func placeholders(n int) string {
 }
 
 const (
-	formationCols = 10
-	sessionCols   = 24
-	fBatchRows    = 100
-	sBatchRows    = 250
+	fBatchRows = 100
+	sBatchRows = 200
 )
 
-func (run *importRun) insertFormation(ctx context.Context, fid int64, p *prepared) error {
-	run.fBatch = append(run.fBatch, fid, run.imp.Source, p.fkey, p.numero, p.datemaj, p.hash, p.rawHash, string(p.doc), run.imp.ID, run.now)
-	if run.tx.Engine() == store.Postgres {
-		run.fBatch = append(run.fBatch, p.search)
-	} else {
-		run.ftsBatch = append(run.ftsBatch, fid, p.search)
-		run.ftsRows++
-	}
+func (run *importRun) stageFormation(ctx context.Context, f *fIdx, p *prepared) error {
+	f.staged = true
+	run.fBatch = append(run.fBatch, f.id, b2i(!f.stored), p.fkey, p.numero, p.datemaj, p.hash, p.rawHash, string(p.doc), p.search)
 	run.fRows++
 	if run.fRows >= fBatchRows {
 		return run.flush(ctx, false)
@@ -743,110 +1156,65 @@ func (run *importRun) insertFormation(ctx context.Context, fid int64, p *prepare
 	return nil
 }
 
-func (run *importRun) updateFormation(ctx context.Context, fid int64, p *prepared) error {
-	// Pending inserts first, so that statements apply in order.
-	if err := run.flush(ctx, true); err != nil {
-		return err
-	}
-	tx := run.tx
-	if tx.Engine() == store.Postgres {
-		_, err := tx.Exec(ctx, `UPDATE catalogue_formations SET numero = ?, datemaj = ?, hash = ?, raw_hash = ?, doc = ?, import_id = ?, updated_at = ?, withdrawn_at = NULL,
-			search = to_tsvector('simple', ?) WHERE id = ?`, p.numero, p.datemaj, p.hash, p.rawHash, string(p.doc), run.imp.ID, run.now, p.search, fid)
-		return err
-	}
-	if _, err := tx.Exec(ctx, `UPDATE catalogue_formations SET numero = ?, datemaj = ?, hash = ?, raw_hash = ?, doc = ?, import_id = ?, updated_at = ?, withdrawn_at = NULL WHERE id = ?`,
-		p.numero, p.datemaj, p.hash, p.rawHash, string(p.doc), run.imp.ID, run.now, fid); err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, "DELETE FROM catalogue_search WHERE rowid = ?", fid); err != nil {
-		return err
-	}
-	_, err := tx.Exec(ctx, "INSERT INTO catalogue_search (rowid, text) VALUES (?, ?)", fid, p.search)
-	return err
-}
-
-func (run *importRun) sessionArgs(fid int64, r *sessionRow) []any {
-	return []any{r.id, fid, run.imp.Source, r.skey, r.akey, r.ahash, r.numero, r.intitule, r.organisme, r.siret, r.formacodes, r.romes,
-		r.region, r.departement, r.ville, r.debut, r.fin, r.etat, r.certifiante, r.modalite, r.hash, run.imp.ID, run.now, run.now}
-}
-
-func (run *importRun) insertSession(ctx context.Context, fid int64, r *sessionRow) error {
-	run.sBatch = append(run.sBatch, run.sessionArgs(fid, r)...)
+func (run *importRun) stageSession(ctx context.Context, fid int64, r *sessionRow, isnew bool) error {
+	run.sBatch = append(run.sBatch, r.id, b2i(isnew), fid, r.skey, r.akey, r.ahash, r.numero, r.intitule, r.organisme, r.siret, r.formacodes, r.romes,
+		r.region, r.departement, r.ville, r.debut, r.fin, r.etat, r.certifiante, r.modalite, r.hash)
 	run.sRows++
 	if run.sRows >= sBatchRows {
-		return run.flush(ctx, true)
+		return run.flush(ctx, false)
 	}
 	return nil
 }
 
-func (run *importRun) updateSession(ctx context.Context, fid int64, r *sessionRow) error {
-	if err := run.flush(ctx, true); err != nil {
-		return err
-	}
-	a := run.sessionArgs(fid, r)
-	// id, source, skey are the identity; created_at is kept.
-	_, err := run.tx.Exec(ctx, `UPDATE catalogue_sessions SET formation_id = ?, akey = ?, ahash = ?, numero = ?, intitule = ?, organisme = ?, siret = ?,
-		formacodes = ?, romes = ?, region = ?, departement = ?, ville = ?, debut = ?, fin = ?, etat = ?, certifiante = ?, modalite = ?, hash = ?,
-		import_id = ?, updated_at = ?, withdrawn_at = NULL WHERE id = ?`,
-		append(append([]any{a[1]}, a[4:22]...), a[23], r.id)...)
-	return err
-}
+var (
+	stageFColumns = []string{"id", "isnew", "fkey", "numero", "datemaj", "hash", "raw_hash", "doc", "search"}
+	stageSColumns = []string{"id", "isnew", "formation_id", "skey", "akey", "ahash", "numero", "intitule", "organisme", "siret", "formacodes", "romes",
+		"region", "departement", "ville", "debut", "fin", "etat", "certifiante", "modalite", "hash"}
+)
 
-// flush writes the pending inserts (formations always before sessions, for
-// the foreign key). With all false, only full batches are written.
+// flush writes the pending staged rows: with COPY on PostgreSQL, with
+// multi-row INSERTs on SQLite. With all false, only full batches are
+// written (PostgreSQL takes batches ten times larger).
 func (run *importRun) flush(ctx context.Context, all bool) error {
-	tx := run.tx
-	if run.fRows > 0 && (all || run.fRows >= fBatchRows) {
-		row := "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)"
-		if tx.Engine() == store.Postgres {
-			row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, to_tsvector('simple', ?))"
-		}
-		// created_at and updated_at share the same argument position twice:
-		// expand the batch accordingly.
-		per := formationCols
-		if tx.Engine() == store.Postgres {
-			per++
-		}
-		var args []any
-		for i := 0; i < len(run.fBatch); i += per {
-			r := run.fBatch[i : i+per]
-			args = append(args, r[:10]...)
-			args = append(args, r[9]) // updated_at = created_at
-			args = append(args, r[10:]...)
-		}
-		cols := "id, source, fkey, numero, datemaj, hash, raw_hash, doc, import_id, created_at, updated_at, withdrawn_at"
-		if tx.Engine() == store.Postgres {
-			cols += ", search"
-		}
-		q := "INSERT INTO catalogue_formations (" + cols + ") VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", run.fRows), ", ")
-		if _, err := tx.Exec(ctx, q, args...); err != nil {
-			return fmt.Errorf("insert formations: %w", err)
+	scale := 1
+	if run.pg {
+		scale = 10
+	}
+	if run.fRows > 0 && (all || run.fRows >= fBatchRows*scale) {
+		if err := run.stageRows(ctx, "kairos_stage_f", stageFColumns, run.fBatch); err != nil {
+			return fmt.Errorf("stage formations: %w", err)
 		}
 		run.fBatch, run.fRows = run.fBatch[:0], 0
-		if run.ftsRows > 0 {
-			q := "INSERT INTO catalogue_search (rowid, text) VALUES " + strings.TrimSuffix(strings.Repeat("(?, ?), ", run.ftsRows), ", ")
-			if _, err := tx.Exec(ctx, q, run.ftsBatch...); err != nil {
-				return fmt.Errorf("index formations: %w", err)
-			}
-			run.ftsBatch, run.ftsRows = run.ftsBatch[:0], 0
-		}
 	}
-	if run.sRows > 0 && (all || run.sRows >= sBatchRows) {
-		if run.fRows > 0 {
-			if err := run.flush(ctx, true); err != nil {
-				return err
-			}
-		}
-		row := "(" + placeholders(sessionCols) + ")"
-		q := `INSERT INTO catalogue_sessions (id, formation_id, source, skey, akey, ahash, numero, intitule, organisme, siret, formacodes, romes,
-			region, departement, ville, debut, fin, etat, certifiante, modalite, hash, import_id, created_at, updated_at) VALUES ` +
-			strings.TrimSuffix(strings.Repeat(row+", ", run.sRows), ", ")
-		if _, err := tx.Exec(ctx, q, run.sBatch...); err != nil {
-			return fmt.Errorf("insert sessions: %w", err)
+	if run.sRows > 0 && (all || run.sRows >= sBatchRows*scale) {
+		if err := run.stageRows(ctx, "kairos_stage_s", stageSColumns, run.sBatch); err != nil {
+			return fmt.Errorf("stage sessions: %w", err)
 		}
 		run.sBatch, run.sRows = run.sBatch[:0], 0
 	}
 	return nil
+}
+
+func (run *importRun) stageRows(ctx context.Context, table string, cols []string, vals []any) error {
+	per := len(cols)
+	if run.pg {
+		rows := make([][]any, 0, len(vals)/per)
+		for i := 0; i < len(vals); i += per {
+			r := vals[i : i+per]
+			for j, v := range r {
+				if n, ok := v.(int); ok {
+					r[j] = int64(n) // BIGINT and INTEGER columns both take an int64
+				}
+			}
+			rows = append(rows, r)
+		}
+		_, err := run.conn.CopyFrom(ctx, table, cols, rows)
+		return err
+	}
+	q := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " +
+		strings.TrimSuffix(strings.Repeat("("+placeholders(per)+"), ", len(vals)/per), ", ")
+	_, err := run.w.Exec(ctx, q, vals...)
+	return err
 }
 
 // finish records the outcome of the import, its report lines and the audit

@@ -71,11 +71,14 @@ func (k *keyer) formationKey(f *lheo.Formation) string {
 	if k.seen == nil {
 		k.seen = map[string]int{}
 	}
+	// A repeated numero keeps its key: the later occurrence replaces the
+	// earlier one (see importRun.applyOne). Formations without a numero are
+	// told apart by their occurrence.
 	key := strings.TrimSpace(f.Numero)
-	if key == "" {
-		key = "sans-numero:" + hash64([]byte(f.Intitule), []byte(f.OrganismeResponsable.SIRET))
+	if key != "" {
+		return key
 	}
-	return uniq(k.seen, key)
+	return uniq(k.seen, "sans-numero:"+hash64([]byte(f.Intitule), []byte(f.OrganismeResponsable.SIRET)))
 }
 
 // prepare derives the stored form of f (keyed fkey).

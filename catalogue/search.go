@@ -198,6 +198,69 @@ func terms(q string) []string {
 	return ws
 }
 
+// stopWords are French words too common to narrow a search (folded).
+var stopWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`a au aux avec ce ces d dans de des du en et l la le les leur leurs n ou par pas pour qu que qui sa se ses son sur un une vos votre y`) {
+		m[w] = true
+	}
+	return m
+}()
+
+// term is one word of a full-text query; prefix: also matches the words it
+// begins (« compta » finds « comptabilité »).
+type term struct {
+	word   string
+	prefix bool
+}
+
+// matchTerms returns the words of a query as they are matched: French stop
+// words are left out (unless the query holds nothing else), and words of
+// one or two letters or digits are matched whole, never as prefixes (« rh »
+// must not find every word beginning with rh).
+func matchTerms(q string) []term {
+	ws := terms(q)
+	var out []term
+	for _, w := range ws {
+		if !stopWords[w] {
+			out = append(out, term{w, len(w) > 2})
+		}
+	}
+	if len(out) == 0 {
+		for _, w := range ws {
+			out = append(out, term{w, false})
+		}
+	}
+	return out
+}
+
+// ftsMatch is the SQLite FTS5 expression of the terms.
+func ftsMatch(ts []term) string {
+	var b strings.Builder
+	for i, t := range ts {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(`"` + t.word + `"`)
+		if t.prefix {
+			b.WriteByte('*')
+		}
+	}
+	return b.String()
+}
+
+// tsQuery is the PostgreSQL to_tsquery expression of the terms.
+func tsQuery(ts []term) string {
+	parts := make([]string, len(ts))
+	for i, t := range ts {
+		parts[i] = t.word
+		if t.prefix {
+			parts[i] += ":*"
+		}
+	}
+	return strings.Join(parts, " & ")
+}
+
 // Search lists sessions matching f, with the total number of matches (up
 // to MaxCount).
 //
@@ -218,7 +281,7 @@ func (s *Service) Search(ctx context.Context, f Filter) (*Result, error) {
 	where, args, hint := f.conditions()
 	res := &Result{Items: []Session{}}
 	page := " LIMIT " + strconv.Itoa(f.Limit) + " OFFSET " + strconv.Itoa(f.Offset)
-	ts := terms(f.Q)
+	ts := matchTerms(f.Q)
 	if len(ts) == 0 {
 		// Filters only: walk the start-date index (after a place, if any).
 		w := whereClause(where)
@@ -227,14 +290,7 @@ func (s *Service) Search(ctx context.Context, f Filter) (*Result, error) {
 		}
 		return res, s.scanPage(ctx, res, "SELECT "+sessionSelect+" FROM catalogue_sessions s"+hint+w+" ORDER BY "+startOrder+page, args)
 	}
-	var b strings.Builder
-	for i, t := range ts {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(`"` + t + `"*`)
-	}
-	match := b.String()
+	match := ftsMatch(ts)
 	var matched int // formations matching the words, counted up to the rank cap + 1
 	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM catalogue_search WHERE catalogue_search MATCH ? LIMIT ?) x", match, s.rankCap()+1).Scan(&matched); err != nil || matched == 0 {
 		return res, err
@@ -258,7 +314,16 @@ func (s *Service) Search(ctx context.Context, f Filter) (*Result, error) {
 	// that set once, keeps the first MaxCount+1 sessions (the count) and
 	// reads the page among them.
 	res.Broad = f.Sort == SortRelevance
-	w := whereClause(append([]string{"s.formation_id IN (SELECT rowid FROM catalogue_search WHERE catalogue_search MATCH ?)"}, where...))
+	return s.broadPage(ctx, res, f, "s.formation_id IN (SELECT rowid FROM catalogue_search WHERE catalogue_search MATCH ?)", hint, where, margs)
+}
+
+// broadPage lists by start date the sessions of a broad search (cond: the
+// sessions of matched formations), walking the start-date index: one
+// statement builds the matched set once, keeps the first MaxCount+1
+// sessions (the count) and reads the page among them.
+func (s *Service) broadPage(ctx context.Context, res *Result, f Filter, cond, hint string, where []string, margs []any) (*Result, error) {
+	page := " LIMIT " + strconv.Itoa(f.Limit) + " OFFSET " + strconv.Itoa(f.Offset)
+	w := whereClause(append([]string{cond}, where...))
 	q := "WITH hits AS MATERIALIZED (SELECT s.id AS id FROM catalogue_sessions s" + hint + w + " ORDER BY " + startOrder + " LIMIT " + strconv.Itoa(MaxCount+1) + ")" +
 		" SELECT (SELECT COUNT(*) FROM hits), " + sessionSelect + " FROM catalogue_sessions s WHERE s.id IN (SELECT id FROM hits) ORDER BY " + startOrder + page
 	rows, err := s.DB.Query(ctx, q, margs...)
@@ -406,30 +471,58 @@ func (f Filter) conditions() (where []string, args []any, hint string) {
 	return where, args, hint
 }
 
-// searchPostgres is Search on PostgreSQL: the words match the formations'
-// tsvector, ranked with ts_rank.
+// searchPostgres is Search on PostgreSQL, planned as on SQLite: the words
+// match the formations' tsvector (GIN index); when at most RankCap
+// formations match, the query starts from them and ranks (ts_rank) only the
+// best candidates; a broader search lists sessions by start date, walking
+// the start-date index and keeping those of matched formations.
 func (s *Service) searchPostgres(ctx context.Context, f Filter) (*Result, error) {
 	where, args, _ := f.conditions()
-	from := " FROM catalogue_sessions s"
-	var joinArgs []any
-	order := " ORDER BY " + startOrder
-	if ts := terms(f.Q); len(ts) > 0 {
-		q := strings.Join(ts, ":* & ") + ":*"
-		from += " JOIN catalogue_formations f ON f.id = s.formation_id"
-		where = append([]string{"f.search @@ to_tsquery('simple', ?)"}, where...)
-		args = append([]any{q}, args...)
-		if f.Sort == SortRelevance {
-			order = " ORDER BY ts_rank(f.search, to_tsquery('simple', ?)) DESC, " + startOrder
-			joinArgs = append(joinArgs, q)
-		}
-	}
-	w := whereClause(where)
 	res := &Result{Items: []Session{}}
-	if err := s.count(ctx, res, from+w, args); err != nil || res.Total == 0 {
+	page := " LIMIT " + strconv.Itoa(f.Limit) + " OFFSET " + strconv.Itoa(f.Offset)
+	ts := matchTerms(f.Q)
+	if len(ts) == 0 {
+		w := whereClause(where)
+		if err := s.count(ctx, res, " FROM catalogue_sessions s"+w, args); err != nil || res.Total == 0 {
+			return res, err
+		}
+		return res, s.scanPage(ctx, res, "SELECT "+sessionSelect+" FROM catalogue_sessions s"+w+" ORDER BY "+startOrder+page, args)
+	}
+	tsq := tsQuery(ts)
+	const match = "search @@ to_tsquery('simple', ?)"
+	var matched int
+	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM catalogue_formations WHERE "+match+" LIMIT ?) x", tsq, s.rankCap()+1).Scan(&matched); err != nil || matched == 0 {
 		return res, err
 	}
-	q := "SELECT " + sessionSelect + from + w + order + " LIMIT " + strconv.Itoa(f.Limit) + " OFFSET " + strconv.Itoa(f.Offset)
-	return res, s.scanPage(ctx, res, q, append(args, joinArgs...))
+	margs := append([]any{tsq}, args...)
+	if matched <= s.rankCap() && (f.Sort == SortRelevance || matched <= dateWalkFrom) {
+		w := whereClause(where)
+		from := " FROM (SELECT id AS fid FROM catalogue_formations WHERE " + match + ") m JOIN catalogue_sessions s ON s.formation_id = m.fid"
+		if err := s.count(ctx, res, from+w, margs); err != nil || res.Total == 0 {
+			return res, err
+		}
+		if f.Sort != SortRelevance {
+			return res, s.scanPage(ctx, res, "SELECT "+sessionSelect+from+w+" ORDER BY "+startOrder+page, margs)
+		}
+		k := max(4*(f.Offset+f.Limit), 256)
+		for ; ; k *= 8 {
+			q := "SELECT " + sessionSelect + " FROM (SELECT id AS fid, ts_rank(search, to_tsquery('simple', ?)) AS score FROM catalogue_formations WHERE " + match +
+				" ORDER BY score DESC LIMIT " + strconv.Itoa(k) + ") m JOIN catalogue_sessions s ON s.formation_id = m.fid" + w +
+				" ORDER BY m.score DESC, " + startOrder + page
+			res.Items = res.Items[:0]
+			if err := s.scanPage(ctx, res, q, append([]any{tsq}, margs...)); err != nil {
+				return nil, err
+			}
+			if len(res.Items) == f.Limit || k >= matched {
+				return res, nil
+			}
+		}
+	}
+	res.Broad = f.Sort == SortRelevance
+	// The IN inside an expression stays a hashed subplan (not a join): the
+	// planner, which estimates a prefix tsquery at a few rows, then walks
+	// the start-date index instead of sorting every match.
+	return s.broadPage(ctx, res, f, "(s.formation_id IN (SELECT id FROM catalogue_formations WHERE "+match+")) IS TRUE", "", where, margs)
 }
 
 // Detail is a session with its formation, action and visibility.

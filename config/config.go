@@ -4,6 +4,8 @@ package config
 
 import (
 	"fmt"
+	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -11,15 +13,17 @@ import (
 
 // Config is the whole configuration.
 type Config struct {
-	Addr        string // KAIROS_ADDR, default ":8080"
-	DatabaseURL string // KAIROS_DATABASE_URL, default "kairos.db" (SQLite); postgres://… selects PostgreSQL
-	BaseURL     string // KAIROS_BASE_URL, absolute URL of the portal (links in e-mails); https:// turns on Secure cookies
-	Demo        bool   // KAIROS_DEMO: demo accounts listed on the login page, dev mailbox when no SMTP
-	Secret      string // KAIROS_SECRET: key of CSRF tokens; generated and stored in the database when empty
-	LogFormat   string // KAIROS_LOG_FORMAT: "json" (default) or "text"
-	LogLevel    string // KAIROS_LOG_LEVEL: debug, info (default), warn, error
-	TrustProxy  bool   // KAIROS_TRUST_PROXY: take the client IP from X-Forwarded-For (behind a load balancer)
-	Worker      bool   // KAIROS_WORKER: run the background worker in this process (default true)
+	Addr         string // KAIROS_ADDR, default ":8080"
+	DatabaseURL  string // KAIROS_DATABASE_URL, default "kairos.db" (SQLite); postgres://… selects PostgreSQL
+	BaseURL      string // KAIROS_BASE_URL, absolute URL of the portal (links in e-mails); https:// turns on Secure cookies
+	Demo         bool   // KAIROS_DEMO: demo accounts listed on the login page, dev mailbox when no SMTP
+	DemoForce    bool   // KAIROS_DEMO_FORCE: allow demo mode on an address that is not a loopback one
+	MetricsToken string // KAIROS_METRICS_TOKEN: bearer token of /metrics (otherwise only administrators read it)
+	Secret       string // KAIROS_SECRET: key of CSRF tokens; generated and stored in the database when empty
+	LogFormat    string // KAIROS_LOG_FORMAT: "json" (default) or "text"
+	LogLevel     string // KAIROS_LOG_LEVEL: debug, info (default), warn, error
+	TrustProxy   bool   // KAIROS_TRUST_PROXY: take the client IP from X-Forwarded-For (behind a load balancer)
+	Worker       bool   // KAIROS_WORKER: run the background worker in this process (default true)
 
 	SMTPHost     string // KAIROS_SMTP_HOST; empty: no SMTP
 	SMTPPort     int    // KAIROS_SMTP_PORT, default 587
@@ -35,6 +39,13 @@ type Config struct {
 
 	WebhooksAllowPrivate bool // KAIROS_WEBHOOKS_ALLOW_PRIVATE: webhooks may go to private and loopback addresses, over http (tests, demo; default false)
 	APIRateLimit         int  // KAIROS_API_RATE_LIMIT: requests per minute per API key and instance (default 6000)
+
+	DBMaxConns int // KAIROS_DB_MAX_CONNS: PostgreSQL connection pool size; 0: store.DefaultMaxConns (2 × GOMAXPROCS + 8)
+
+	// QuoteThresholds is KAIROS_DEVIS_SEUILS: the regional review thresholds
+	// of AIF quotes, « région:euros:heures,… » (quotes.ParseThresholds;
+	// empty: 3 200 € or 400 h everywhere).
+	QuoteThresholds string
 
 	// Now is KAIROS_NOW: an RFC 3339 instant at which the whole portal is
 	// frozen (services, jobs, demo data), to replay a month; demo mode only.
@@ -57,6 +68,7 @@ func Load(getenv func(string) string) (Config, error) {
 		DatabaseURL:   or(getenv("KAIROS_DATABASE_URL"), "kairos.db"),
 		BaseURL:       strings.TrimRight(getenv("KAIROS_BASE_URL"), "/"),
 		Secret:        getenv("KAIROS_SECRET"),
+		MetricsToken:  getenv("KAIROS_METRICS_TOKEN"),
 		LogFormat:     or(getenv("KAIROS_LOG_FORMAT"), "json"),
 		LogLevel:      or(getenv("KAIROS_LOG_LEVEL"), "info"),
 		SMTPHost:      getenv("KAIROS_SMTP_HOST"),
@@ -71,6 +83,8 @@ func Load(getenv func(string) string) (Config, error) {
 		ChorusClientSecret: getenv("KAIROS_CHORUS_CLIENT_SECRET"),
 		ChorusLogin:        getenv("KAIROS_CHORUS_LOGIN"),
 		ChorusPassword:     getenv("KAIROS_CHORUS_PASSWORD"),
+
+		QuoteThresholds: getenv("KAIROS_DEVIS_SEUILS"),
 	}
 	var err error
 	if c.Demo, err = boolVar(getenv, "KAIROS_DEMO", false); err != nil {
@@ -107,6 +121,11 @@ func Load(getenv func(string) string) (Config, error) {
 			}
 		}
 	}
+	if p := getenv("KAIROS_DB_MAX_CONNS"); p != "" {
+		if c.DBMaxConns, err = strconv.Atoi(p); err != nil || c.DBMaxConns < 1 || c.DBMaxConns > 1000 {
+			return c, fmt.Errorf("KAIROS_DB_MAX_CONNS: %q is not a number of connections between 1 and 1000", p)
+		}
+	}
 	if c.BaseURL == "" {
 		host := c.Addr
 		if strings.HasPrefix(host, ":") {
@@ -116,6 +135,12 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
 		return c, fmt.Errorf("KAIROS_BASE_URL: %q must start with http:// or https://", c.BaseURL)
+	}
+	if c.DemoForce, err = boolVar(getenv, "KAIROS_DEMO_FORCE", false); err != nil {
+		return c, err
+	}
+	if c.Demo && !c.DemoForce && !Loopback(c.BaseURL) {
+		return c, fmt.Errorf("KAIROS_DEMO: demo mode publishes its accounts' password (and, without SMTP, every e-mail with its reset links at /dev/courriels); it is refused on %s, which is not a loopback address (set KAIROS_DEMO_FORCE=1 to force it)", c.BaseURL)
 	}
 	if v := getenv("KAIROS_NOW"); v != "" {
 		t, err := time.Parse(time.RFC3339, strings.TrimSpace(v))
@@ -134,6 +159,21 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	return c, nil
+}
+
+// Loopback reports whether the host of base URL u is a loopback one
+// (localhost, 127.0.0.0/8, ::1).
+func Loopback(u string) bool {
+	p, err := url.Parse(u)
+	if err != nil {
+		return false
+	}
+	h := p.Hostname()
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }
 
 // checkChorus requires, when the real Chorus Pro is configured, its token

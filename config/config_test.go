@@ -21,23 +21,39 @@ func TestDefaults(t *testing.T) {
 
 func TestValues(t *testing.T) {
 	c, err := config.Load(env(map[string]string{
-		"KAIROS_BASE_URL": "https://kairos.example.fr/", "KAIROS_DEMO": "1", "KAIROS_SMTP_HOST": "smtp.example.fr",
-		"KAIROS_DATABASE_URL": "postgres://u:p@db/kairos", "KAIROS_WORKER": "0",
+		"KAIROS_BASE_URL": "https://kairos.example.fr/", "KAIROS_DEMO": "1", "KAIROS_DEMO_FORCE": "1", "KAIROS_SMTP_HOST": "smtp.example.fr",
+		"KAIROS_DATABASE_URL": "postgres://u:p@db/kairos", "KAIROS_WORKER": "0", "KAIROS_DB_MAX_CONNS": "30",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.BaseURL != "https://kairos.example.fr" || !c.SecureCookies() || c.DevMailbox() || c.Worker {
+	if c.BaseURL != "https://kairos.example.fr" || !c.SecureCookies() || c.DevMailbox() || c.Worker || c.DBMaxConns != 30 {
 		t.Fatalf("%+v", c)
 	}
 }
 
 func TestErrorsNameTheVariable(t *testing.T) {
-	for k, v := range map[string]string{"KAIROS_DEMO": "peut-être", "KAIROS_SMTP_PORT": "vingt-cinq", "KAIROS_BASE_URL": "kairos.example.fr", "KAIROS_LOG_FORMAT": "xml"} {
+	for k, v := range map[string]string{"KAIROS_DEMO": "peut-être", "KAIROS_SMTP_PORT": "vingt-cinq", "KAIROS_BASE_URL": "kairos.example.fr", "KAIROS_LOG_FORMAT": "xml", "KAIROS_DB_MAX_CONNS": "0"} {
 		_, err := config.Load(env(map[string]string{k: v}))
 		if err == nil || !strings.Contains(err.Error(), k) {
 			t.Errorf("%s=%s: %v", k, v, err)
 		}
+	}
+}
+
+// Issue 16: demo mode (published password, public dev mailbox) is refused
+// on an address that is not a loopback one, unless forced.
+func TestDemoModeRefusedOffLoopback(t *testing.T) {
+	if _, err := config.Load(env(map[string]string{"KAIROS_DEMO": "1", "KAIROS_BASE_URL": "https://kairos.example.fr"})); err == nil || !strings.Contains(err.Error(), "KAIROS_DEMO_FORCE") {
+		t.Fatalf("demo on a public address: %v", err)
+	}
+	for _, base := range []string{"", "http://localhost:8080", "http://127.0.0.1:9000", "http://[::1]:8080"} {
+		if _, err := config.Load(env(map[string]string{"KAIROS_DEMO": "1", "KAIROS_BASE_URL": base})); err != nil {
+			t.Errorf("demo on %q: %v", base, err)
+		}
+	}
+	if _, err := config.Load(env(map[string]string{"KAIROS_DEMO": "1", "KAIROS_DEMO_FORCE": "1", "KAIROS_BASE_URL": "https://demo.example.fr"})); err != nil {
+		t.Fatalf("forced: %v", err)
 	}
 }
 

@@ -14,6 +14,7 @@ package enrolment
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"log/slog"
 	"slices"
 	"strconv"
@@ -93,6 +94,7 @@ var eventLabels = map[string]string{
 	ActReprendre:   "Reprise de la formation",
 	ActSortir:      "Sortie de formation",
 	"obsolete":     "Proposition devenue sans objet",
+	ActQuote:       "Devis AIF validé",
 }
 
 // Label returns the French label of the movement, as an event of the timeline.
@@ -461,6 +463,7 @@ func (s *Service) Do(ctx context.Context, a *kairos.Actor, id int64, in Action) 
 		if err := s.details(ctx, tx, out); err != nil {
 			return err
 		}
+		defer out.redactFor(a)
 		return tx.Record(ctx, store.Change{Action: "enrolment." + t.Action, OrgID: before.OrgID, ObjectType: "enrolment", ObjectID: id, Before: before, After: out, At: now})
 	})
 	return out, err
@@ -508,7 +511,36 @@ func (s *Service) Get(ctx context.Context, a *kairos.Actor, id int64) (*Enrolmen
 	if err := s.details(ctx, s.DB, e); err != nil {
 		return nil, err
 	}
+	e.redactFor(a)
 	return e, nil
+}
+
+// redactFor hides from a job seeker the e-mail addresses of the OF's and
+// France Travail's staff in the history (actor labels "Name <e-mail>"):
+// he sees their names only.
+func (e *Enrolment) redactFor(a *kairos.Actor) {
+	if a == nil || a.Role != kairos.RoleDemandeur {
+		return
+	}
+	for i := range e.Movements {
+		e.Movements[i].ActorLabel = nameOnly(e.Movements[i].ActorLabel, a)
+	}
+	for i := range e.Absences {
+		e.Absences[i].ActorLabel = nameOnly(e.Absences[i].ActorLabel, a)
+	}
+	for i := range e.Corrections {
+		e.Corrections[i].ActorLabel = nameOnly(e.Corrections[i].ActorLabel, a)
+	}
+}
+
+func nameOnly(label string, viewer *kairos.Actor) string {
+	if label == viewer.Label() {
+		return label
+	}
+	if i := strings.LastIndex(label, " <"); i > 0 && strings.HasSuffix(label, ">") {
+		return label[:i]
+	}
+	return label
 }
 
 func (s *Service) details(ctx context.Context, q store.Querier, e *Enrolment) error {
@@ -650,4 +682,34 @@ func (s *Service) Correct(ctx context.Context, a *kairos.Actor, movementID int64
 			Before: map[string]any{"occurred_on": m.OccurredOn, "late": m.Late}, After: map[string]any{"occurred_on": date, "late": late, "comment": comment}, At: now})
 	})
 	return out, err
+}
+
+// ProposableName returns the name of job seeker demandeurID when the actor
+// may propose him a training: a counsellor of his agence, or an OF that has
+// retained him at one of its appointments (the rule of Propose). Anyone else
+// gets "" (the proposal form shows no name of a stranger).
+func (s *Service) ProposableName(ctx context.Context, a *kairos.Actor, demandeurID int64) (string, error) {
+	if a == nil || demandeurID <= 0 {
+		return "", nil
+	}
+	var q string
+	var args []any
+	switch a.Role {
+	case kairos.RoleConseiller:
+		q, args = `SELECT u.name FROM users u JOIN demandeurs d ON d.user_id = u.id WHERE u.id = ? AND d.agence_id = ?`, []any{demandeurID, a.OrgID}
+	case kairos.RoleOFAdmin, kairos.RoleOFUser:
+		if !a.Can(kairos.HabCandidatures) {
+			return "", nil
+		}
+		q, args = `SELECT u.name FROM users u WHERE u.id = ? AND u.role = 'demandeur' AND EXISTS (SELECT 1 FROM participants p
+			JOIN appointments ap ON ap.id = p.appointment_id WHERE p.demandeur_id = u.id AND ap.org_id = ? AND p.result = 'retenu')`, []any{demandeurID, a.OrgID}
+	default:
+		return "", nil
+	}
+	var name string
+	err := s.DB.QueryRow(ctx, q, args...).Scan(&name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return name, err
 }

@@ -11,6 +11,10 @@ import (
 	"kairos/store"
 )
 
+// ActQuote is the history entry of an enrolment funded by a quote validated
+// after the enrolment was confirmed.
+const ActQuote = "devis_valide"
+
 // EnrolmentConflict says why the job seeker could not be enrolled on
 // session sessionID now: an active enrolment (inscrite and after) on
 // another session that overlaps [debut, fin]. "" when he can.
@@ -76,7 +80,14 @@ func (s *Service) EnrolFromQuote(ctx context.Context, tx *store.Tx, a *kairos.Ac
 			return 0, err
 		}
 	default: // already enrolled (or in training): the quote funds it
-		return id, nil
+		if err := s.movement(ctx, tx, a, id, in.OrgID, ActQuote, state, state, s.Today(), now, false, "", comment); err != nil {
+			return 0, err
+		}
+		e, err := s.load(ctx, tx, id)
+		if err != nil {
+			return 0, err
+		}
+		return id, tx.Record(ctx, store.Change{Action: "enrolment." + ActQuote, OrgID: e.OrgID, ObjectType: "enrolment", ObjectID: id, After: e, At: now})
 	}
 	e, err := s.load(ctx, tx, id)
 	if err != nil {

@@ -245,8 +245,20 @@ func (s *Service) PunctualityByOF(ctx context.Context, a *kairos.Actor) ([]Punct
 	if err := kairos.Authorize(a, kairos.Rule{Roles: []kairos.Role{kairos.RoleFTGestionnaire, kairos.RoleAdmin}}); err != nil {
 		return nil, err
 	}
+	// A regional service sees the OFs of its region; a national one (no
+	// region) and the platform's administrators see every OF.
+	where, args := "", []any{}
+	if a.Role == kairos.RoleFTGestionnaire {
+		var region string
+		if err := s.DB.QueryRow(ctx, "SELECT region FROM organisations WHERE id = ?", a.OrgID).Scan(&region); err != nil {
+			return nil, store.NotFoundIf(err, "Organisation")
+		}
+		if region != "" {
+			where, args = " AND o.region = ?", []any{region}
+		}
+	}
 	rows, err := s.DB.Query(ctx, `SELECT m.org_id, o.name, COUNT(*), COALESCE(SUM(m.late), 0) FROM enrolment_movements m JOIN organisations o ON o.id = m.org_id
-		WHERE m.action IN ('entrer', 'interrompre', 'reprendre', 'sortir') GROUP BY m.org_id, o.name ORDER BY 4 DESC, 2 LIMIT 500`)
+		WHERE m.action IN ('entrer', 'interrompre', 'reprendre', 'sortir')`+where+` GROUP BY m.org_id, o.name ORDER BY 4 DESC, 2 LIMIT 500`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -304,6 +316,7 @@ func (s *Service) path(ctx context.Context, a *kairos.Actor, id int64) (*Path, e
 		if err := s.details(ctx, s.DB, &list[i]); err != nil {
 			return nil, err
 		}
+		list[i].redactFor(a)
 	}
 	p.Enrolments = list
 	p.Status = DeriveStatus(list, s.Today(), s.Rule)

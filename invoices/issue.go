@@ -161,8 +161,14 @@ func (s *Issuer) prepare(ctx context.Context, q store.Querier, e *enrolmentRow, 
 			d.Missing = append(d.Missing, "Attestation de présence "+m.FrenchOf())
 			continue
 		}
+		if minutes < 15 {
+			continue // a month attested with no hour attended bills nothing: no line
+		}
 		period := m.Days().Intersect(calendar.Range{From: e.entry, To: e.exit})
 		items = append(items, einvoice.HoursItem{Label: "Heures de formation réalisées en " + m.French(), Period: period, QuarterHours: minutes / 15})
+	}
+	if len(items) == 0 && len(d.Missing) == 0 {
+		d.Missing = append(d.Missing, "Heures de formation attestées (aucune heure réalisée n'est attestée)")
 	}
 	var st string
 	switch err := q.QueryRow(ctx, "SELECT state FROM assessments WHERE enrolment_id = ?", e.id).Scan(&st); {
@@ -395,14 +401,39 @@ func (s *Issuer) Document(ctx context.Context, a *kairos.Actor, id int64, kind s
 	if err != nil {
 		return "", nil, err
 	}
-	col := map[string]string{"pdf": "pdf", "xml": "xml"}[kind]
-	if col == "" {
+	switch kind {
+	case "xml":
+		err = s.DB.QueryRow(ctx, "SELECT xml FROM invoices WHERE id = ?", id).Scan(&b)
+	case "pdf":
+		b, err = s.pdfOf(ctx, x)
+	default:
 		return "", nil, kairos.NotFound("Document")
 	}
-	if err := s.DB.QueryRow(ctx, "SELECT "+col+" FROM invoices WHERE id = ?", id).Scan(&b); err != nil {
+	if err != nil {
 		return "", nil, err
 	}
 	return x.Number + "." + kind, b, nil
+}
+
+// pdfOf returns the Factur-X PDF of x, building and storing it when it is
+// not yet (right after the issue, or if the process stopped in between):
+// from the stored model and XML, dated at the issue, so it is the same.
+func (s *Issuer) pdfOf(ctx context.Context, x *Issued) ([]byte, error) {
+	var pdf, xml []byte
+	if err := s.DB.QueryRow(ctx, "SELECT pdf, xml FROM invoices WHERE id = ?", x.ID).Scan(&pdf, &xml); err != nil {
+		return nil, err
+	}
+	if len(pdf) > 0 {
+		return pdf, nil
+	}
+	pdf, err := einvoice.PDF(x.Model, xml, x.CreatedAt)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.DB.Exec(ctx, "UPDATE invoices SET pdf = ? WHERE id = ? AND length(pdf) = 0", pdf, x.ID); err != nil {
+		return nil, err
+	}
+	return pdf, nil
 }
 
 // Issue issues the prepared invoice of enrolment id: its number is taken
@@ -460,16 +491,22 @@ func (s *Issuer) Issue(ctx context.Context, a *kairos.Actor, id int64) (*Issued,
 	if err != nil {
 		return nil, err
 	}
-	return s.Get(ctx, a, newID)
+	x, err := s.Get(ctx, a, newID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.pdfOf(ctx, x); err != nil {
+		return nil, err
+	}
+	return x, nil
 }
 
-// store writes an issued document (its model, XML and PDF).
+// store writes an issued document: its model and its XML, in the issuing
+// transaction; the PDF (which embeds the XML byte for byte) is built after
+// the commit by pdfOf, so that the OF's series stays locked only briefly.
 func (s *Issuer) store(ctx context.Context, tx *store.Tx, a *kairos.Actor, inv *einvoice.Invoice, enrolmentID, orgID, creditOf int64, reason string, now time.Time) (int64, error) {
 	xml := einvoice.XML(inv)
-	pdf, err := einvoice.PDF(inv, xml, now)
-	if err != nil {
-		return 0, err
-	}
+	pdf := []byte{}
 	model, err := json.Marshal(inv)
 	if err != nil {
 		return 0, err
@@ -540,5 +577,12 @@ func (s *Issuer) CreditNote(ctx context.Context, a *kairos.Actor, invoiceID int6
 	if err != nil {
 		return nil, err
 	}
-	return s.Get(ctx, a, newID)
+	x, err := s.Get(ctx, a, newID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.pdfOf(ctx, x); err != nil {
+		return nil, err
+	}
+	return x, nil
 }

@@ -57,9 +57,12 @@ type Mail struct {
 
 // Enqueue stores m and schedules its delivery, inside tx.
 func Enqueue(ctx context.Context, tx *store.Tx, m Message) error {
-	if m.To == "" || strings.ContainsAny(m.To, "\r\n") || strings.ContainsAny(m.Subject, "\r\n") {
-		return fmt.Errorf("mail: invalid recipient or subject")
+	if m.To == "" || strings.ContainsFunc(m.To, isControl) {
+		return fmt.Errorf("mail: invalid recipient")
 	}
+	// A subject often quotes what a user typed (an appointment's title):
+	// control characters, which could inject headers, become spaces.
+	m.Subject = strings.Join(strings.FieldsFunc(strings.ToValidUTF8(m.Subject, "?"), isControl), " ")
 	id, err := tx.Insert(ctx, "INSERT INTO mails (created_at, to_addr, subject, body, status) VALUES (?, ?, ?, ?, 'pending')",
 		tx.Now(), m.To, m.Subject, m.Body)
 	if err != nil {
@@ -77,6 +80,8 @@ func Enqueue(ctx context.Context, tx *store.Tx, m Message) error {
 	_, err = worker.Enqueue(ctx, tx, JobKind, map[string]int64{"mail_id": id}, time.Time{})
 	return err
 }
+
+func isControl(r rune) bool { return r < 0x20 || (r >= 0x7f && r <= 0x9f) }
 
 // SMTPConfig configures delivery. An empty Host means no SMTP: mails are kept.
 type SMTPConfig struct {

@@ -162,6 +162,21 @@ func TestHeaderInjectionRefused(t *testing.T) {
 	}
 }
 
+// Issue 16, finding 7: a subject quoting what a user typed (an appointment
+// titled "x\r\nSet-Cookie: a=b") no longer fails every registration: its
+// control characters become spaces, and no header can be injected.
+func TestSubjectControlCharactersFolded(t *testing.T) {
+	db := storetest.Open(t)
+	id := enqueue(t, db, mail.Message{To: "x@of.example", Subject: "Convocation : x\r\nSet-Cookie: a=b\x00", Body: "B"})
+	m, err := mail.Get(context.Background(), db, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Subject != "Convocation : x Set-Cookie: a=b" {
+		t.Fatalf("subject %q", m.Subject)
+	}
+}
+
 func TestAttachmentsStoredAndFormattedAsMultipart(t *testing.T) {
 	db := storetest.Open(t)
 	ctx := kairos.WithActor(context.Background(), kairos.System)

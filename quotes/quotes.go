@@ -361,6 +361,9 @@ func (s *Service) withActions(ctx context.Context, a *kairos.Actor, q *Quote) er
 		if x.Action == string(Expirer) {
 			continue
 		}
+		if x.Action == string(Soumettre) && !x.Allowed {
+			continue // below the threshold: « Valider » is the way, no need to show the other
+		}
 		if x.ReasonRequired && !x.Allowed && x.Reason == workflow.Reason(guardReason(Cond{})) {
 			x.Allowed, x.Reason = true, "" // the form asks for the reason
 		}

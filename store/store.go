@@ -12,13 +12,15 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver
-	_ "modernc.org/sqlite"             // pure-Go SQLite driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver
+	_ "modernc.org/sqlite"           // pure-Go SQLite driver
 
 	"kairos"
 )
@@ -53,8 +55,8 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		db.engine = Postgres
 		db.sql, err = sql.Open("pgx", url)
 		if err == nil {
-			db.sql.SetMaxOpenConns(20)
-			db.sql.SetMaxIdleConns(10)
+			db.sql.SetMaxOpenConns(DefaultMaxConns())
+			db.sql.SetMaxIdleConns(DefaultMaxConns())
 			db.sql.SetConnMaxIdleTime(5 * time.Minute)
 		}
 	default:
@@ -86,6 +88,21 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		return nil, fmt.Errorf("store: connect to %s: %w", db.URL, err)
 	}
 	return db, nil
+}
+
+// DefaultMaxConns is the PostgreSQL pool size unless configured
+// (KAIROS_DB_MAX_CONNS): two connections per core the Go scheduler uses, so
+// that every running request can hold one while another waits on the
+// network, plus 8 for the worker, imports and bursts.
+func DefaultMaxConns() int { return 2*runtime.GOMAXPROCS(0) + 8 }
+
+// SetMaxConns sizes the PostgreSQL connection pool (idle connections
+// included). SQLite keeps its own pool of 8.
+func (db *DB) SetMaxConns(n int) {
+	if db.engine == Postgres && n > 0 {
+		db.sql.SetMaxOpenConns(n)
+		db.sql.SetMaxIdleConns(n)
+	}
 }
 
 // Close closes the handle.
@@ -184,7 +201,7 @@ type Tx struct {
 // Tx runs fn in a transaction, committed when fn returns nil and rolled back
 // otherwise (and on panic).
 func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
-	stx, err := db.sql.BeginTx(ctx, nil)
+	stx, err := db.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
@@ -291,4 +308,96 @@ func redact(url string) string {
 		}
 	}
 	return url
+}
+
+// Conn is one connection taken from the pool, for work that keeps state on
+// the connection (temporary tables) across statements and transactions.
+// Statements run outside a transaction commit one by one.
+type Conn struct {
+	q
+	c  *sql.Conn
+	db *DB
+}
+
+// Conn takes a connection from the pool; Close gives it back.
+func (db *DB) Conn(ctx context.Context) (*Conn, error) {
+	c, err := db.sql.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: conn: %w", err)
+	}
+	return &Conn{q: q{c, db.engine, db.Clock}, c: c, db: db}, nil
+}
+
+// Close gives the connection back to the pool.
+func (c *Conn) Close() error { return c.c.Close() }
+
+// Tx runs fn in a transaction on this connection, like DB.Tx.
+func (c *Conn) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	stx, err := c.c.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	tx := &Tx{q: q{stx, c.db.engine, c.db.Clock}, tx: stx, db: c.db}
+	defer func() {
+		if p := recover(); p != nil {
+			stx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			stx.Rollback()
+			return
+		}
+		if cerr := stx.Commit(); cerr != nil {
+			err = fmt.Errorf("store: commit: %w", cerr)
+		}
+	}()
+	return fn(tx)
+}
+
+// CopyFrom bulk-loads rows into table (PostgreSQL's COPY, through pgx), in
+// the transaction open on the connection if any. Values must have the Go
+// types of the columns (int64 for BIGINT, string for TEXT…). On SQLite it
+// returns ErrNoCopy: use multi-row INSERTs.
+func (c *Conn) CopyFrom(ctx context.Context, table string, cols []string, rows [][]any) (int64, error) {
+	if c.db.engine != Postgres {
+		return 0, ErrNoCopy
+	}
+	var n int64
+	err := c.c.Raw(func(dc any) error {
+		pc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("store: COPY needs the pgx driver, not %T", dc)
+		}
+		var err error
+		n, err = pc.Conn().CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+		return err
+	})
+	return n, err
+}
+
+// ErrNoCopy is CopyFrom's answer on SQLite.
+var ErrNoCopy = errors.New("store: COPY is PostgreSQL only")
+
+// begin starts a transaction. On SQLite, BEGIN IMMEDIATE can answer
+// SQLITE_BUSY at once when many writers of this process queue (the busy
+// handler is not always given the chance): it is tried again, with a short
+// growing pause, for as long as the busy timeout (15 s) would have waited.
+func (db *DB) begin(ctx context.Context) (*sql.Tx, error) {
+	stx, err := db.sql.BeginTx(ctx, nil)
+	if err == nil || db.engine != SQLite || !strings.Contains(err.Error(), "SQLITE_BUSY") {
+		return stx, err
+	}
+	pause, waited := 2*time.Millisecond, time.Duration(0)
+	for ; waited < 15*time.Second; waited += pause {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(pause):
+		}
+		if stx, err = db.sql.BeginTx(ctx, nil); err == nil || !strings.Contains(err.Error(), "SQLITE_BUSY") {
+			return stx, err
+		}
+		pause = min(2*pause, 100*time.Millisecond)
+	}
+	return nil, err
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -613,8 +612,8 @@ func (s *Server) rdvUnregister(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, err)
 		return
 	}
-	back := r.PostFormValue("retour")
-	if u, err := url.Parse(back); err != nil || !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") || u.Host != "" {
+	back := localPath(r.PostFormValue("retour"))
+	if back == "" {
 		back = "/accueil"
 	}
 	_, err = s.Appointments.Unregister(r.Context(), kairos.ActorFrom(r.Context()), id)

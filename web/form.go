@@ -81,7 +81,7 @@ func (f *Form) Has(name, v string) bool {
 // the form again) rather than an internal one.
 func (f *Form) Fail(err error) bool {
 	switch kairos.ErrorCode(err) {
-	case kairos.EInvalid, kairos.EConflict, kairos.EUnauthorized, kairos.ETooMany, kairos.EForbidden:
+	case kairos.EInvalid, kairos.EConflict, kairos.EUnauthorized, kairos.ETooMany, kairos.EUnavailable, kairos.EForbidden:
 		for k, v := range kairos.FieldErrors(err) {
 			f.Errors[k] = v
 		}

@@ -20,6 +20,9 @@ type homePage struct {
 	Links []navLink
 	Users int // of_admin: users of the OF
 	Keys  int // of_admin: active API keys
+	// Quotes waiting for the actor (quotes.Service.ToDo) and where they are.
+	Quotes     int
+	QuotesPath string
 }
 
 // home is each role's home page: who you are, for which organisation, and
@@ -57,6 +60,14 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 				p.Keys++
 			}
 		}
+	}
+	if s.Quotes != nil {
+		n, err := s.Quotes.ToDo(r.Context(), a)
+		if err != nil {
+			s.errorPage(w, r, err)
+			return
+		}
+		p.Quotes, p.QuotesPath = n, quotesHome[a.Role]
 	}
 	s.render(w, r, http.StatusOK, "home", p)
 }

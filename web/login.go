@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"kairos"
@@ -53,6 +54,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			s.errorPage(w, r, err)
 			return
 		}
+		setRetryAfter(w, err)
 		s.render(w, r, kairos.HTTPStatus(kairos.ErrorCode(err)), "login", s.loginPage(r, f))
 		return
 	}
@@ -89,9 +91,26 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	s.redirect(w, r, "/connexion", &Flash{"info", "Vous êtes déconnecté. À bientôt sur Kairos."})
 }
 
-// safeReturn keeps only local paths, so that the login form cannot redirect elsewhere.
-func safeReturn(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\r\n") {
+// safeReturn keeps only local paths, so that the login form cannot redirect
+// elsewhere (see localPath).
+func safeReturn(p string) string { return localPath(p) }
+
+// localPath returns p when it is a path on this site, "" otherwise. It is the
+// one check of a redirect target taken from a request: it must start with
+// one "/" and hold no backslash, no white space and no control character
+// (browsers drop tabs and new lines, so "/\t/evil.example/" would become
+// "//evil.example/"), and parse without scheme or host.
+func localPath(p string) string {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || len(p) > 2000 {
+		return ""
+	}
+	for _, r := range p {
+		if r <= ' ' || r == 0x7f || r == '\\' || (r >= 0x80 && r <= 0x9f) || r == '\u00a0' || r == '\u2028' || r == '\u2029' {
+			return ""
+		}
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" || u.User != nil || strings.HasPrefix(u.Path, "//") {
 		return ""
 	}
 	return p

@@ -7,10 +7,12 @@ import (
 	"encoding/base64"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"kairos"
+	"kairos/input"
 )
 
 // Handler returns the portal's whole HTTP handler.
@@ -31,6 +33,7 @@ func (s *Server) Handler() http.Handler {
 	}))
 	var h http.Handler = mux
 	h = s.withSession(h)
+	h = s.checkInput(h)
 	h = cop.Handler(h)
 	h = s.securityHeaders(h)
 	h = s.observe(h)
@@ -48,8 +51,20 @@ func (s *Server) guard(rt route) http.Handler {
 				limit = l
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
+			// Uploaded files beyond the memory limit go to temporary files:
+			// removed when the handler returns (the server only removes those
+			// of its own request, not of the copies made by the middleware).
+			defer func() {
+				if r.MultipartForm != nil {
+					r.MultipartForm.RemoveAll()
+				}
+			}()
 			if !s.checkCSRF(r) {
 				s.csrfFailed(w, r)
+				return
+			}
+			if err := checkForm(r); err != nil {
+				s.errorPage(w, r, err)
 				return
 			}
 		}
@@ -64,6 +79,55 @@ func (s *Server) guard(rt route) http.Handler {
 	})
 }
 
+// checkInput refuses, before the session is even read, a path or a query
+// string holding bad bytes (input.Path, input.Query). The API checks its own.
+func (s *Server) checkInput(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/api/") {
+			err := input.Path(r.URL.Path)
+			if err == nil {
+				var q url.Values
+				if q, err = url.ParseQuery(r.URL.RawQuery); err != nil {
+					err = kairos.Errorf(kairos.EInvalid, "Adresse invalide : ses paramètres sont mal encodés.")
+				} else {
+					err = input.Query(q)
+				}
+			}
+			if err != nil {
+				s.errorPage(w, r, err)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// checkForm parses the submitted form (multipart included) and checks every
+// value and file name at the edge (input.Form).
+func checkForm(r *http.Request) error {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		r.ParseMultipartForm(32 << 20)
+	} else {
+		r.ParseForm()
+	}
+	if err := input.Form(r.PostForm); err != nil {
+		return err
+	}
+	if r.MultipartForm != nil {
+		if err := input.Form(r.MultipartForm.Value); err != nil {
+			return err
+		}
+		for _, fhs := range r.MultipartForm.File {
+			for _, fh := range fhs {
+				if err := input.FileName(fh.Filename); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
 func isUnsafe(method string) bool {
 	return method != http.MethodGet && method != http.MethodHead && method != http.MethodOptions
 }
@@ -76,11 +140,18 @@ func (s *Server) csrfFailed(w http.ResponseWriter, r *http.Request) {
 // CSRF protection: a random cookie, and in every form a token that is the
 // HMAC of that cookie under the server secret (signed double-submit). The
 // cookie is renewed at login and logout.
-const csrfCookie = "kairos_csrf"
+// Behind TLS it carries the __Host- prefix (Secure, Path=/, no Domain), so
+// that a sibling subdomain cannot plant one.
+func (s *Server) csrfCookie() string {
+	if s.Cfg.SecureCookies() {
+		return "__Host-kairos_csrf"
+	}
+	return "kairos_csrf"
+}
 
 func (s *Server) csrfToken(w http.ResponseWriter, r *http.Request) string {
 	seed := ""
-	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 32 {
+	if c, err := r.Cookie(s.csrfCookie()); err == nil && len(c.Value) >= 32 {
 		seed = c.Value
 	} else {
 		seed = s.newCSRFSeed(w)
@@ -92,12 +163,12 @@ func (s *Server) newCSRFSeed(w http.ResponseWriter) string {
 	var b [24]byte
 	rand.Read(b[:])
 	seed := base64.RawURLEncoding.EncodeToString(b[:])
-	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: seed, Path: "/", HttpOnly: true, Secure: s.Cfg.SecureCookies(), SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: s.csrfCookie(), Value: seed, Path: "/", HttpOnly: true, Secure: s.Cfg.SecureCookies(), SameSite: http.SameSiteLaxMode})
 	return seed
 }
 
 func (s *Server) checkCSRF(r *http.Request) bool {
-	c, err := r.Cookie(csrfCookie)
+	c, err := r.Cookie(s.csrfCookie())
 	if err != nil || c.Value == "" {
 		return false
 	}
@@ -162,7 +233,9 @@ func (s *Server) withClientIP(next http.Handler) http.Handler {
 		if s.Cfg.TrustProxy {
 			if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
 				parts := strings.Split(xff, ",")
-				ip = strings.TrimSpace(parts[len(parts)-1])
+				if last := strings.TrimSpace(parts[len(parts)-1]); net.ParseIP(last) != nil {
+					ip = last
+				}
 			}
 		}
 		next.ServeHTTP(w, r.WithContext(kairos.WithClientIP(r.Context(), ip)))

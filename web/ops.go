@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"io/fs"
 	"net/http"
@@ -27,7 +28,21 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(body)
 }
 
+// metrics serves the Prometheus exposition to a scraper holding
+// KAIROS_METRICS_TOKEN (Authorization: Bearer …) or to a logged-in
+// administrator; anyone else gets 404 (the route is not advertised).
 func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
+	ok := false
+	if a := kairos.ActorFrom(r.Context()); a != nil && a.Role == kairos.RoleAdmin {
+		ok = true
+	} else if tok := s.Cfg.MetricsToken; tok != "" {
+		scheme, got, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		ok = strings.EqualFold(scheme, "Bearer") && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(tok)) == 1
+	}
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	s.Metrics.Write(w)
 }

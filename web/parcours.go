@@ -462,7 +462,11 @@ func (s *Server) enrolmentProposeRender(w http.ResponseWriter, r *http.Request, 
 			s.errorPage(w, r, err)
 			return
 		}
-		_ = s.DB.QueryRow(r.Context(), "SELECT name FROM users WHERE id = ? AND role = 'demandeur'", p.Demandeur).Scan(&p.Name)
+		// Only a job seeker this OF may propose shows his name (issue 16).
+		if p.Name, err = s.Enrolment.ProposableName(r.Context(), a, p.Demandeur); err != nil {
+			s.errorPage(w, r, err)
+			return
+		}
 		p.NeedRetained = p.Name == ""
 		// From an appointment: its session is the one proposed by default.
 		if rid, err := strconv.ParseInt(p.FromAppt, 10, 64); err == nil && f.Get("session") == "" && s.Appointments != nil {

@@ -198,6 +198,26 @@ func (s *Server) routeTable() []route {
 			route{"GET /france-travail/factures", ftPay, s.invoicesFT},
 		)
 	}
+	if s.Quotes != nil {
+		rs = append(rs,
+			// AIF quotes (issue 12): quotes.Workflow decides each step; these rules open the pages.
+			route{"GET /devis", ofDevis, s.devisOF},
+			route{"GET /devis/export.csv", ofDevis, s.devisExport},
+			route{"GET /devis/nouveau", ofDevis, s.devisNewForm},
+			route{"POST /devis", ofDevis, s.devisCreate},
+			route{"GET /devis/{id}", quoteParties, s.devisShow},
+			route{"GET /devis/{id}/modifier", ofDevis, s.devisEditForm},
+			route{"POST /devis/{id}", ofDevis, s.devisUpdate},
+			route{"POST /devis/{id}/actions", quoteParties, s.devisAction},
+			route{"GET /devis/{id}/devis.pdf", quoteParties, s.devisPDF},
+			route{"GET /conseiller/devis", conseiller, s.devisCounsellor},
+			route{"GET /france-travail/devis", ftGest, s.devisRegion},
+			route{"GET /mes-devis", demandeur, s.devisMine},
+			route{"GET /mes-devis/{id}", demandeur, s.devisShow},
+			route{"POST /mes-devis/{id}/actions", demandeur, s.devisAction},
+			route{"GET /mes-devis/{id}/devis.pdf", demandeur, s.devisPDF},
+		)
+	}
 	if s.Cfg.DevMailbox() {
 		rs = append(rs,
 			route{"GET /dev/courriels", public, s.mailbox},
@@ -214,6 +234,16 @@ func (s *Server) Routes() []string {
 	out := make([]string, len(s.routes))
 	for i, r := range s.routes {
 		out[i] = r.pattern
+	}
+	return out
+}
+
+// RouteRules returns the rule of every route, by pattern (for the route ×
+// role × tenant matrix test).
+func (s *Server) RouteRules() map[string]kairos.Rule {
+	out := make(map[string]kairos.Rule, len(s.routes))
+	for _, r := range s.routes {
+		out[r.pattern] = r.rule
 	}
 	return out
 }

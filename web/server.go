@@ -39,6 +39,7 @@ import (
 	"kairos/invoices"
 	"kairos/lheo"
 	"kairos/metrics"
+	"kairos/quotes"
 	"kairos/store"
 	"kairos/webhooks"
 )
@@ -64,6 +65,7 @@ type Server struct {
 	Assessments  *assessments.Service  // nil: no assessment pages
 	Invoices     *invoices.Service     // billing details of the OF; default: built on DB and Adhesions
 	Issuer       *invoices.Issuer      // invoices and credit notes; nil: no invoice pages
+	Quotes       *quotes.Service       // nil: no quote pages
 	Metrics      *metrics.Registry
 	API          http.Handler // mounted at /api/v1/
 	Secret       []byte       // key of CSRF tokens
@@ -118,6 +120,9 @@ func New(s *Server) (*Server, error) {
 		return nil, err
 	}
 	s.routes = s.routeTable()
+	if s.Cfg.DevMailbox() && s.Log != nil {
+		s.Log.Warn("DEMO MODE: /dev/courriels shows every e-mail (password reset and activation links included) to anyone, and the login page publishes the demo password. Never expose this instance.", "base_url", s.Cfg.BaseURL)
+	}
 	return s, nil
 }
 
@@ -281,7 +286,8 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, err error) {
 		http.Redirect(w, r, "/connexion?retour="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return
 	}
-	if status >= 500 {
+	setRetryAfter(w, err)
+	if status >= 500 && code != kairos.EUnavailable {
 		s.Log.Error("web: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	data := struct {
@@ -306,12 +312,25 @@ func errorTitle(status int) string {
 		return "Demande invalide"
 	case 429:
 		return "Trop de tentatives"
+	case 503:
+		return "Service momentanément indisponible"
 	}
 	return "Erreur inattendue"
 }
 
+// setRetryAfter sets the Retry-After header of a 429 or 503 answer.
+func setRetryAfter(w http.ResponseWriter, err error) {
+	if n := kairos.RetryAfter(err); n > 0 && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", strconv.Itoa(n))
+	}
+}
+
 // redirect ends a POST with a redirect (POST-redirect-GET) and an optional flash.
+// Whatever to holds, the redirect stays on this site (localPath).
 func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to string, f *Flash) {
+	if localPath(to) == "" {
+		to = "/accueil"
+	}
 	if f != nil {
 		s.addFlash(w, *f)
 	}

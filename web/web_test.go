@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -240,6 +241,10 @@ func TestLoginThrottledAfterFiveWrongPasswords(t *testing.T) {
 	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "Trop de tentatives") {
 		t.Fatalf("sixth attempt: %d", resp.StatusCode)
 	}
+	// Issue 16: the answer says when to come back.
+	if ra, err := strconv.Atoi(resp.Header.Get("Retry-After")); err != nil || ra < 1 || ra > 15*60 {
+		t.Fatalf("Retry-After %q", resp.Header.Get("Retry-After"))
+	}
 }
 
 func TestSessionRenewedAtLoginAndEndedAtLogout(t *testing.T) {
@@ -421,6 +426,11 @@ func TestHealthzAndMetrics(t *testing.T) {
 		t.Fatalf("healthz %d %s", status, body)
 	}
 	c.get("/connexion")
+	// Issue 16: /metrics is not public.
+	if status, _ := c.get("/metrics"); status != 404 {
+		t.Fatalf("anonymous /metrics: %d", status)
+	}
+	c.login(e.Users[kairos.RoleAdmin].Email)
 	if status, body := c.get("/metrics"); status != 200 || !strings.Contains(body, `kairos_http_requests_total{method="GET",route="GET /connexion",code="2xx"}`) {
 		t.Fatalf("metrics %d\n%s", status, body)
 	}
@@ -440,7 +450,7 @@ func TestSecureCookiesBehindTLS(t *testing.T) {
 	resp.Body.Close()
 	var csrf *http.Cookie
 	for _, ck := range resp.Cookies() {
-		if ck.Name == "kairos_csrf" {
+		if ck.Name == "__Host-kairos_csrf" { // issue 16: the __Host- prefix behind TLS
 			csrf = ck
 		}
 	}
@@ -453,7 +463,7 @@ func TestSecureCookiesBehindTLS(t *testing.T) {
 	form := url.Values{"email": {e.Users[kairos.RoleAdmin].Email}, "password": {fixture.Password}, "csrf_token": {csrfRE.FindStringSubmatch(string(page))[1]}}
 	post, _ := http.NewRequest("POST", e.srv.URL+"/connexion", strings.NewReader(form.Encode()))
 	post.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	post.AddCookie(&http.Cookie{Name: "kairos_csrf", Value: csrf.Value})
+	post.AddCookie(&http.Cookie{Name: "__Host-kairos_csrf", Value: csrf.Value})
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err = noRedirect.Do(post)
 	if err != nil {

@@ -206,6 +206,10 @@ var audienceQueries = map[string]string{
 	"attestation": `SELECT o.id FROM attestations t JOIN organisations ag ON ag.id = t.agence_id
 		JOIN organisations o ON o.kind = 'ft_service' AND (o.region = '' OR o.region = ag.region) WHERE t.id = ?`,
 	"adhesion": `SELECT o.id FROM adhesions a JOIN organisations o ON o.kind = 'ft_service' AND (o.region = '' OR o.region = a.region) WHERE a.id = ?`,
+	"assessment": `SELECT o.id FROM assessments s JOIN organisations ag ON ag.id = s.agence_id
+		JOIN organisations o ON o.id = s.agence_id OR (o.kind = 'ft_service' AND (o.region = '' OR o.region = ag.region)) WHERE s.id = ?`,
+	"invoice": `SELECT o.id FROM invoices i JOIN enrolments e ON e.id = i.enrolment_id JOIN organisations ag ON ag.id = e.agence_id
+		JOIN organisations o ON o.kind = 'ft_service' AND (o.region = '' OR o.region = ag.region) WHERE i.id = ?`,
 }
 
 // audience returns the organisations that may see an event: its owner (the

@@ -28,10 +28,11 @@ type EventType struct {
 const Version = "v1"
 
 const (
-	audOF       = "l'organisme de formation"
-	audOFAgence = "l'organisme de formation et l'agence France Travail du demandeur"
-	audOFFT     = "l'organisme de formation et les services France Travail de la région (et nationaux)"
-	audCarif    = "le Carif-Oref qui a déposé l'import"
+	audOF         = "l'organisme de formation"
+	audOFAgence   = "l'organisme de formation et l'agence France Travail du demandeur"
+	audOFFT       = "l'organisme de formation et les services France Travail de la région (et nationaux)"
+	audCarif      = "le Carif-Oref qui a déposé l'import"
+	audOFAgenceFT = "l'organisme de formation, l'agence France Travail du demandeur et les services France Travail de la région (et nationaux)"
 )
 
 // Types is the catalogue of public event types. An outbox action that is not
@@ -80,6 +81,14 @@ func buildTypes() []EventType {
 	}
 	add("adhesion.qualiopi", "adhesion", adh, "Certificat Qualiopi renouvelé", "Certificate", audOFFT)
 	add("catalogue.import", "catalogue_import", cat, "Import LHÉO terminé", "", audCarif)
+	// Bilans de formation (the drafts stay the OF's: « enregistrer » is not published).
+	const bil, fac = "Bilans de formation", "Factures"
+	for _, a := range []struct{ s, l string }{{"transmettre", "Bilan de formation transmis"}, {"corriger", "Bilan de formation corrigé (nouvelle version)"},
+		{"retirer", "Bilan de formation retiré"}, {"rouvrir", "Bilan de formation rouvert"}} {
+		add("assessment."+a.s, "assessment", bil, a.l, "", audOFAgenceFT)
+	}
+	add("invoice.issue", "invoice", fac, "Facture émise à France Travail", "", audOFFT)
+	add("invoice.credit_note", "invoice", fac, "Avoir émis : la facture est annulée", "", audOFFT)
 	byAction = map[string]*EventType{}
 	byName = map[string]*EventType{}
 	for i := range out {

@@ -24,6 +24,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"kairos"
@@ -43,6 +44,7 @@ func main() {
 	big := flag.Int("trainees", 2000, "trainees of the measured OF")
 	ofs := flag.Int("ofs", 800, "other OFs")
 	reqs := flag.Int("requests", 200, "requests per measure")
+	flag.DurationVar(&loopFor, "loop", loopFor, "duration of each closed-loop throughput measure")
 	flag.Parse()
 	if err := run(*dbURL, *n, *big, *ofs, *reqs); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -154,7 +156,88 @@ func run(dbURL string, n, big, ofs, reqs int) error {
 			return err
 		}
 	}
+
+	// Throughput in a closed loop (no think time), each against a bare
+	// net/http handler measured just before, in this invocation.
+	bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"ok":true}`)
+	}))
+	defer bare.Close()
+	for _, m := range []struct {
+		label, path string
+		hdr         map[string]string
+		clients     int
+	}{
+		{"GET /api/v1/me", "/api/v1/me", bearer, 32},
+		{"GET /tableau-de-bord (page)", "/tableau-de-bord", cookie, 32},
+		{"GET /tableau-de-bord (page), 100 clients", "/tableau-de-bord", cookie, 100},
+	} {
+		b := closedLoop(bare.URL+"/", nil, m.clients, loopFor)
+		x := closedLoop(hs.URL+m.path, m.hdr, m.clients, loopFor)
+		fmt.Printf("%-44s %d clients: %.0f req/s (bare net/http %.0f req/s, ratio %.3f), p95 %s, p99 %s, errors %d of %d\n", m.label, m.clients,
+			x.rate, b.rate, x.rate/b.rate, x.p95, x.p99, x.errors, x.n)
+	}
 	return nil
+}
+
+// loopFor is how long each closed loop runs.
+var loopFor = 5 * time.Second
+
+type loopResult struct {
+	rate     float64
+	p95, p99 time.Duration
+	n        int
+	errors   int
+}
+
+// closedLoop runs clients goroutines that each send the next request as
+// soon as the previous answer is read, for d.
+func closedLoop(url string, hdr map[string]string, clients int, d time.Duration) loopResult {
+	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
+	defer tr.CloseIdleConnections()
+	c := &http.Client{Transport: tr}
+	var mu sync.Mutex
+	var lat []time.Duration
+	errs := 0
+	end := time.Now().Add(d)
+	var wg sync.WaitGroup
+	t0 := time.Now()
+	for i := 0; i < clients; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			bad := 0
+			for time.Now().Before(end) {
+				req, _ := http.NewRequest(http.MethodGet, url, nil)
+				for k, v := range hdr {
+					req.Header.Set(k, v)
+				}
+				s := time.Now()
+				resp, err := c.Do(req)
+				if err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != 200 {
+						err = fmt.Errorf("status %d", resp.StatusCode)
+					}
+				}
+				mine = append(mine, time.Since(s))
+				if err != nil {
+					bad++
+				}
+			}
+			mu.Lock()
+			lat, errs = append(lat, mine...), errs+bad
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	el := time.Since(t0)
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	p := func(q float64) time.Duration { return lat[int(q*float64(len(lat)-1))].Round(100 * time.Microsecond) }
+	return loopResult{rate: float64(len(lat)) / el.Seconds(), p95: p(.95), p99: p(.99), n: len(lat), errors: errs}
 }
 
 var states = []string{"proposee", "inscrite", "entree", "entree", "entree", "interrompue", "sortie", "sortie", "sortie", "sortie", "refusee", "annulee"}

@@ -34,6 +34,7 @@ import (
 	"kairos/invoices"
 	"kairos/mail"
 	"kairos/metrics"
+	"kairos/quotes"
 	"kairos/store"
 	"kairos/web"
 	"kairos/webhooks"
@@ -66,6 +67,9 @@ Configuration par variables d'environnement (voir docs/OPERATIONS.md) :
   KAIROS_WEBHOOKS_ALLOW_PRIVATE, KAIROS_API_RATE_LIMIT,
   KAIROS_CHORUS_API_URL, KAIROS_CHORUS_OAUTH_URL, KAIROS_CHORUS_CLIENT_ID, KAIROS_CHORUS_CLIENT_SECRET,
   KAIROS_CHORUS_LOGIN, KAIROS_CHORUS_PASSWORD,
+  KAIROS_DB_MAX_CONNS,
+  KAIROS_DEVIS_SEUILS (seuils régionaux des devis AIF, « région:euros:heures », défaut 3 200 € ou 400 h),
+  KAIROS_DEMO_FORCE, KAIROS_METRICS_TOKEN,
   KAIROS_NOW (démonstration seulement : fige l'horloge du portail à un instant RFC 3339)
 `
 
@@ -167,6 +171,9 @@ func openDB(ctx context.Context, cfg config.Config) (*store.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.DBMaxConns > 0 {
+		db.SetMaxConns(cfg.DBMaxConns)
+	}
 	if !cfg.Now.IsZero() {
 		db.Clock = kairos.FixedClock(cfg.Now)
 	}
@@ -239,7 +246,19 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		}
 	}
 	hooks := &webhooks.Service{DB: db, Log: log, AllowPrivate: cfg.WebhooksAllowPrivate, BaseURL: cfg.BaseURL}
+	thresholds, err := quotes.ParseThresholds(cfg.QuoteThresholds)
+	if err != nil {
+		return err
+	}
+	devis := &quotes.Service{DB: db, Log: log, BaseURL: cfg.BaseURL, Catalog: quotes.CatalogueSource{Catalogue: cat, Accounts: acc}, Trade: adh, Path: path,
+		EntryTolerance: cfg.EntryToleranceDays, Thresholds: thresholds}
+	if cfg.Demo {
+		if err := demo.LoadQuotes(kairos.WithActor(ctx, kairos.System), acc, devis, db.Now()); err != nil {
+			return err
+		}
+	}
 	apiHandler := api.New(acc, log)
+	apiHandler.Quotes = devis
 	apiHandler.Adhesions, apiHandler.Catalogue, apiHandler.Appointments, apiHandler.Enrolment, apiHandler.Attestations = adh, cat, appts, path, att
 	apiHandler.Assessments = bilans
 	apiHandler.Webhooks, apiHandler.RateLimit = hooks, cfg.APIRateLimit
@@ -247,7 +266,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	issuer := &invoices.Issuer{DB: db, Invoices: billing, CodeService: cfg.FTCodeService}
 	apiHandler.Invoices, apiHandler.Issuer = billing, issuer
 	srv, err := web.New(&web.Server{Cfg: cfg, DB: db, Accounts: acc, Log: log, Metrics: reg, API: apiHandler.Handler(), Secret: []byte(secret),
-		Adhesions: adh, Catalogue: cat, Appointments: appts, Enrolment: path, Attestations: att, Assessments: bilans, Invoices: billing, Issuer: issuer, Webhooks: hooks})
+		Adhesions: adh, Catalogue: cat, Appointments: appts, Enrolment: path, Attestations: att, Assessments: bilans, Invoices: billing, Issuer: issuer, Webhooks: hooks, Quotes: devis})
 	if err != nil {
 		return err
 	}
@@ -264,6 +283,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 				_, err := adh.RemindQualiopi(ctx)
 				return err
 			},
+			catalogue.StaleImportsJob: func(ctx context.Context, _ json.RawMessage) error {
+				_, err := cat.FailStaleImports(ctx)
+				return err
+			},
 			appointments.ReminderJob: appts.HandleReminders,
 			attestations.ReminderJob: att.HandleReminders,
 			"api.idempotency_cleanup": func(ctx context.Context, _ json.RawMessage) error {
@@ -271,14 +294,17 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 				return err
 			},
 			assessments.ReminderJob: bilans.HandleReminders,
+			quotes.ExpiryJob:        devis.HandleExpiry,
 		},
 		Schedules: []worker.Schedule{
 			{Name: "accounts.cleanup", Every: time.Hour, Kind: "accounts.cleanup"},
 			{Name: "adhesion.qualiopi_reminders", Every: time.Hour, Kind: "adhesion.qualiopi_reminders"},
+			{Name: catalogue.StaleImportsJob, Every: 15 * time.Minute, Kind: catalogue.StaleImportsJob},
 			{Name: appointments.ReminderJob, Every: 15 * time.Minute, Kind: appointments.ReminderJob},
 			{Name: attestations.ReminderJob, Every: time.Hour, Kind: attestations.ReminderJob},
 			{Name: "api.idempotency_cleanup", Every: time.Hour, Kind: "api.idempotency_cleanup"},
 			{Name: assessments.ReminderJob, Every: time.Hour, Kind: assessments.ReminderJob},
+			{Name: quotes.ExpiryJob, Every: time.Hour, Kind: quotes.ExpiryJob},
 		},
 		Poll: 500 * time.Millisecond,
 	}

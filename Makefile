@@ -12,11 +12,11 @@ run: assets
 ## test: formatting, vet, and the whole test suite with the race detector (SQLite;
 ## set KAIROS_TEST_DATABASE_URL=postgres://… to run it on PostgreSQL)
 test: assets check
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout=30m ./...
 
 ## test-postgres: the whole suite on the PostgreSQL at $(PG_URL)
 test-postgres: assets
-	KAIROS_TEST_DATABASE_URL=$(PG_URL) $(GO) test -race -count=1 ./...
+	KAIROS_TEST_DATABASE_URL=$(PG_URL) $(GO) test -race -count=1 -timeout=30m ./...
 
 check:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt: these files need formatting:"; echo "$$out"; exit 1; fi

@@ -51,6 +51,7 @@ var publicRoutes = []string{
 	"GET /{$}", "GET /connexion", "POST /connexion", "GET /mot-de-passe/oublie", "POST /mot-de-passe/oublie",
 	"GET /mot-de-passe/nouveau", "POST /mot-de-passe/nouveau", "GET /adherer", "POST /adherer", "GET /adherer/envoyee",
 	"GET /healthz", "GET /metrics", "GET /static/", "GET /agenda/{token}", "/",
+	"GET /accessibilite", "GET /mentions-legales", "GET /donnees-personnelles", "GET /conditions-utilisation", "GET /etat-du-service", // public information (issue 11)
 	"GET /dev/courriels", "GET /dev/courriels/{id}", "GET /dev/courriels/{id}/pieces-jointes/{n}", // demo mode only, said at start-up
 	"GET /api/v1/openapi.json", "POST /api/v1/adhesions", "GET /api/v1/adhesions/{id}/status",
 }

@@ -114,7 +114,23 @@ func loadEnrolment(ctx context.Context, q store.Querier, id int64, lock bool) (*
 }
 
 // prepare builds the draft of enrolment e, inside q.
-func (s *Issuer) prepare(ctx context.Context, q store.Querier, e *enrolmentRow, today calendar.Date) (*Draft, error) {
+// seller is the seller party and bank details of an OF, read before the
+// issuing transaction (which must not wait for a second connection).
+type seller struct {
+	party einvoice.Party
+	bank  *BillingDetails
+	err   error
+}
+
+func (s *Issuer) sellerOf(ctx context.Context, org int64) (*seller, error) {
+	p, b, err := s.Invoices.Seller(ctx, org)
+	if err != nil && kairos.ErrorCode(err) != kairos.EConflict {
+		return nil, err
+	}
+	return &seller{p, b, err}, nil
+}
+
+func (s *Issuer) prepare(ctx context.Context, q store.Querier, e *enrolmentRow, today calendar.Date, sel *seller) (*Draft, error) {
 	d := &Draft{EnrolmentID: e.id, OrgID: e.org, DemandeurName: e.name, FTID: e.ftid, SessionTitle: e.title, EntryOn: e.entry, ExitOn: e.exit, Missing: []string{}}
 	if e.state != "sortie" {
 		d.Missing = append(d.Missing, "Sortie de formation déclarée")
@@ -182,14 +198,17 @@ func (s *Issuer) prepare(ctx context.Context, q store.Querier, e *enrolmentRow, 
 	if len(d.Missing) > 0 {
 		return d, nil
 	}
-	seller, bank, err := s.Invoices.Seller(ctx, e.org)
-	if err != nil {
-		if kairos.ErrorCode(err) == kairos.EConflict {
-			d.Missing = append(d.Missing, kairos.ErrorMessage(err))
-			return d, nil
+	if sel == nil {
+		var err error
+		if sel, err = s.sellerOf(ctx, e.org); err != nil {
+			return nil, err
 		}
-		return nil, err
 	}
+	if sel.err != nil {
+		d.Missing = append(d.Missing, kairos.ErrorMessage(sel.err))
+		return d, nil
+	}
+	seller, bank := sel.party, sel.bank
 	lines, allowances := einvoice.PrepareLines(items, rate, d.AIFCents, d.QuoteNumber)
 	// The number is taken when the invoice is issued.
 	inv := &einvoice.Invoice{
@@ -222,7 +241,7 @@ func (s *Issuer) Prepare(ctx context.Context, a *kairos.Actor, id int64) (*Draft
 	if err := kairos.OwnedBy(a, e.org, "Inscription"); err != nil {
 		return nil, err
 	}
-	return s.prepare(ctx, s.DB, e, calendar.DateOf(s.now()))
+	return s.prepare(ctx, s.DB, e, calendar.DateOf(s.now()), nil)
 }
 
 // ToPrepare lists the OF's exited trainees not invoiced yet, each with its
@@ -256,7 +275,7 @@ func (s *Issuer) ToPrepare(ctx context.Context, a *kairos.Actor) ([]Draft, error
 		if err != nil {
 			return nil, err
 		}
-		d, err := s.prepare(ctx, s.DB, e, today)
+		d, err := s.prepare(ctx, s.DB, e, today, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -453,10 +472,14 @@ func (s *Issuer) Issue(ctx context.Context, a *kairos.Actor, id int64) (*Issued,
 			return nil, kairos.Errorf(kairos.EConflict, "%s", reason)
 		}
 	}
+	sel, err := s.sellerOf(ctx, a.OrgID)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now()
 	today := calendar.DateOf(now)
 	var newID int64
-	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
+	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
 		e, err := loadEnrolment(ctx, tx, id, true)
 		if err != nil {
 			return err
@@ -464,7 +487,7 @@ func (s *Issuer) Issue(ctx context.Context, a *kairos.Actor, id int64) (*Issued,
 		if err := kairos.OwnedBy(a, e.org, "Inscription"); err != nil {
 			return err
 		}
-		d, err := s.prepare(ctx, tx, e, today)
+		d, err := s.prepare(ctx, tx, e, today, sel)
 		if err != nil {
 			return err
 		}

@@ -344,7 +344,14 @@ func (s *Server) addFlash(w http.ResponseWriter, f Flash) {
 	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: v + "." + s.sign("flash:"+v), Path: "/", HttpOnly: true, Secure: s.Cfg.SecureCookies(), SameSite: http.SameSiteLaxMode, MaxAge: 60})
 }
 
+// takeFlashes reads and spends the one-time message. A live page's
+// background refresh (X-Kairos-Live, see static/live.js) leaves it for the
+// page the user is being sent to: spending it there lost the confirmation of
+// the action just done whenever a change event crossed the redirect.
 func (s *Server) takeFlashes(w http.ResponseWriter, r *http.Request) []Flash {
+	if r.Header.Get("X-Kairos-Live") != "" {
+		return nil
+	}
 	c, err := r.Cookie(flashCookie)
 	if err != nil {
 		return nil

@@ -480,3 +480,35 @@ func TestSecureCookiesBehindTLS(t *testing.T) {
 		t.Fatalf("login %d, session cookie %+v", resp.StatusCode, sess)
 	}
 }
+
+// A live page's background refresh (static/live.js sends X-Kairos-Live)
+// must not spend the one-time message meant for the page the user is sent
+// to: it lost the confirmation of an action whenever a change event crossed
+// the redirect.
+func TestLiveRefreshLeavesTheFlash(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(t)
+	c.login(e.Users[kairos.RoleOFAdmin].Email)
+	resp, _ := c.post("/accueil", "/deconnexion", url.Values{})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("logout: %d", resp.StatusCode)
+	}
+	const msg = "Vous êtes déconnecté"
+	req, _ := http.NewRequest("GET", c.base+"/connexion", nil)
+	req.Header.Set("X-Kairos-Live", "1")
+	live, err := c.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(live.Body)
+	live.Body.Close()
+	if strings.Contains(string(b), msg) {
+		t.Error("the live refresh showed (and spent) the flash")
+	}
+	if _, body := c.get("/connexion"); !strings.Contains(body, msg) {
+		t.Error("the flash is lost after a live refresh")
+	}
+	if _, body := c.get("/connexion"); strings.Contains(body, msg) {
+		t.Error("the flash is shown twice")
+	}
+}

@@ -6,24 +6,36 @@
 const main = document.querySelector("main[data-live]");
 if (main && "EventSource" in window) {
   let busy = false;
+  let leaving = false;
   let again = false;
   const typing = () => {
     const el = document.activeElement;
     return el && main.contains(el) && el.matches("input, textarea, select");
   };
   const refresh = async () => {
+    if (leaving) {
+      return;
+    }
     if (busy || typing()) {
       again = true;
       return;
     }
     busy = true;
     try {
-      const resp = await fetch(location.href, { credentials: "same-origin", cache: "no-store", headers: { Accept: "text/html" } });
+      // X-Kairos-Live: the server leaves the one-time message (flash) for
+      // the page the user navigates to, instead of spending it here.
+      const resp = await fetch(location.href, { credentials: "same-origin", cache: "no-store", headers: { Accept: "text/html", "X-Kairos-Live": "1" } });
       if (resp.ok && !resp.redirected) {
         const doc = new DOMParser().parseFromString(await resp.text(), "text/html");
         const fresh = doc.querySelector("main[data-live]");
-        if (fresh) {
+        if (fresh && !leaving) {
+          // The message shown after the last action stays on screen.
+          const messages = main.querySelector("#messages");
           main.innerHTML = fresh.innerHTML;
+          const slot = main.querySelector("#messages");
+          if (messages && slot) {
+            slot.replaceWith(messages);
+          }
           main.dataset.liveUpdated = String(Date.now());
         }
       }
@@ -39,6 +51,18 @@ if (main && "EventSource" in window) {
   };
   const source = new EventSource("/evenements/flux?objets=" + encodeURIComponent(main.dataset.live));
   source.addEventListener("change", refresh);
+  // Once a form is sent or the page is left, the page being replaced is not
+  // refreshed any more.
+  const leave = () => {
+    leaving = true;
+    source.close();
+  };
+  document.addEventListener("submit", (e) => {
+    if (!e.defaultPrevented && e.target.method === "post") {
+      leave();
+    }
+  });
+  window.addEventListener("pagehide", leave);
   main.addEventListener("focusout", () => {
     if (again) {
       setTimeout(refresh, 50);

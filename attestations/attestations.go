@@ -799,11 +799,13 @@ func (s *Service) write(ctx context.Context, tx *store.Tx, a *kairos.Actor, m ca
 		return nil, conflict("L'attestation de " + before.DemandeurName + " pour " + m.French() + " a déjà été attestée (" + before.Current.AttestedBy + ") ; corrigez-la par une attestation rectificative.")
 	}
 	late := !rectify && calendar.DateOf(now) > before.Due
+	// The row is written transmitted: the transmission to France Travail is
+	// synchronous (see the package doc), audited below after the attestation.
 	id, err := tx.Insert(ctx, `INSERT INTO attestations (enrolment_id, org_id, agence_id, session_id, month, version, kind, state, current, planned, attended, justified, unjustified,
-		reason, due_on, late, attested_by, attested_label, attested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		reason, due_on, late, attested_by, attested_label, attested_at, transmitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (enrolment_id, month, version) DO NOTHING`,
-		it.EnrolmentID, before.OrgID, before.AgenceID, before.SessionID, int64(m), version, kind, StAttestee, int64(f.Planned), int64(f.Attended), int64(f.Justified), int64(f.Unjustified),
-		reason, int64(before.Due), boolInt(late), nullID(a.UserID), a.Label(), now)
+		it.EnrolmentID, before.OrgID, before.AgenceID, before.SessionID, int64(m), version, kind, StTransmise, int64(f.Planned), int64(f.Attended), int64(f.Justified), int64(f.Unjustified),
+		reason, int64(before.Due), boolInt(late), nullID(a.UserID), a.Label(), now, now)
 	if errors.Is(err, sql.ErrNoRows) || store.IsUniqueViolation(err) {
 		return nil, conflict("L'attestation de " + before.DemandeurName + " pour " + m.French() + " a déjà été attestée ; corrigez-la par une attestation rectificative.")
 	}
@@ -823,9 +825,6 @@ func (s *Service) write(ctx context.Context, tx *store.Tx, a *kairos.Actor, m ca
 		return nil, err
 	}
 	// Transmission to France Travail (synchronous, see the package doc).
-	if _, err := tx.Exec(ctx, "UPDATE attestations SET state = ?, transmitted_at = ? WHERE id = ? AND state = ?", StTransmise, now, id, StAttestee); err != nil {
-		return nil, err
-	}
 	if err := tx.Record(ctx, store.Change{Action: "attestation.transmit", OrgID: before.OrgID, ObjectType: "attestation", ObjectID: id, After: change, At: now}); err != nil {
 		return nil, err
 	}

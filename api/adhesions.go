@@ -34,6 +34,8 @@ type AdhesionDetail struct {
 	*adhesion.Adhesion
 	History      []adhesion.Event       `json:"history"`
 	Certificates []adhesion.Certificate `json:"qualiopi_certificates"`
+	// AllowedActions are the decisions the caller may take now (adhesion.Workflow, guards included).
+	AllowedActions []string `json:"allowed_actions"`
 }
 
 func (a *API) detail(r *http.Request, ad *adhesion.Adhesion) (*AdhesionDetail, error) {
@@ -45,7 +47,13 @@ func (a *API) detail(r *http.Request, ad *adhesion.Adhesion) (*AdhesionDetail, e
 	if err != nil {
 		return nil, err
 	}
-	return &AdhesionDetail{Adhesion: ad, History: h, Certificates: c}, nil
+	allowed := []string{}
+	if actor := kairos.ActorFrom(r.Context()); actor != nil {
+		for _, t := range adhesion.Allowed(ad, actor.Role, a.now()) {
+			allowed = append(allowed, string(t.Action))
+		}
+	}
+	return &AdhesionDetail{Adhesion: ad, History: h, Certificates: c, AllowedActions: allowed}, nil
 }
 
 // adhesionStatus reads an adhesion with its follow-up token (header

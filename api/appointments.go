@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"kairos"
@@ -195,4 +196,57 @@ func (a *API) recordAttendance(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return a.appointmentDetail(w, r, svc, id, http.StatusOK)
+}
+
+// updateAppointment replaces an appointment's details (the page's
+// « Modifier » form): participants get an updated invitation when the date,
+// the time or the place change.
+func (a *API) updateAppointment(w http.ResponseWriter, r *http.Request) error {
+	svc, err := a.appts()
+	if err != nil {
+		return err
+	}
+	id, err := pathInt(r, "id", "Rendez-vous")
+	if err != nil {
+		return err
+	}
+	var in appointments.Input
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	if _, err := svc.Update(r.Context(), kairos.ActorFrom(r.Context()), id, in); err != nil {
+		return err
+	}
+	return a.appointmentDetail(w, r, svc, id, http.StatusOK)
+}
+
+// CalendarFeed is the OF's secret calendar address, shown once.
+type CalendarFeed struct {
+	URL       string    `json:"url"`
+	Path      string    `json:"path"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// regenerateCalendarFeed gives the OF a new secret calendar (ICS) address;
+// the previous one stops working.
+func (a *API) regenerateCalendarFeed(w http.ResponseWriter, r *http.Request) error {
+	svc, err := a.appts()
+	if err != nil {
+		return err
+	}
+	actor := kairos.ActorFrom(r.Context())
+	tok, err := svc.RegenerateFeed(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	t, err := svc.FeedCreated(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	out := CalendarFeed{Path: "/agenda/" + tok + ".ics"}
+	out.URL = strings.TrimRight(svc.BaseURL, "/") + out.Path
+	if t != nil {
+		out.CreatedAt = t.UTC()
+	}
+	return writeJSON(w, http.StatusCreated, out)
 }

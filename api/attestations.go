@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"kairos"
+	"kairos/attendance"
 	"kairos/attestations"
 	"kairos/calendar"
 )
@@ -189,4 +190,54 @@ func (a *API) attestationsCSV(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Disposition", `attachment; filename="attestations-`+m.String()+`.csv"`)
 	_, err = io.WriteString(w, buf.String())
 	return err
+}
+
+// ScheduleInput is the rhythm of a session: its hours per week (in minutes,
+// a multiple of 15) and its days off (dates AAAA-MM-JJ).
+type ScheduleInput struct {
+	WeekMinutes attendance.Minutes `json:"week_minutes"`
+	DaysOff     []calendar.Date    `json:"days_off"`
+}
+
+// getSchedule returns the rhythm of one of the OF's sessions.
+func (a *API) getSchedule(w http.ResponseWriter, r *http.Request) error {
+	svc, err := a.attestationsSvc()
+	if err != nil {
+		return err
+	}
+	id, err := pathInt(r, "id", "Session")
+	if err != nil {
+		return err
+	}
+	sc, err := svc.ScheduleOf(r.Context(), kairos.ActorFrom(r.Context()), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, sc)
+}
+
+// putSchedule sets the rhythm of one of the OF's sessions (the page's
+// « Rythme de la session »): the attestations to fill are pre-filled from it.
+func (a *API) putSchedule(w http.ResponseWriter, r *http.Request) error {
+	svc, err := a.attestationsSvc()
+	if err != nil {
+		return err
+	}
+	id, err := pathInt(r, "id", "Session")
+	if err != nil {
+		return err
+	}
+	var in ScheduleInput
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	actor := kairos.ActorFrom(r.Context())
+	if err := svc.SetSchedule(r.Context(), actor, attestations.Schedule{SessionID: id, Week: in.WeekMinutes, DaysOff: in.DaysOff}); err != nil {
+		return err
+	}
+	sc, err := svc.ScheduleOf(r.Context(), actor, id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, sc)
 }

@@ -67,11 +67,29 @@ func (a *API) proposeEnrolment(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) enrolmentDetail(w http.ResponseWriter, r *http.Request, svc *enrolment.Service, id int64, status int) error {
-	x, err := svc.Get(r.Context(), kairos.ActorFrom(r.Context()), id)
+	actor := kairos.ActorFrom(r.Context())
+	x, err := svc.Get(r.Context(), actor, id)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, status, x)
+	return writeJSON(w, status, EnrolmentDetail{Enrolment: x, AllowedActions: enrolmentActions(x.State, actor)})
+}
+
+// EnrolmentDetail is an enrolment with the actions the caller may request
+// in its state: the rows of enrolment.Workflow its role and habilitation
+// allow (the page's buttons); the guards (dates, reasons, overlaps) are
+// checked with the request and refuse with their French reason.
+type EnrolmentDetail struct {
+	*enrolment.Enrolment
+	AllowedActions []string `json:"allowed_actions"`
+}
+
+func enrolmentActions(state string, a *kairos.Actor) []string {
+	out := []string{}
+	for _, t := range enrolment.Offered(state, a) {
+		out = append(out, t.Action)
+	}
+	return out
 }
 
 func (a *API) getEnrolment(w http.ResponseWriter, r *http.Request) error {

@@ -67,3 +67,21 @@ func paging(off, lim string) (int, int, error) {
 	}
 	return offset, limit, nil
 }
+
+// resendInvitation sends a new activation link to an invited user of the
+// caller's OF (the page's « Renvoyer l'invitation »).
+func (a *API) resendInvitation(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathInt(r, "id", "Utilisateur")
+	if err != nil {
+		return err
+	}
+	actor := kairos.ActorFrom(r.Context())
+	if err := a.Accounts.ResendActivation(r.Context(), actor, id); err != nil {
+		return err
+	}
+	u, err := a.Accounts.OrgUser(r.Context(), actor, id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusAccepted, u)
+}

@@ -1,0 +1,320 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"kairos"
+	"kairos/adhesion"
+	"kairos/api"
+	"kairos/appointments"
+	"kairos/assessments"
+	"kairos/attestations"
+	"kairos/calendar"
+	"kairos/enrolment"
+	"kairos/fixture"
+	"kairos/quotes"
+)
+
+// TestPageActionsThroughTheAPI: the page actions that had no API twin
+// (issue 15) do through the API what the pages do, with the same checks:
+// another OF's object is not found, bad input names its field, the change
+// is in the outbox.
+func TestPageActionsThroughTheAPI(t *testing.T) {
+	acc := fixture.MustAccounts(t)
+	w := fixture.MustWorld(t, acc)
+	clock := &fixture.Clock{T: time.Date(2026, 4, 2, 8, 0, 0, 0, time.UTC)}
+	rdv := &appointments.Service{DB: acc.DB, Clock: clock.Now, BaseURL: "http://kairos.test/"}
+	path := &enrolment.Service{DB: acc.DB, Clock: clock.Now, Sessions: appointments.StaticSessions{
+		7: {ID: 7, Intitule: "Cariste", OrgID: w.OFA, Debut: time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC), Fin: time.Date(2026, 9, 30, 8, 0, 0, 0, time.UTC)}}}
+	a := api.New(acc, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a.Appointments = rdv
+	a.Attestations = &attestations.Service{DB: acc.DB, Clock: clock.Now}
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+	_, ofKey, _ := acc.CreateAPIKey(ctx, w.Users[kairos.RoleOFAdmin].Actor(), w.OFA, "ERP A")
+	_, ofBKey, _ := acc.CreateAPIKey(ctx, w.OFBAdmin.Actor(), w.OFB, "ERP B")
+	call := func(key, method, p string, body any) (int, map[string]any, string) {
+		t.Helper()
+		return apiCall(t, srv.URL, key, method, p, body)
+	}
+	events := func(typ string) int {
+		t.Helper()
+		var n int
+		if err := acc.DB.QueryRow(ctx, "SELECT COUNT(*) FROM events WHERE type = ?", typ).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	t.Run("invitation", func(t *testing.T) {
+		status, u, raw := call(ofKey, "POST", "/api/v1/users", map[string]any{"email": "nouvelle@a.example", "name": "Nouvelle Recrue"})
+		if status != 201 {
+			t.Fatalf("invite: %s", raw)
+		}
+		id := strconv.Itoa(int(u["id"].(float64)))
+		var before int
+		acc.DB.QueryRow(ctx, "SELECT COUNT(*) FROM mails WHERE to_addr = ?", "nouvelle@a.example").Scan(&before)
+		if status, _, raw := call(ofKey, "POST", "/api/v1/users/"+id+"/invitation", nil); status != 202 || !strings.Contains(raw, `"nouvelle@a.example"`) {
+			t.Fatalf("resend: %d %s", status, raw)
+		}
+		var after int
+		acc.DB.QueryRow(ctx, "SELECT COUNT(*) FROM mails WHERE to_addr = ?", "nouvelle@a.example").Scan(&after)
+		if after != before+1 || events("user.invitation_resent") != 1 {
+			t.Fatalf("mails %d → %d, events %d", before, after, events("user.invitation_resent"))
+		}
+		if status, _, _ := call(ofBKey, "POST", "/api/v1/users/"+id+"/invitation", nil); status != 404 {
+			t.Fatalf("other OF: %d", status)
+		}
+		active := strconv.FormatInt(w.Users[kairos.RoleOFUser].ID, 10)
+		if status, _, raw := call(ofKey, "POST", "/api/v1/users/"+active+"/invitation", nil); status != 409 {
+			t.Fatalf("active account: %d %s", status, raw)
+		}
+	})
+
+	t.Run("appointment update", func(t *testing.T) {
+		in := map[string]any{"kind": "collectif", "title": "ICO Cariste", "date": "2026-06-10", "start": "09:00", "end": "10:00", "place": "Entrepôt, Toulouse", "capacity": 8}
+		status, x, raw := call(ofKey, "POST", "/api/v1/appointments", in)
+		if status != 201 {
+			t.Fatalf("create: %s", raw)
+		}
+		id := strconv.Itoa(int(x["id"].(float64)))
+		in["title"], in["place"], in["capacity"] = "ICO Cariste (salle B)", "Salle B, Toulouse", 10
+		status, x, raw = call(ofKey, "PUT", "/api/v1/appointments/"+id, in)
+		if status != 200 || x["title"] != "ICO Cariste (salle B)" || x["place"] != "Salle B, Toulouse" || x["capacity"] != 10.0 {
+			t.Fatalf("update: %d %s", status, raw)
+		}
+		if _, x, _ = call(ofKey, "GET", "/api/v1/appointments/"+id, nil); x["place"] != "Salle B, Toulouse" {
+			t.Fatalf("read back %v", x)
+		}
+		if events("appointment.update") != 1 {
+			t.Fatalf("%d appointment.update events", events("appointment.update"))
+		}
+		if status, _, _ := call(ofBKey, "PUT", "/api/v1/appointments/"+id, in); status != 404 {
+			t.Fatalf("other OF: %d", status)
+		}
+		in["capacity"] = 0
+		if status, body, raw := call(ofKey, "PUT", "/api/v1/appointments/"+id, in); status != 422 || !strings.Contains(raw, "capacity") || len(body["errors"].([]any)) == 0 {
+			t.Fatalf("invalid: %d %s", status, raw)
+		}
+	})
+
+	t.Run("calendar feed", func(t *testing.T) {
+		status, f, raw := call(ofKey, "POST", "/api/v1/appointments/calendar-feed", nil)
+		first, _ := f["url"].(string)
+		if status != 201 || !strings.HasPrefix(first, "http://kairos.test/agenda/"+appointments.FeedPrefix) || !strings.HasSuffix(first, ".ics") || f["created_at"] == "" {
+			t.Fatalf("feed: %d %s", status, raw)
+		}
+		tokenOf := func(u string) string {
+			return strings.TrimSuffix(strings.TrimPrefix(u, "http://kairos.test/agenda/"), ".ics")
+		}
+		if _, err := rdv.Feed(ctx, tokenOf(first)); err != nil {
+			t.Fatalf("the address does not serve the calendar: %v", err)
+		}
+		_, f, _ = call(ofKey, "POST", "/api/v1/appointments/calendar-feed", nil)
+		if second := f["url"].(string); second == first {
+			t.Fatal("the address was not renewed")
+		} else if _, err := rdv.Feed(ctx, tokenOf(second)); err != nil {
+			t.Fatalf("new address: %v", err)
+		}
+		if _, err := rdv.Feed(ctx, tokenOf(first)); kairos.ErrorCode(err) != kairos.ENotFound {
+			t.Fatalf("the old address still works: %v", err)
+		}
+	})
+
+	t.Run("session schedule", func(t *testing.T) {
+		cons, admin := w.Users[kairos.RoleConseiller].Actor(), w.Users[kairos.RoleOFAdmin].Actor()
+		de := w.Users[kairos.RoleDemandeur]
+		if err := rdv.SetDemandeur(fixture.Ctx(), de.ID, "FT77", w.Agence, cons.UserID); err != nil {
+			t.Fatal(err)
+		}
+		x, err := path.Propose(fixture.Ctx(), cons, enrolment.Proposal{DemandeurID: de.ID, SessionID: 7})
+		if err == nil {
+			_, err = path.Do(fixture.Ctx(), admin, x.ID, enrolment.Action{Action: enrolment.ActInscrire})
+		}
+		if err == nil {
+			_, err = path.Do(fixture.Ctx(), admin, x.ID, enrolment.Action{Action: enrolment.ActEntrer, Date: calendar.NewDate(2026, 3, 2)})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if status, s, raw := call(ofKey, "GET", "/api/v1/attestations/sessions/7/schedule", nil); status != 200 || s["week_minutes"] != 2100.0 {
+			t.Fatalf("default schedule: %d %s", status, raw)
+		}
+		status, s, raw := call(ofKey, "PUT", "/api/v1/attestations/sessions/7/schedule", map[string]any{"week_minutes": 1800, "days_off": []string{"2026-03-13", "2026-03-10"}})
+		if status != 200 || s["week_minutes"] != 1800.0 || !strings.Contains(raw, `"2026-03-10",`) {
+			t.Fatalf("put: %d %s", status, raw)
+		}
+		if events("attestation.schedule") != 1 {
+			t.Fatalf("%d attestation.schedule events", events("attestation.schedule"))
+		}
+		// The pre-fill follows: 30 h a week over March (22 working days, 2 off).
+		_, m, raw := call(ofKey, "GET", "/api/v1/attestations?month=2026-03", nil)
+		if items := m["items"].([]any); len(items) != 1 || items[0].(map[string]any)["prefill"].(map[string]any)["planned"] != 120.0 {
+			t.Fatalf("pre-fill after the schedule: %s", raw)
+		}
+		if status, _, raw := call(ofKey, "PUT", "/api/v1/attestations/sessions/7/schedule", map[string]any{"week_minutes": 1801}); status != 422 || !strings.Contains(raw, `"week"`) {
+			t.Fatalf("not a quarter: %d %s", status, raw)
+		}
+		if status, _, _ := call(ofBKey, "PUT", "/api/v1/attestations/sessions/7/schedule", map[string]any{"week_minutes": 1800}); status != 404 {
+			t.Fatalf("other OF: %d", status)
+		}
+		if status, _, _ := call(ofBKey, "GET", "/api/v1/attestations/sessions/7/schedule", nil); status != 404 {
+			t.Fatalf("other OF reads: %d", status)
+		}
+		if status, _, _ := call(ofKey, "PUT", "/api/v1/attestations/sessions/8/schedule", map[string]any{"week_minutes": 1800}); status != 404 {
+			t.Fatalf("session without enrolments: %d", status)
+		}
+	})
+}
+
+// TestActionEnumsFollowTheTables: the actions the API documents for each
+// workflow are exactly the rows of its transition table (the ones done by
+// another operation are named, with it): a row added to a table without
+// its API documentation, or an API action that no table knows, fails.
+func TestActionEnumsFollowTheTables(t *testing.T) {
+	b, err := os.ReadFile("openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	// at walks doc along keys (map keys, or "0"… for arrays).
+	at := func(keys ...string) any {
+		var v any = doc
+		for _, k := range keys {
+			switch x := v.(type) {
+			case map[string]any:
+				v = x[k]
+			case []any:
+				i, _ := strconv.Atoi(k)
+				if i >= len(x) {
+					return nil
+				}
+				v = x[i]
+			default:
+				return nil
+			}
+		}
+		return v
+	}
+	enum := func(keys ...string) []string {
+		var out []string
+		for _, v := range at(keys...).([]any) {
+			out = append(out, v.(string))
+		}
+		sort.Strings(out)
+		return out
+	}
+	rows := func(actions []string, elsewhere map[string]string) []string {
+		var out []string
+		for _, a := range actions {
+			if _, ok := elsewhere[a]; !ok {
+				out = append(out, a)
+			}
+		}
+		sort.Strings(out)
+		return out
+	}
+	names := func(n int, get func(int) string) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = get(i)
+		}
+		return out
+	}
+	schema := func(name string) []string { return []string{"components", "schemas", name, "properties"} }
+	cases := []struct {
+		table     string
+		actions   []string
+		elsewhere map[string]string // row → the operation that does it
+		enum      []string
+	}{
+		{"enrolment.Workflow", names(len(enrolment.Workflow.Rows), func(i int) string { return enrolment.Workflow.Rows[i].Action }),
+			map[string]string{enrolment.ActProposer: "POST /api/v1/enrolments"},
+			enum(append(schema("EnrolmentAction"), "action", "enum")...)},
+		{"quotes.Workflow", names(len(quotes.Workflow.Rows), func(i int) string { return string(quotes.Workflow.Rows[i].Action) }),
+			map[string]string{"modifier": "PATCH /api/v1/quotes/{id}", "expirer": "la planification horaire quotes.expire (aucune personne ni clé)"},
+			enum(append(schema("QuoteStep"), "action", "enum")...)},
+		{"adhesion.Workflow", names(len(adhesion.Workflow.Rows), func(i int) string { return string(adhesion.Workflow.Rows[i].Action) }),
+			nil, enum(append(schema("Decision"), "action", "enum")...)},
+		{"assessments.Table", names(len(assessments.Table.Rows), func(i int) string { return string(assessments.Table.Rows[i].Action) }),
+			nil, enum("paths", "/api/v1/enrolments/{id}/assessment/actions", "post", "requestBody", "content", "application/json", "schema", "properties", "action", "enum")},
+		{"appointments.Participation", names(len(appointments.Participation), func(i int) string { return appointments.Participation[i].Action }),
+			map[string]string{"inscrire": "POST /api/v1/appointments/{id}/registrations", "desinscrire": "DELETE /api/v1/appointments/{id}/registrations/{pid}"},
+			enum(append(schema("AttendanceInput"), "items", "items", "properties", "status", "enum")...)},
+		{"appointments.Outcome", names(len(appointments.Outcome), func(i int) string { return appointments.Outcome[i].Action }),
+			nil, enum(append(schema("AttendanceInput"), "items", "items", "properties", "result", "enum")...)},
+	}
+	for _, c := range cases {
+		if want := rows(c.actions, c.elsewhere); !slices.Equal(c.enum, want) {
+			t.Errorf("%s: the API documents %v, the table has %v", c.table, c.enum, want)
+		}
+		for a := range c.elsewhere {
+			if !slices.Contains(c.actions, a) {
+				t.Errorf("%s: %q is said to be done elsewhere but is not a row of the table", c.table, a)
+			}
+		}
+	}
+}
+
+// TestAllowedActionsComeFromTheTables: an enrolment and an adhesion read
+// through the API carry the actions of their tables for the caller, and an
+// action no table knows is refused naming the field.
+func TestAllowedActionsComeFromTheTables(t *testing.T) {
+	acc := fixture.MustAccounts(t)
+	w := fixture.MustWorld(t, acc)
+	now := time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC)
+	clock := &fixture.Clock{T: now}
+	svc := &enrolment.Service{DB: acc.DB, Clock: clock.Now, Sessions: appointments.StaticSessions{
+		1: {ID: 1, Intitule: "Développeur web", OrgID: w.OFA, Debut: now.AddDate(0, 0, 10), Fin: now.AddDate(0, 6, 0)}}}
+	a := api.New(acc, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a.Enrolment = svc
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+	_, ofKey, _ := acc.CreateAPIKey(ctx, w.Users[kairos.RoleOFAdmin].Actor(), w.OFA, "ERP A")
+	_, agKey, _ := acc.CreateAPIKey(ctx, kairos.System, w.Agence, "SI agence")
+	de := w.Users[kairos.RoleDemandeur]
+	if err := (&appointments.Service{DB: acc.DB}).SetDemandeur(fixture.Ctx(), de.ID, "FT123", w.Agence, w.Users[kairos.RoleConseiller].ID); err != nil {
+		t.Fatal(err)
+	}
+	status, x, raw := apiCall(t, srv.URL, agKey, "POST", "/api/v1/enrolments", map[string]any{"demandeur_id": de.ID, "session_id": 1})
+	if status != 201 {
+		t.Fatalf("propose: %s", raw)
+	}
+	id := strconv.Itoa(int(x["id"].(float64)))
+	for _, k := range []struct {
+		key  string
+		role kairos.Role
+		org  int64
+	}{{ofKey, kairos.RoleOFAdmin, w.OFA}, {agKey, kairos.RoleConseiller, w.Agence}} {
+		_, x, raw := apiCall(t, srv.URL, k.key, "GET", "/api/v1/enrolments/"+id, nil)
+		var want []any
+		for _, tr := range enrolment.Offered(enrolment.StProposee, &kairos.Actor{Role: k.role, OrgID: k.org}) {
+			want = append(want, tr.Action)
+		}
+		if got, _ := x["allowed_actions"].([]any); len(want) == 0 || !slices.Equal(got, want) {
+			t.Fatalf("%s: allowed_actions %v, the table offers %v (%s)", k.role, got, want, raw)
+		}
+	}
+	if status, _, raw := apiCall(t, srv.URL, ofKey, "POST", "/api/v1/enrolments/"+id+"/actions", map[string]any{"action": "teleporter"}); status != 422 || !strings.Contains(raw, `"action"`) {
+		t.Fatalf("unknown action: %d %s", status, raw)
+	}
+	if status, _, raw := apiCall(t, srv.URL, ofKey, "POST", "/api/v1/enrolments/"+id+"/actions", map[string]any{"action": "sortir"}); status != 409 {
+		t.Fatalf("a row of another state: %d %s", status, raw)
+	}
+}

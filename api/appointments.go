@@ -19,6 +19,7 @@ type AppointmentDetail struct {
 // AppointmentList is a list of appointments.
 type AppointmentList struct {
 	Items []appointments.Appointment `json:"items"`
+	Next  string                     `json:"next,omitempty"` // pass as ?after= for the next page
 }
 
 func (a *API) appts() (*appointments.Service, error) {
@@ -53,11 +54,29 @@ func (a *API) listAppointments(w http.ResponseWriter, r *http.Request) error {
 	if len(fields) > 0 {
 		return kairos.Invalid(fields)
 	}
+	p, err := readPage(r, 0)
+	if err != nil {
+		return err
+	}
+	if p.After != nil {
+		ok := len(p.After) == 2
+		if ok {
+			f.AfterStart, ok = keyTime(p.After[0])
+		}
+		if ok {
+			f.AfterID, ok = keyInt(p.After[1])
+		}
+		if !ok {
+			return badCursor()
+		}
+	}
+	f.Limit = p.Limit + 1
 	list, err := svc.List(r.Context(), kairos.ActorFrom(r.Context()), f)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, AppointmentList{Items: list})
+	list, next := nextOf(list, p.Limit, func(x appointments.Appointment) []string { return []string{kTime(x.StartsAt), kInt(x.ID)} })
+	return writeJSON(w, http.StatusOK, AppointmentList{Items: list, Next: next})
 }
 
 func (a *API) createAppointment(w http.ResponseWriter, r *http.Request) error {

@@ -23,6 +23,7 @@ type AttestationMonth struct {
 	Due     calendar.Date               `json:"due_on"`
 	Overdue bool                        `json:"overdue"`
 	Items   []*attestations.Attestation `json:"items"`
+	Next    string                      `json:"next,omitempty"` // pass as ?after= (with the same month) for the next page
 }
 
 // AttestRequest attests many attestations of one month.
@@ -79,11 +80,21 @@ func (a *API) listAttestations(w http.ResponseWriter, r *http.Request) error {
 			return kairos.Invalid(map[string]string{"session_id": "Numéro de session invalide."})
 		}
 	}
+	p, err := readPage(r, pageMax)
+	if err != nil {
+		return err
+	}
+	// The month is computed whole (each attestation is pre-filled from the
+	// enrolment's movements and absences): cut here, by session then enrolment.
 	list, err := svc.Month(r.Context(), kairos.ActorFrom(r.Context()), m, sid)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, AttestationMonth{Month: m, Due: svc.Due.Date(m), Overdue: svc.IsOverdue(m), Items: list})
+	out := AttestationMonth{Month: m, Due: svc.Due.Date(m), Overdue: svc.IsOverdue(m)}
+	if out.Items, out.Next, err = pageOf(p, list, false, func(x *attestations.Attestation) []string { return []string{kInt(x.SessionID), kInt(x.EnrolmentID)} }); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
 }
 
 // attest attests one or many attestations; each is atomic on its own, and

@@ -12,7 +12,7 @@ import (
 // EnrolmentList is a page of enrolments.
 type EnrolmentList struct {
 	Items []enrolment.Enrolment `json:"items"`
-	Next  int64                 `json:"next,omitempty"` // pass as "after" for the next page
+	Next  string                `json:"next,omitempty"` // pass as ?after= for the next page
 }
 
 var (
@@ -36,16 +36,26 @@ func (a *API) listEnrolments(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f := enrolment.Filter{State: q.Get("state")}
 	f.SessionID, _ = strconv.ParseInt(q.Get("session_id"), 10, 64)
-	f.After, _ = strconv.ParseInt(q.Get("after"), 10, 64)
-	f.Limit, _ = strconv.Atoi(q.Get("limit"))
+	p, err := readPage(r, 100)
+	if err != nil {
+		return err
+	}
+	if p.After != nil {
+		ok := len(p.After) == 1
+		if ok {
+			f.After, ok = keyInt(p.After[0])
+		}
+		if !ok {
+			return badCursor()
+		}
+	}
+	f.Limit = p.Limit + 1
 	list, err := svc.List(r.Context(), kairos.ActorFrom(r.Context()), f)
 	if err != nil {
 		return err
 	}
-	out := EnrolmentList{Items: list}
-	if lim := f.Limit; len(list) > 0 && (len(list) == lim || (lim <= 0 || lim > 500) && len(list) == 100) {
-		out.Next = list[len(list)-1].ID
-	}
+	out := EnrolmentList{}
+	out.Items, out.Next = nextOf(list, p.Limit, func(x enrolment.Enrolment) []string { return []string{kInt(x.ID)} })
 	return writeJSON(w, http.StatusOK, out)
 }
 
@@ -298,14 +308,34 @@ func (a *API) portfolio(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	list, err := svc.Portfolio(r.Context(), kairos.ActorFrom(r.Context()))
+	p, err := readPage(r, 0)
 	if err != nil {
 		return err
 	}
-	if list == nil {
-		list = []enrolment.Path{}
+	var afterName string
+	var afterID int64
+	if p.After != nil {
+		ok := len(p.After) == 2
+		if ok {
+			afterName = p.After[0]
+			afterID, ok = keyInt(p.After[1])
+		}
+		if !ok {
+			return badCursor()
+		}
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	list, err := svc.PortfolioPage(r.Context(), kairos.ActorFrom(r.Context()), afterName, afterID, p.Limit+1)
+	if err != nil {
+		return err
+	}
+	list, next := nextOf(list, p.Limit, func(x enrolment.Path) []string { return []string{x.Name, kInt(x.DemandeurID)} })
+	return writeJSON(w, http.StatusOK, PortfolioPage{Items: list, Next: next})
+}
+
+// PortfolioPage is a page of the agence's job seekers, by name, with their paths.
+type PortfolioPage struct {
+	Items []enrolment.Path `json:"items"`
+	Next  string           `json:"next,omitempty"` // pass as ?after= for the next page
 }
 
 func (a *API) punctuality(w http.ResponseWriter, r *http.Request) error {
@@ -313,9 +343,32 @@ func (a *API) punctuality(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	list, err := svc.PunctualityByOF(r.Context(), kairos.ActorFrom(r.Context()))
+	p, err := readPage(r, 0)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	var afterName string
+	var afterID int64
+	if p.After != nil {
+		ok := len(p.After) == 2
+		if ok {
+			afterName = p.After[0]
+			afterID, ok = keyInt(p.After[1])
+		}
+		if !ok {
+			return badCursor()
+		}
+	}
+	list, err := svc.PunctualityPage(r.Context(), kairos.ActorFrom(r.Context()), afterName, afterID, p.Limit+1)
+	if err != nil {
+		return err
+	}
+	list, next := nextOf(list, p.Limit, func(x enrolment.Punctuality) []string { return []string{x.OrgName, kInt(x.OrgID)} })
+	return writeJSON(w, http.StatusOK, PunctualityPage{Items: list, Next: next})
+}
+
+// PunctualityPage is a page of the OFs' punctuality, by name.
+type PunctualityPage struct {
+	Items []enrolment.Punctuality `json:"items"`
+	Next  string                  `json:"next,omitempty"` // pass as ?after= for the next page
 }

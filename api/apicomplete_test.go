@@ -24,6 +24,7 @@ import (
 	"kairos/enrolment"
 	"kairos/fixture"
 	"kairos/quotes"
+	"kairos/webhooks"
 )
 
 // TestPageActionsThroughTheAPI: the page actions that had no API twin
@@ -316,5 +317,70 @@ func TestAllowedActionsComeFromTheTables(t *testing.T) {
 	}
 	if status, _, raw := apiCall(t, srv.URL, ofKey, "POST", "/api/v1/enrolments/"+id+"/actions", map[string]any{"action": "sortir"}); status != 409 {
 		t.Fatalf("a row of another state: %d %s", status, raw)
+	}
+}
+
+// TestQuoteEventsReachTheirAudience: the steps of a quote are public
+// events (quote.*.v1) carrying the quote after the step; the OF, the job
+// seeker's agence and the region's France Travail management read them in
+// the change feed; another OF does not.
+func TestQuoteEventsReachTheirAudience(t *testing.T) {
+	acc := fixture.MustAccounts(t)
+	now := time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC)
+	clock := &fixture.Clock{T: now}
+	acc.Clock = clock.Now
+	w := fixture.MustWorld(t, acc)
+	ctx := fixture.Ctx()
+	de := w.Users[kairos.RoleDemandeur].Actor()
+	if _, err := w.DB().Exec(ctx, "INSERT INTO demandeurs (user_id, ft_id, agence_id, created_at) VALUES (?, '1234567A', ?, ?)", de.UserID, w.Agence, now); err != nil {
+		t.Fatal(err)
+	}
+	today := calendar.DateOf(now)
+	svc := &quotes.Service{DB: w.DB(), Clock: clock.Now, Trade: canTrade{}, Path: &enrolment.Service{DB: w.DB(), Clock: clock.Now},
+		Catalog: quotes.StaticCatalog{7: {ID: 7, OrgID: w.OFA, Title: "Cariste", Debut: today.AddDays(10), Fin: today.AddDays(40), HoursCentre: 560, HourlyCost: 1500, Visible: true}}}
+	wh := &webhooks.Service{DB: w.DB(), Clock: clock.Now}
+	a := api.New(acc, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a.Quotes, a.Webhooks = svc, wh
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(srv.Close)
+	_, keyA, _ := acc.CreateAPIKey(ctx, w.Users[kairos.RoleOFAdmin].Actor(), w.OFA, "ERP A")
+	_, keyB, _ := acc.CreateAPIKey(ctx, w.OFBAdmin.Actor(), w.OFB, "ERP B")
+	_, keyAg, _ := acc.CreateAPIKey(ctx, kairos.System, w.Agence, "Outil agence")
+	_, keyDR, _ := acc.CreateAPIKey(ctx, kairos.System, w.DR, "Outil DR")
+	status, q, raw := apiCall(t, srv.URL, keyA, "POST", "/api/v1/quotes", map[string]any{"session_id": 7, "ft_id": "1234567A", "nom": "demandeur"})
+	if status != 201 {
+		t.Fatalf("create: %s", raw)
+	}
+	id := strconv.Itoa(int(q["id"].(float64)))
+	if status, _, raw := apiCall(t, srv.URL, keyA, "POST", "/api/v1/quotes/"+id+"/actions", map[string]any{"action": "transmettre"}); status != 200 {
+		t.Fatalf("transmit: %s", raw)
+	}
+	if _, err := wh.Dispatch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	feed := func(key string) []map[string]any {
+		t.Helper()
+		status, body, raw := apiCall(t, srv.URL, key, "GET", "/api/v1/events?types=quote.create.v1,quote.transmettre.v1", nil)
+		if status != 200 {
+			t.Fatalf("feed: %s", raw)
+		}
+		var out []map[string]any
+		for _, e := range body["events"].([]any) {
+			out = append(out, e.(map[string]any))
+		}
+		return out
+	}
+	for name, key := range map[string]string{"OF": keyA, "agence": keyAg, "DR": keyDR} {
+		evs := feed(key)
+		if len(evs) != 2 || evs[0]["type"] != "quote.create.v1" || evs[1]["type"] != "quote.transmettre.v1" {
+			t.Fatalf("%s: %v", name, evs)
+		}
+		obj, data := evs[1]["object"].(map[string]any), evs[1]["data"].(map[string]any)
+		if obj["type"] != "quote" || obj["id"] != id || data["state"] != "transmis_au_de" || data["number"] != q["number"] {
+			t.Fatalf("%s: event %v", name, evs[1])
+		}
+	}
+	if evs := feed(keyB); len(evs) != 0 {
+		t.Fatalf("another OF reads %v", evs)
 	}
 }

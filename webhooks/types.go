@@ -33,6 +33,7 @@ const (
 	audOFFT       = "l'organisme de formation et les services France Travail de la région (et nationaux)"
 	audCarif      = "le Carif-Oref qui a déposé l'import"
 	audOFAgenceFT = "l'organisme de formation, l'agence France Travail du demandeur et les services France Travail de la région (et nationaux)"
+	audQuote      = "l'organisme de formation, l'agence France Travail du demandeur et la direction régionale France Travail (et les services nationaux) qui instruisent les devis"
 )
 
 // Types is the catalogue of public event types. An outbox action that is not
@@ -89,6 +90,22 @@ func buildTypes() []EventType {
 	}
 	add("invoice.issue", "invoice", fac, "Facture émise à France Travail", "", audOFFT)
 	add("invoice.credit_note", "invoice", fac, "Avoir émis : la facture est annulée", "", audOFFT)
+	// Devis AIF (issue 12): every step of quotes.Workflow, with the quote after it.
+	const dev = "Devis AIF"
+	add("quote.create", "quote", dev, "Devis créé (brouillon de l'organisme)", "Quote", audQuote)
+	add("quote.update", "quote", dev, "Devis modifié par l'organisme", "Quote", audQuote)
+	for _, a := range []struct{ s, l string }{
+		{"transmettre", "Devis transmis au demandeur d'emploi"}, {"accepter", "Devis accepté par le demandeur d'emploi"},
+		{"refuser_de", "Devis refusé par le demandeur d'emploi"}, {"reviser", "Devis repris en brouillon par l'organisme"},
+		{"valider", "Devis validé par l'agence : AIF accordée (le parcours est confirmé)"}, {"soumettre_region", "Devis transmis à la décision régionale (au-delà du seuil)"},
+		{"refuser", "Devis refusé par l'agence"}, {"a_completer", "Compléments demandés par l'agence"},
+		{"valider_region", "Devis validé par la direction régionale : AIF accordée"}, {"refuser_region", "Devis refusé par la direction régionale"},
+		{"a_completer_region", "Compléments demandés par la direction régionale"}, {"annuler", "Devis annulé par l'organisme"},
+		{"expirer", "Devis expiré : la session a commencé sans décision"},
+	} {
+		add("quote."+a.s, "quote", dev, a.l, "Quote", audQuote)
+	}
+	add("enrolment.devis_valide", "enrolment", path, "Inscription confirmée par la validation d'un devis AIF (AIS)", "Enrolment", audOFAgence)
 	byAction = map[string]*EventType{}
 	byName = map[string]*EventType{}
 	for i := range out {

@@ -384,3 +384,42 @@ func TestQuoteEventsReachTheirAudience(t *testing.T) {
 		t.Fatalf("another OF reads %v", evs)
 	}
 }
+
+// TestEventDataSchemas: each event type's documented data is the schema its
+// type declares (webhooks.EventType.Schema), so that a receiver knows the
+// object's new state it carries.
+func TestEventDataSchemas(t *testing.T) {
+	b, err := os.ReadFile("openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				AllOf []struct {
+					Properties map[string]json.RawMessage `json:"properties"`
+				} `json:"allOf"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	free := 0
+	for _, et := range webhooks.Types {
+		s := doc.Components.Schemas["Event."+et.Name]
+		if len(s.AllOf) != 2 {
+			t.Errorf("Event.%s: not an Event with its own part", et.Name)
+			continue
+		}
+		data := string(s.AllOf[1].Properties["data"])
+		if et.Schema == "" {
+			free++
+			continue
+		}
+		if !strings.Contains(data, `"#/components/schemas/`+et.Schema+`"`) {
+			t.Errorf("Event.%s: data %s, its type says %s", et.Name, data, et.Schema)
+		}
+	}
+	t.Logf("%d event types, %d with a free data object", len(webhooks.Types), free)
+}

@@ -69,24 +69,24 @@ func buildTypes() []EventType {
 		add("enrolment."+a.s, "enrolment", path, a.l, "Enrolment", audOFAgence)
 	}
 	add("enrolment.absence", "enrolment", path, "Absence déclarée (data : l'absence)", "Absence", audOFAgence)
-	add("enrolment.absence_correct", "enrolment_absence", path, "Absence corrigée (data : l'absence corrigée et le commentaire)", "", audOFAgence)
-	add("enrolment.absence_withdraw", "enrolment_absence", path, "Absence retirée (data : date du retrait et commentaire)", "", audOFAgence)
-	add("enrolment.correct", "enrolment_movement", path, "Date d'un mouvement corrigée", "", audOFAgence)
-	add("attestation.attest", "attestation", att, "Attestation mensuelle attestée", "", audOFFT)
-	add("attestation.rectify", "attestation", att, "Attestation rectificative", "", audOFFT)
-	add("attestation.transmit", "attestation", att, "Attestation transmise à France Travail", "", audOFFT)
+	add("enrolment.absence_correct", "enrolment_absence", path, "Absence corrigée (data : l'absence corrigée et le commentaire)", "AbsenceCorrection", audOFAgence)
+	add("enrolment.absence_withdraw", "enrolment_absence", path, "Absence retirée (data : date du retrait et commentaire)", "AbsenceWithdrawal", audOFAgence)
+	add("enrolment.correct", "enrolment_movement", path, "Date d'un mouvement corrigée", "MovementCorrection", audOFAgence)
+	add("attestation.attest", "attestation", att, "Attestation mensuelle attestée", "AttestationChange", audOFFT)
+	add("attestation.rectify", "attestation", att, "Attestation rectificative", "AttestationChange", audOFFT)
+	add("attestation.transmit", "attestation", att, "Attestation transmise à France Travail", "AttestationChange", audOFFT)
 	add("adhesion.submit", "adhesion", adh, "Demande d'adhésion déposée", "Adhesion", audOFFT)
 	for _, a := range []struct{ s, l string }{{"instruire", "Adhésion mise en instruction"}, {"valider", "Adhésion validée"}, {"refuser", "Adhésion refusée"},
 		{"suspendre", "Adhésion suspendue"}, {"reactiver", "Adhésion réactivée"}, {"resilier", "Adhésion résiliée"}} {
 		add("adhesion."+a.s, "adhesion", adh, a.l, "Adhesion", audOFFT)
 	}
 	add("adhesion.qualiopi", "adhesion", adh, "Certificat Qualiopi renouvelé", "Certificate", audOFFT)
-	add("catalogue.import", "catalogue_import", cat, "Import LHÉO terminé", "", audCarif)
+	add("catalogue.import", "catalogue_import", cat, "Import LHÉO terminé", "ImportResult", audCarif)
 	// Bilans de formation (the drafts stay the OF's: « enregistrer » is not published).
 	const bil, fac = "Bilans de formation", "Factures"
 	for _, a := range []struct{ s, l string }{{"transmettre", "Bilan de formation transmis"}, {"corriger", "Bilan de formation corrigé (nouvelle version)"},
 		{"retirer", "Bilan de formation retiré"}, {"rouvrir", "Bilan de formation rouvert"}} {
-		add("assessment."+a.s, "assessment", bil, a.l, "", audOFAgenceFT)
+		add("assessment."+a.s, "assessment", bil, a.l, "AssessmentChange", audOFAgenceFT)
 	}
 	add("invoice.issue", "invoice", fac, "Facture émise à France Travail", "", audOFFT)
 	add("invoice.credit_note", "invoice", fac, "Avoir émis : la facture est annulée", "", audOFFT)

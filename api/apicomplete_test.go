@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"slices"
@@ -131,6 +132,29 @@ func TestPageActionsThroughTheAPI(t *testing.T) {
 		}
 		if _, err := rdv.Feed(ctx, tokenOf(first)); kairos.ErrorCode(err) != kairos.ENotFound {
 			t.Fatalf("the old address still works: %v", err)
+		}
+		// With an Idempotency-Key, a repeated request is answered again, not done again.
+		post := func() (string, string) {
+			req, _ := http.NewRequest("POST", srv.URL+"/api/v1/appointments/calendar-feed", nil)
+			req.Header.Set("Authorization", "Bearer "+ofKey)
+			req.Header.Set("Idempotency-Key", "8d3c1c52-5a1e-4c1e-9a55-0a6f6b1f7a10")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var f map[string]any
+			json.NewDecoder(resp.Body).Decode(&f)
+			u, _ := f["url"].(string)
+			return u, resp.Header.Get("Idempotency-Replayed")
+		}
+		u1, _ := post()
+		u2, replayed := post()
+		if u1 == "" || u1 != u2 || replayed != "true" {
+			t.Fatalf("idempotent renewal: %q %q replayed %q", u1, u2, replayed)
+		}
+		if _, err := rdv.Feed(ctx, tokenOf(u1)); err != nil {
+			t.Fatalf("the address given twice was renewed twice: %v", err)
 		}
 	})
 
@@ -422,4 +446,35 @@ func TestEventDataSchemas(t *testing.T) {
 		}
 	}
 	t.Logf("%d event types, %d with a free data object", len(webhooks.Types), free)
+}
+
+// TestPostsDocumentIdempotencyKey: every POST an API key may send documents
+// the Idempotency-Key header the API honours on it.
+func TestPostsDocumentIdempotencyKey(t *testing.T) {
+	b, err := os.ReadFile("openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []map[string]any `json:"parameters"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	rules := api.New(fixture.MustAccounts(t), nil).RouteRules()
+	for p, ops := range doc.Paths {
+		op, ok := ops["post"]
+		if !ok || rules["POST "+p].Public {
+			continue
+		}
+		found := false
+		for _, x := range op.Parameters {
+			found = found || x["$ref"] == "#/components/parameters/IdempotencyKey"
+		}
+		if !found {
+			t.Errorf("POST %s does not document Idempotency-Key (add {\"$ref\": \"#/components/parameters/IdempotencyKey\"} to its parameters)", p)
+		}
+	}
 }

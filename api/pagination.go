@@ -166,8 +166,9 @@ func sameShape(after, key []string) bool {
 	return true
 }
 
-// nextOf returns the cursor after a page read from the database with one
-// row more than asked (has tells whether that extra row came).
+// nextOf cuts a page read from the database with one row more than asked
+// (limit+1, in the list's order): the extra row, when it came, tells that a
+// next page exists, and the cursor is the key of the page's last row.
 func nextOf[T any](items []T, limit int, key func(T) []string) ([]T, string) {
 	if len(items) <= limit {
 		if items == nil {

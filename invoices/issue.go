@@ -15,6 +15,7 @@ import (
 	"kairos/calendar"
 	"kairos/einvoice"
 	"kairos/store"
+	"kairos/worker"
 )
 
 // The invoice of a trainee's training (issue 14): once he has left, his
@@ -270,12 +271,18 @@ func (s *Issuer) ToPrepare(ctx context.Context, a *kairos.Actor) ([]Draft, error
 	}
 	today := calendar.DateOf(s.now())
 	out := []Draft{}
+	var sel *seller // read once for the whole list
+	if len(ids) > 0 {
+		if sel, err = s.sellerOf(ctx, a.OrgID); err != nil {
+			return nil, err
+		}
+	}
 	for _, id := range ids {
 		e, err := loadEnrolment(ctx, s.DB, id, false)
 		if err != nil {
 			return nil, err
 		}
-		d, err := s.prepare(ctx, s.DB, e, today, nil)
+		d, err := s.prepare(ctx, s.DB, e, today, sel)
 		if err != nil {
 			return nil, err
 		}
@@ -435,8 +442,8 @@ func (s *Issuer) Document(ctx context.Context, a *kairos.Actor, id int64, kind s
 }
 
 // pdfOf returns the Factur-X PDF of x, building and storing it when it is
-// not yet (right after the issue, or if the process stopped in between):
-// from the stored model and XML, dated at the issue, so it is the same.
+// not yet (the job PDFJob, enqueued by the issue, has not run yet): from
+// the stored model and XML, dated at the issue, so it is the same.
 func (s *Issuer) pdfOf(ctx context.Context, x *Issued) ([]byte, error) {
 	var pdf, xml []byte
 	if err := s.DB.QueryRow(ctx, "SELECT pdf, xml FROM invoices WHERE id = ?", x.ID).Scan(&pdf, &xml); err != nil {
@@ -453,6 +460,40 @@ func (s *Issuer) pdfOf(ctx context.Context, x *Issued) ([]byte, error) {
 		return nil, err
 	}
 	return pdf, nil
+}
+
+// PDFJob builds and stores the Factur-X PDF of an issued document. The
+// issuing transaction enqueues it: the PDF (≈ 10 ms of CPU, most of the
+// cost of an invoice) is built neither inside the transaction nor in the
+// request that issues, so that a month-end of thousands of invoices is not
+// bound by it; a download before the job has run builds it at once (the
+// same bytes: it is made from the stored model and XML, dated at the issue).
+const PDFJob = "invoices.pdf"
+
+type pdfJob struct {
+	InvoiceID int64 `json:"invoice_id"`
+}
+
+// HandlePDF runs PDFJob.
+func (s *Issuer) HandlePDF(ctx context.Context, payload json.RawMessage) error {
+	var p pdfJob
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return err
+	}
+	var n int64
+	err := s.DB.QueryRow(ctx, "SELECT length(pdf) FROM invoices WHERE id = ?", p.InvoiceID).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && n > 0) {
+		return nil // gone, or built by a download meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	x, err := scanIssued(s.DB.QueryRow(ctx, "SELECT "+issuedCols+issuedFrom+" WHERE i.id = ?", p.InvoiceID))
+	if err != nil {
+		return err
+	}
+	_, err = s.pdfOf(ctx, x)
+	return err
 }
 
 // Issue issues the prepared invoice of enrolment id: its number is taken
@@ -508,25 +549,22 @@ func (s *Issuer) Issue(ctx context.Context, a *kairos.Actor, id int64) (*Issued,
 		if err := assessments.Lock(ctx, tx, e.id, inv.Number); err != nil {
 			return err
 		}
+		if _, err := worker.Enqueue(ctx, tx, PDFJob, pdfJob{InvoiceID: newID}, time.Time{}); err != nil {
+			return err
+		}
 		return tx.Record(ctx, store.Change{Action: "invoice.issue", OrgID: e.org, ObjectType: "invoice", ObjectID: newID,
 			After: map[string]any{"number": inv.Number, "enrolment_id": e.id, "quote_number": inv.OrderReference, "total_cents": inv.Totals.DuePayable}, At: now})
 	})
 	if err != nil {
 		return nil, err
 	}
-	x, err := s.Get(ctx, a, newID)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.pdfOf(ctx, x); err != nil {
-		return nil, err
-	}
-	return x, nil
+	return s.Get(ctx, a, newID)
 }
 
 // store writes an issued document: its model and its XML, in the issuing
 // transaction; the PDF (which embeds the XML byte for byte) is built after
-// the commit by pdfOf, so that the OF's series stays locked only briefly.
+// the commit (PDFJob, or the first download), so that the OF's series stays
+// locked only briefly.
 func (s *Issuer) store(ctx context.Context, tx *store.Tx, a *kairos.Actor, inv *einvoice.Invoice, enrolmentID, orgID, creditOf int64, reason string, now time.Time) (int64, error) {
 	xml := einvoice.XML(inv)
 	pdf := []byte{}
@@ -594,18 +632,14 @@ func (s *Issuer) CreditNote(ctx context.Context, a *kairos.Actor, invoiceID int6
 		if _, err := tx.Exec(ctx, "UPDATE assessments SET invoice_ref = '' WHERE enrolment_id = ? AND invoice_ref = ?", x.EnrolmentID, x.Number); err != nil {
 			return err
 		}
+		if _, err := worker.Enqueue(ctx, tx, PDFJob, pdfJob{InvoiceID: newID}, time.Time{}); err != nil {
+			return err
+		}
 		return tx.Record(ctx, store.Change{Action: "invoice.credit_note", OrgID: x.OrgID, ObjectType: "invoice", ObjectID: newID,
 			Before: map[string]any{"invoice": x.Number}, After: map[string]any{"number": number, "reason": reason, "total_cents": cn.Totals.DuePayable}, At: now})
 	})
 	if err != nil {
 		return nil, err
 	}
-	x, err := s.Get(ctx, a, newID)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.pdfOf(ctx, x); err != nil {
-		return nil, err
-	}
-	return x, nil
+	return s.Get(ctx, a, newID)
 }

@@ -2,6 +2,8 @@ package invoices_test
 
 import (
 	"bytes"
+	"encoding/json"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -157,6 +159,28 @@ func TestInvoiceFromWhatKairosHolds(t *testing.T) {
 	again, err := iss.Issue(e.ctx, rgc, x.ID)
 	if err != nil || again.Number != "FA-2026-00002" {
 		t.Fatalf("invoiced again: %+v %v", again, err)
+	}
+	// The issue enqueued the PDF's job; it stores the PDF a download returns.
+	var payload string
+	if err := db.QueryRow(e.ctx, "SELECT payload FROM jobs WHERE kind = ? AND payload LIKE ?", invoices.PDFJob, "%:"+strconv.FormatInt(again.ID, 10)+"}").Scan(&payload); err != nil {
+		t.Fatalf("no PDF job for %s: %v", again.Number, err)
+	}
+	if err := iss.HandlePDF(e.ctx, json.RawMessage(payload)); err != nil {
+		t.Fatal(err)
+	}
+	var stored []byte
+	if err := db.QueryRow(e.ctx, "SELECT pdf FROM invoices WHERE id = ?", again.ID).Scan(&stored); err != nil || len(stored) == 0 {
+		t.Fatalf("the job stored no PDF (%v)", err)
+	}
+	_, againXML, _ := iss.Document(e.ctx, rgc, again.ID, "xml")
+	if _, got, err := iss.Document(e.ctx, rgc, again.ID, "pdf"); err != nil || !bytes.Equal(got, stored) {
+		t.Fatalf("the download differs from the PDF of the job (%v)", err)
+	}
+	if x, err := einvoice.ExtractFacturX(stored); err != nil || !bytes.Equal(x, againXML) {
+		t.Fatalf("factur-x.xml of the job's PDF differs from the XML (%v)", err)
+	}
+	if err := iss.HandlePDF(e.ctx, json.RawMessage(payload)); err != nil {
+		t.Fatalf("the job run twice: %v", err)
 	}
 	list, err := iss.List(e.ctx, e.Users[kairos.RoleFTComptable].Actor(), "")
 	if err != nil || len(list) != 3 || list[2].State != invoices.StAnnulee || list[2].CreditNumber != "AV-2026-00001" {

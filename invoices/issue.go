@@ -3,8 +3,11 @@ package invoices
 import (
 	"context"
 	"database/sql"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -376,13 +379,36 @@ func (s *Issuer) scope(ctx context.Context, a *kairos.Actor) (string, []any, err
 }
 
 // List lists the invoices and credit notes the actor reads, the most recent
-// first; kind "factures" or "avoirs" filters.
+// first (500 at most); kind "factures" or "avoirs" filters.
 func (s *Issuer) List(ctx context.Context, a *kairos.Actor, kind string) ([]Issued, error) {
+	p, err := s.Page(ctx, a, ListFilter{Kind: kind, Limit: 500})
+	if err != nil {
+		return nil, err
+	}
+	return p.Items, nil
+}
+
+// ListFilter selects a page of issued documents.
+type ListFilter struct {
+	Kind   string // "", "factures" or "avoirs"
+	Offset int
+	Limit  int // 1–500, default 50
+}
+
+// IssuedPage is a page of issued documents and how many match in all.
+type IssuedPage struct {
+	Items []Issued `json:"items"`
+	Total int      `json:"total"`
+}
+
+// Page returns a page of the invoices and credit notes the actor reads,
+// the most recent first.
+func (s *Issuer) Page(ctx context.Context, a *kairos.Actor, f ListFilter) (*IssuedPage, error) {
 	where, args, err := s.scope(ctx, a)
 	if err != nil {
 		return nil, err
 	}
-	switch kind {
+	switch f.Kind {
 	case "":
 	case "factures":
 		where += " AND i.type_code = '380'"
@@ -391,20 +417,65 @@ func (s *Issuer) List(ctx context.Context, a *kairos.Actor, kind string) ([]Issu
 	default:
 		return nil, kairos.Invalid(map[string]string{"type": "Choisissez factures ou avoirs."})
 	}
-	rows, err := s.DB.Query(ctx, "SELECT "+issuedCols+issuedFrom+" WHERE "+where+" ORDER BY i.id DESC LIMIT 500", args...)
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 50
+	}
+	f.Offset = max(f.Offset, 0)
+	out := &IssuedPage{Items: []Issued{}}
+	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM invoices i JOIN enrolments e ON e.id = i.enrolment_id WHERE "+where, args...).Scan(&out.Total); err != nil {
+		return nil, err
+	}
+	rows, err := s.DB.Query(ctx, "SELECT "+issuedCols+issuedFrom+" WHERE "+where+" ORDER BY i.id DESC LIMIT ? OFFSET ?", append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []Issued{}
 	for rows.Next() {
 		x, err := scanIssued(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, *x)
+		out.Items = append(out.Items, *x)
 	}
 	return out, rows.Err()
+}
+
+// WriteCSV writes every invoice and credit note of kind the actor reads as
+// CSV (semicolons, French headers and decimal commas, as spreadsheets in
+// France expect).
+func (s *Issuer) WriteCSV(ctx context.Context, a *kairos.Actor, kind string, w io.Writer) error {
+	cw := csv.NewWriter(w)
+	cw.Comma = ';'
+	cw.Write([]string{"Numéro", "Type", "État", "Organisme", "Stagiaire", "Devis AIF (engagement)", "Date d'émission", "Montant (€)", "Avoir / facture annulée", "Motif de l'avoir"})
+	f := ListFilter{Kind: kind, Limit: 500}
+	for {
+		p, err := s.Page(ctx, a, f)
+		if err != nil {
+			return err
+		}
+		for _, x := range p.Items {
+			link := x.CreditNumber
+			if x.CreditOf != 0 {
+				link = x.Model.PrecedingNumber
+			}
+			cw.Write([]string{x.Number, x.Kind(), x.StateLabel(), csvSafe(x.OrgName), csvSafe(x.DemandeurName), x.QuoteNumber, x.IssueDate.French(),
+				strings.ReplaceAll(fmt.Sprintf("%d.%02d", x.TotalCents/100, x.TotalCents%100), ".", ","), link, csvSafe(x.Reason)})
+		}
+		if f.Offset+len(p.Items) >= p.Total || len(p.Items) == 0 {
+			break
+		}
+		f.Offset += len(p.Items)
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// csvSafe neutralises cells a spreadsheet would run as a formula.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 // Get returns one issued document the actor reads.

@@ -186,6 +186,26 @@ func TestInvoiceFromWhatKairosHolds(t *testing.T) {
 	if err != nil || len(list) != 3 || list[2].State != invoices.StAnnulee || list[2].CreditNumber != "AV-2026-00001" {
 		t.Fatalf("FT list: %+v %v", list, err)
 	}
+	// Pages and the CSV export.
+	if p, err := iss.Page(e.ctx, e.Users[kairos.RoleFTComptable].Actor(), invoices.ListFilter{Kind: "factures", Limit: 1, Offset: 1}); err != nil || p.Total != 2 || len(p.Items) != 1 || p.Items[0].Number != "FA-2026-00001" {
+		t.Fatalf("page 2 of the invoices: %+v %v", p, err)
+	}
+	if _, err := iss.Page(e.ctx, rgc, invoices.ListFilter{Kind: "brouillons"}); kairos.FieldErrors(err)["type"] == "" {
+		t.Fatalf("unknown kind: %v", err)
+	}
+	var csvOut bytes.Buffer
+	if err := iss.WriteCSV(e.ctx, rgc, "", &csvOut); err != nil {
+		t.Fatal(err)
+	}
+	csvLines := strings.Split(strings.TrimSpace(csvOut.String()), "\n")
+	if len(csvLines) != 4 || !strings.HasPrefix(csvLines[0], "Numéro;Type;État") || !strings.Contains(csvOut.String(), "FA-2026-00001;Facture;Annulée par avoir;") ||
+		!strings.Contains(csvOut.String(), "AV-2026-00001;Avoir;Émis;") || !strings.Contains(csvOut.String(), ";2400,00;AV-2026-00001;") || !strings.Contains(csvOut.String(), "Taux horaire erroné sur le devis") {
+		t.Fatalf("CSV:\n%s", csvOut.String())
+	}
+	var other bytes.Buffer
+	if err := iss.WriteCSV(e.ctx, e.OFBAdmin.Actor(), "", &other); err != nil || strings.Count(other.String(), "\n") != 1 {
+		t.Fatalf("another OF's export: %v\n%s", err, other.String())
+	}
 	einvoicetest.MustValid(t, map[string][]byte{"invoice.xml": xmlDoc, "credit-note.xml": cnXML})
 	_ = account.StatusActive
 }

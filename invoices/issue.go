@@ -575,23 +575,35 @@ func (s *Issuer) Issue(ctx context.Context, a *kairos.Actor, id int64) (*Issued,
 	if err := kairos.Authorize(a, ofFacturation); err != nil {
 		return nil, err
 	}
-	if s.Invoices.Adhesions != nil {
-		ok, reason, err := s.Invoices.Adhesions.CanTrade(ctx, a.OrgID)
+	// The adhesion is read once, for the right to trade and the seller.
+	var sel *seller
+	if adh := s.Invoices.Adhesions; adh != nil {
+		cur, err := adh.Current(ctx, a.OrgID)
+		if err != nil {
+			return nil, err
+		}
+		ok, reason, err := adh.CanTradeWith(ctx, cur)
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
 			return nil, kairos.Errorf(kairos.EConflict, "%s", reason)
 		}
-	}
-	sel, err := s.sellerOf(ctx, a.OrgID)
-	if err != nil {
-		return nil, err
+		p, b, err := s.Invoices.sellerOf(ctx, a.OrgID, cur)
+		if err != nil && kairos.ErrorCode(err) != kairos.EConflict {
+			return nil, err
+		}
+		sel = &seller{p, b, err}
+	} else {
+		var err error
+		if sel, err = s.sellerOf(ctx, a.OrgID); err != nil {
+			return nil, err
+		}
 	}
 	now := s.now()
 	today := calendar.DateOf(now)
 	var newID int64
-	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
+	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
 		e, err := loadEnrolment(ctx, tx, id, true)
 		if err != nil {
 			return err

@@ -140,6 +140,7 @@ func (s *Server) routeTable() []route {
 			route{"POST /parcours/declarations/{id}/correction", ofCand, s.movementCorrect},
 			route{"GET /parcours/justificatifs/{id}", pathParties, s.justificatif},
 			route{"GET /conseiller/portefeuille", conseiller, s.portfolio},
+			route{"GET /conseiller/portefeuille/export.csv", conseiller, s.portfolioExport},
 			route{"GET /mon-parcours", demandeur, s.myPath},
 			route{"GET /ponctualite", ftGest, s.punctuality},
 		)
@@ -154,6 +155,9 @@ func (s *Server) routeTable() []route {
 			route{"POST /attestations/{id}/rectificative", ofAssid, s.attestationRectify},
 			route{"GET /france-travail/attestations", ftPay, s.attestationsFollow},
 			route{"GET /france-travail/attestations/export.csv", ftPay, s.attestationsExport},
+			route{"GET /france-travail/attestations/manquantes", ftPay, s.attestationsMissing},
+			route{"GET /france-travail/attestations/manquantes/export.csv", ftPay, s.attestationsMissingExport},
+			route{"POST /france-travail/attestations/relances", ftPay, s.attestationsRemind},
 		)
 	}
 	if s.Webhooks != nil {

@@ -167,6 +167,9 @@ func (s *Server) funcs() template.FuncMap {
 		"de":       deName,
 		"duration": durationFrench,
 		"formOf":   formOf,
+		// perPageChoices and emptyList serve the list partials (listquery.go).
+		"perPageChoices": func() []int { return PerPageChoices },
+		"emptyList":      func(what, detail string, q ListQuery) emptyList { return emptyList{what, detail, q} },
 		"markdown": markdown,
 		"seq": func(n int) []int {
 			out := make([]int, n)

@@ -1,0 +1,374 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"kairos"
+	"kairos/account"
+	"kairos/api"
+	"kairos/appointments"
+	"kairos/attestations"
+	"kairos/calendar"
+	"kairos/config"
+	"kairos/enrolment"
+	"kairos/fixture"
+	"kairos/metrics"
+	"kairos/web"
+)
+
+// listsEnv is a portal with job seekers in training (issue 11, lists):
+// at 8 April 2026 (March attestations due on 5 April, 3 days late),
+// OF A runs session 1 and OF B session 2 (agence of region 76), OF C
+// session 3 for an agence of region 11 (another counsellor).
+type listsEnv struct {
+	*env
+	clock  *fixture.Clock
+	acc    *account.Service
+	enr    *enrolment.Service
+	att    *attestations.Service
+	cons2  *account.User // counsellor of the other agence
+	ofC    int64
+	ofCAdm *account.User
+	des    []*account.User // job seekers of the agence, in creation order
+}
+
+var listsNow = time.Date(2026, 4, 8, 8, 0, 0, 0, time.UTC)
+
+// listsNames are the agence's job seekers: the first two are on session 1
+// (entered), the third on session 2 (OF B, entered), the fourth only
+// proposed, the fifth without a path; the last carries a formula.
+var listsNames = []string{"Karim Benali", "Inès Garcia", "Zoé Martin", "Paul Durand", "Anne Petit", "=HYPERLINK(\"http://x\")"}
+
+func newListsEnv(t *testing.T) *listsEnv {
+	t.Helper()
+	acc := fixture.MustAccounts(t)
+	clock := &fixture.Clock{T: listsNow}
+	acc.DB.Clock = clock.Now
+	w := fixture.MustWorld(t, acc)
+	cfg, err := config.Load(func(k string) string { return map[string]string{"KAIROS_DEMO": "1"}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := fixture.Ctx()
+	e := &listsEnv{clock: clock, acc: acc}
+	agence2, err := acc.CreateOrganisation(ctx, account.Organisation{Kind: kairos.OrgFTAgence, Name: "Agence Île-de-France", Region: "11"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.ofC, err = acc.CreateOrganisation(ctx, account.Organisation{Kind: kairos.OrgOF, Name: "Organisme C", SIRET: "73282932000074", Region: "11"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.ofCAdm = fixture.MustUser(t, acc, e.ofC, kairos.RoleOFAdmin, "rgc@c.example")
+	e.cons2 = fixture.MustUser(t, acc, agence2, kairos.RoleConseiller, "conseiller@idf.example")
+	day := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 8, 0, 0, 0, time.UTC) }
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	appts := &appointments.Service{DB: acc.DB, BaseURL: "http://kairos.test", Log: log}
+	e.enr = &enrolment.Service{DB: acc.DB, Log: log, Sessions: appointments.StaticSessions{
+		1: {ID: 1, Intitule: "Développeur web", OrgID: w.OFA, Debut: day(3, 2), Fin: day(6, 30)},
+		2: {ID: 2, Intitule: "Comptabilité", OrgID: w.OFB, Debut: day(3, 2), Fin: day(6, 30)},
+		3: {ID: 3, Intitule: "Soudure", OrgID: e.ofC, Debut: day(3, 2), Fin: day(6, 30)},
+	}}
+	e.att = &attestations.Service{DB: acc.DB, Log: log}
+	a := api.New(acc, log)
+	s, err := web.New(&web.Server{Cfg: cfg, DB: acc.DB, Accounts: acc, Log: log, Metrics: metrics.New(), API: a.Handler(),
+		Secret: []byte("0123456789abcdef0123456789abcdef"), Appointments: appts, Enrolment: e.enr, Attestations: e.att})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	e.env = &env{World: w, srv: srv}
+	cons := w.Users[kairos.RoleConseiller].Actor()
+	enter := func(cons *kairos.Actor, de *account.User, session int64, org *kairos.Actor, entered bool) {
+		t.Helper()
+		x, err := e.enr.Propose(ctx, cons, enrolment.Proposal{DemandeurID: de.ID, SessionID: session})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if org == nil {
+			return
+		}
+		if _, err := e.enr.Do(ctx, org, x.ID, enrolment.Action{Action: enrolment.ActInscrire}); err != nil {
+			t.Fatal(err)
+		}
+		if entered {
+			if _, err := e.enr.Do(ctx, org, x.ID, enrolment.Action{Action: enrolment.ActEntrer, Date: calendar.NewDate(2026, 3, 2)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for i, name := range listsNames {
+		u, err := acc.CreateUser(ctx, account.NewUser{Role: kairos.RoleDemandeur, Email: fmt.Sprintf("de%d@a.example", i), Name: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := appts.SetDemandeur(ctx, u.ID, fmt.Sprintf("FT%06d", i), w.Agence, cons.UserID); err != nil {
+			t.Fatal(err)
+		}
+		e.des = append(e.des, u)
+	}
+	ofA, ofB := w.Users[kairos.RoleOFAdmin].Actor(), w.OFBAdmin.Actor()
+	enter(cons, e.des[0], 1, ofA, true)
+	enter(cons, e.des[1], 1, ofA, true)
+	enter(cons, e.des[2], 2, ofB, true)
+	enter(cons, e.des[3], 1, nil, false)
+	enter(cons, e.des[5], 1, ofA, true)
+	// The other agence's job seeker, in training at OF C.
+	other, err := acc.CreateUser(ctx, account.NewUser{Role: kairos.RoleDemandeur, Email: "autre@idf.example", Name: "Yann Autre"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := appts.SetDemandeur(ctx, other.ID, "FT999999", agence2, e.cons2.ID); err != nil {
+		t.Fatal(err)
+	}
+	enter(e.cons2.Actor(), other, 3, e.ofCAdm.Actor(), true)
+	return e
+}
+
+func (e *listsEnv) as(t *testing.T, role kairos.Role) *client {
+	c := e.client(t)
+	c.login(e.Users[role].Email)
+	return c
+}
+
+// getCSV fetches an export and checks it is UTF-8 with BOM, semicolons.
+func (c *client) getCSV(path string) []string {
+	c.t.Helper()
+	resp, err := c.http.Get(c.base + path)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") || !strings.HasPrefix(string(b), "\uFEFF") {
+		c.t.Fatalf("%s: %d %s %.200q", path, resp.StatusCode, resp.Header.Get("Content-Type"), b)
+	}
+	return strings.Split(strings.TrimSuffix(strings.TrimPrefix(string(b), "\uFEFF"), "\r\n"), "\r\n")
+}
+
+func rowsOf(body, prefix string) int { return strings.Count(body, `<tr id="`+prefix) }
+
+func TestPortfolioList(t *testing.T) {
+	e := newListsEnv(t)
+	c := e.as(t, kairos.RoleConseiller)
+	status, body := c.get("/conseiller/portefeuille")
+	if status != 200 || rowsOf(body, "de-") != len(listsNames) || strings.Contains(body, "Yann Autre") {
+		t.Fatalf("portfolio: %d, %d rows\n%s", status, rowsOf(body, "de-"), body)
+	}
+	// Search by name (case-insensitive) and by identifier.
+	if _, body := c.get("/conseiller/portefeuille?q=karim"); rowsOf(body, "de-") != 1 || !strings.Contains(body, "Karim Benali") {
+		t.Fatalf("search by name: %d rows", rowsOf(body, "de-"))
+	}
+	if _, body := c.get("/conseiller/portefeuille?q=FT000002"); rowsOf(body, "de-") != 1 || !strings.Contains(body, "Zoé Martin") {
+		t.Fatal("search by identifier")
+	}
+	// Another agence's job seeker is never found.
+	if _, body := c.get("/conseiller/portefeuille?q=FT999999"); rowsOf(body, "de-") != 0 || !strings.Contains(body, "Aucun résultat pour « FT999999 »") || !strings.Contains(body, `id="effacer-filtres" href="/conseiller/portefeuille"`) && !strings.Contains(body, `href="/conseiller/portefeuille" id="effacer-filtres"`) {
+		t.Fatalf("other agence or empty state:\n%s", body)
+	}
+	// Filter by path state.
+	if _, body := c.get("/conseiller/portefeuille?situation=en_formation"); rowsOf(body, "de-") != 4 || strings.Contains(body, "Paul Durand") {
+		t.Fatalf("en_formation: %d rows", rowsOf(body, "de-"))
+	}
+	if _, body := c.get("/conseiller/portefeuille?situation=proposition"); rowsOf(body, "de-") != 1 || !strings.Contains(body, "Paul Durand") {
+		t.Fatal("proposition")
+	}
+	// An unknown state is ignored (the whole list), not an error.
+	if status, body := c.get("/conseiller/portefeuille?situation=%3Cscript%3E"); status != 200 || rowsOf(body, "de-") != len(listsNames) {
+		t.Fatal("unknown state")
+	}
+	// Sort by name, both ways; the header says how it is sorted.
+	_, body = c.get("/conseiller/portefeuille?tri=nom")
+	if i, j := strings.Index(body, "Anne Petit"), strings.Index(body, "Zoé Martin"); i < 0 || j < i || !strings.Contains(body, `aria-sort="ascending"`) {
+		t.Fatal("sort by name")
+	}
+	_, body = c.get("/conseiller/portefeuille?tri=-nom")
+	if i, j := strings.Index(body, "Anne Petit"), strings.Index(body, "Zoé Martin"); j < 0 || i < j || !strings.Contains(body, `aria-sort="descending"`) {
+		t.Fatal("sort by name descending")
+	}
+	// Pagination bounds: a page past the end shows the last one; an
+	// unknown page size falls back to 25.
+	if status, body := c.get("/conseiller/portefeuille?page=999999999999"); status != 200 || rowsOf(body, "de-") != len(listsNames) {
+		t.Fatal("page out of range")
+	}
+	if status, body := c.get("/conseiller/portefeuille?par-page=100000&page=-3"); status != 200 || rowsOf(body, "de-") != len(listsNames) || !strings.Contains(body, `<option value="25" selected>`) {
+		t.Fatal("page size")
+	}
+	// CSV: exactly the filtered rows, the formula neutralised.
+	lines := c.getCSV("/conseiller/portefeuille/export.csv?situation=en_formation&tri=nom")
+	if len(lines) != 5 || !strings.HasPrefix(lines[0], "Demandeur d'emploi;Identifiant France Travail;Situation") {
+		t.Fatalf("csv: %q", lines)
+	}
+	if !strings.Contains(strings.Join(lines, "\n"), `"'=HYPERLINK(""http://x"")"`) || strings.Contains(strings.Join(lines, "\n"), "Paul Durand") {
+		t.Fatalf("csv content: %q", lines)
+	}
+	if !strings.HasPrefix(lines[1], "'=HYPERLINK") && !strings.HasPrefix(lines[1], `"'=HYPERLINK`) {
+		t.Fatalf("csv order: %q", lines[1])
+	}
+	// The other agence's counsellor sees only his own.
+	c2 := e.client(t)
+	c2.login(e.cons2.Email)
+	if _, body := c2.get("/conseiller/portefeuille"); rowsOf(body, "de-") != 1 || !strings.Contains(body, "Yann Autre") {
+		t.Fatal("other counsellor")
+	}
+	if lines := c2.getCSV("/conseiller/portefeuille/export.csv"); len(lines) != 2 || strings.Contains(strings.Join(lines, ""), "Karim") {
+		t.Fatalf("other counsellor's csv: %q", lines)
+	}
+	// Roles without the right.
+	for _, r := range []kairos.Role{kairos.RoleOFAdmin, kairos.RoleFTGestionnaire, kairos.RoleDemandeur} {
+		c := e.as(t, r)
+		for _, p := range []string{"/conseiller/portefeuille", "/conseiller/portefeuille/export.csv"} {
+			if status, _ := c.get(p); status != http.StatusForbidden {
+				t.Fatalf("%s on %s: %d", r, p, status)
+			}
+		}
+	}
+}
+
+func TestPortfolioPagination(t *testing.T) {
+	e := newListsEnv(t)
+	ctx := context.Background()
+	appts := &appointments.Service{DB: e.acc.DB}
+	cons := e.Users[kairos.RoleConseiller]
+	for i := 0; i < 30; i++ {
+		u, err := e.acc.CreateUser(fixture.Ctx(), account.NewUser{Role: kairos.RoleDemandeur, Email: fmt.Sprintf("p%02d@a.example", i), Name: fmt.Sprintf("Personne %02d", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := appts.SetDemandeur(ctx, u.ID, fmt.Sprintf("PP%04d", i), e.Agence, cons.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := e.as(t, kairos.RoleConseiller)
+	_, body := c.get("/conseiller/portefeuille?q=personne&tri=nom")
+	if rowsOf(body, "de-") != 25 || !strings.Contains(body, "1 à 25 sur 30") || !strings.Contains(body, `href="/conseiller/portefeuille?page=2&amp;q=personne&amp;tri=nom"`) {
+		t.Fatalf("page 1: %d rows\n%s", rowsOf(body, "de-"), body)
+	}
+	_, body = c.get("/conseiller/portefeuille?q=personne&tri=nom&page=2")
+	if rowsOf(body, "de-") != 5 || !strings.Contains(body, "26 à 30 sur 30") || !strings.Contains(body, "Personne 29") || strings.Contains(body, "Personne 24") {
+		t.Fatalf("page 2: %d rows", rowsOf(body, "de-"))
+	}
+	_, body = c.get("/conseiller/portefeuille?q=personne&par-page=50")
+	if rowsOf(body, "de-") != 30 {
+		t.Fatal("50 per page")
+	}
+	// The export has every page.
+	if lines := c.getCSV("/conseiller/portefeuille/export.csv?q=personne&page=2"); len(lines) != 31 {
+		t.Fatalf("csv lines %d", len(lines))
+	}
+}
+
+func TestAttestationsMissingAndRemind(t *testing.T) {
+	e := newListsEnv(t)
+	c := e.as(t, kairos.RoleFTGestionnaire)
+	const page = "/france-travail/attestations/manquantes?mois=2026-03"
+	status, body := c.get(page)
+	// OF A: 3 trainees (Karim, Inès, the formula), OF B: 1; OF C is in
+	// another region: not shown to this regional service.
+	if status != 200 || rowsOf(body, "of-") != 2 || !strings.Contains(body, "Karim Benali") || !strings.Contains(body, "Zoé Martin") || strings.Contains(body, "Organisme C") {
+		t.Fatalf("missing: %d\n%s", status, body)
+	}
+	if !strings.Contains(body, "3 jours de retard") || strings.Index(body, "Organisme A") > strings.Index(body, "Organisme B") {
+		t.Fatal("lateness or order (most missing first)")
+	}
+	// The overview links to it.
+	if _, body := c.get("/france-travail/attestations?mois=2026-03"); !strings.Contains(body, `href="/france-travail/attestations/manquantes?mois=2026-03"`) {
+		t.Fatal("no link from the overview")
+	}
+	// Search by OF name; sort by OF name descending.
+	if _, body := c.get(page + "&q=organisme+b"); rowsOf(body, "of-") != 1 || strings.Contains(body, "Karim") {
+		t.Fatal("search")
+	}
+	if _, body := c.get(page + "&tri=-organisme"); strings.Index(body, "Organisme B") > strings.Index(body, "Organisme A") {
+		t.Fatal("sort")
+	}
+	if _, body := c.get(page + "&q=zzz"); !strings.Contains(body, "Aucun résultat pour « zzz »") || !strings.Contains(body, `href="/france-travail/attestations/manquantes?mois=2026-03" id="effacer-filtres"`) {
+		t.Fatalf("empty state:\n%s", body)
+	}
+	// Attesting removes a trainee from the list.
+	ofUser := e.Users[kairos.RoleOFUser].Actor()
+	list, err := e.att.Month(fixture.Ctx(), ofUser, calendar.NewMonth(2026, time.March), 0)
+	if err != nil || len(list) != 3 {
+		t.Fatalf("%d %v", len(list), err)
+	}
+	var karim int64
+	for _, x := range list {
+		if x.DemandeurName == "Karim Benali" {
+			karim = x.EnrolmentID
+		}
+	}
+	if res, err := e.att.Attest(fixture.Ctx(), ofUser, calendar.NewMonth(2026, time.March), []attestations.Item{{EnrolmentID: karim}}); err != nil || !res[0].OK {
+		t.Fatalf("%+v %v", res, err)
+	}
+	// CSV: the filtered rows only, formulas neutralised.
+	lines := c.getCSV("/france-travail/attestations/manquantes/export.csv?mois=2026-03&q=organisme+a")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "Mois;Organisme de formation;SIRET;Stagiaire") || strings.Contains(strings.Join(lines, ""), "Zoé") {
+		t.Fatalf("csv: %q", lines)
+	}
+	if j := strings.Join(lines, "\n"); !strings.Contains(j, `"'=HYPERLINK(""http://x"")"`) || !strings.Contains(j, ";3;") || strings.Contains(j, "Karim") {
+		t.Fatalf("csv content: %q", lines)
+	}
+	// Relancer OF A: mails to its account manager and its user habilitated
+	// to attendance, audited, confirmed in French.
+	resp, _ := c.post(page, "/france-travail/attestations/relances", url.Values{"organisme": {itoa(e.OFA)}, "mois": {"2026-03"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/france-travail/attestations/manquantes?mois=2026-03" {
+		t.Fatalf("remind: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	_, body = c.get(page)
+	if !strings.Contains(body, "Relance envoyée à « Organisme A » (2 destinataire(s)) pour ses 2 attestation(s) manquante(s) de mars 2026") ||
+		!strings.Contains(body, `id="relance-`+itoa(e.OFA)+`">Relancé le 08/04/2026 à 10:00`) || strings.Contains(body, `id="relancer-`+itoa(e.OFA)+`"`) {
+		t.Fatalf("confirmation:\n%s", body)
+	}
+	var mails, audits int
+	db := e.acc.DB
+	db.QueryRow(context.Background(), "SELECT COUNT(*) FROM mails WHERE subject LIKE 'France Travail vous relance%'").Scan(&mails)
+	db.QueryRow(context.Background(), "SELECT COUNT(*) FROM audit_log WHERE action = 'attestation.relance' AND object_id = ?", itoa(e.OFA)).Scan(&audits)
+	if mails != 2 || audits != 1 {
+		t.Fatalf("mails %d audits %d", mails, audits)
+	}
+	// Not twice within a day (the form is gone, a replayed POST is refused
+	// with when it was sent).
+	resp, _ = c.post(page, "/france-travail/attestations/relances", url.Values{"organisme": {itoa(e.OFA)}, "mois": {"2026-03"}})
+	_, body = c.get(page)
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(body, "a déjà été relancé pour mars 2026 le 08/04/2026 à 10:00") {
+		t.Fatalf("second remind: %d\n%s", resp.StatusCode, body)
+	}
+	db.QueryRow(context.Background(), "SELECT COUNT(*) FROM mails WHERE subject LIKE 'France Travail vous relance%'").Scan(&mails)
+	if mails != 2 {
+		t.Fatalf("mails %d after a refused remind", mails)
+	}
+	// A day later, again.
+	e.clock.Advance(24*time.Hour + time.Minute)
+	if _, err := e.att.RemindOF(fixture.Ctx(), e.Users[kairos.RoleFTGestionnaire].Actor(), e.OFA, calendar.NewMonth(2026, time.March)); err != nil {
+		t.Fatal(err)
+	}
+	c = e.as(t, kairos.RoleFTGestionnaire) // the session expired meanwhile
+	// Another region's OF, an OF without missing attestations, a bad id: not found.
+	for _, org := range []string{itoa(e.ofC), itoa(e.Agence), "abc", "-1"} {
+		resp, _ := c.post(page, "/france-travail/attestations/relances", url.Values{"organisme": {org}, "mois": {"2026-03"}})
+		if resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("remind %s: %d", org, resp.StatusCode)
+		}
+	}
+	// Roles without the right.
+	for _, r := range []kairos.Role{kairos.RoleOFAdmin, kairos.RoleOFUser, kairos.RoleConseiller, kairos.RoleDemandeur} {
+		c := e.as(t, r)
+		if status, _ := c.get(page); status != http.StatusForbidden {
+			t.Fatalf("%s: %d", r, status)
+		}
+		resp, _ := c.post("/compte", "/france-travail/attestations/relances", url.Values{"organisme": {itoa(e.OFA)}, "mois": {"2026-03"}})
+		if resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("%s remind: %d", r, resp.StatusCode)
+		}
+	}
+}

@@ -331,3 +331,16 @@ func (lq ListQuery) SortChoices(pairs ...string) []SortChoice {
 	}
 	return out
 }
+
+// Path is the list's page.
+func (lq ListQuery) Path() string { return lq.spec.Path }
+
+// Kept is the query string ("?du=…") of the Keep filters, for links to a
+// related list about the same month or period ("" when none).
+func (lq ListQuery) Kept() string {
+	u := lq.ClearURL()
+	if i := strings.IndexByte(u, '?'); i >= 0 {
+		return u[i:]
+	}
+	return ""
+}

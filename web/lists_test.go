@@ -372,3 +372,62 @@ func TestAttestationsMissingAndRemind(t *testing.T) {
 		}
 	}
 }
+
+func TestPunctualityPeriodAndDrillDown(t *testing.T) {
+	e := newListsEnv(t)
+	c := e.as(t, kairos.RoleFTGestionnaire)
+	// Entries on 2 March declared on 8 April: late. OF C is in another region.
+	status, body := c.get("/ponctualite")
+	if status != 200 || rowsOf(body, "of-") != 2 || strings.Contains(body, "Organisme C") || strings.Index(body, "Organisme A") > strings.Index(body, "Organisme B") {
+		t.Fatalf("punctuality: %d\n%s", status, body)
+	}
+	if _, body := c.get("/ponctualite?q=organisme+b"); rowsOf(body, "of-") != 1 || strings.Contains(body, ">Organisme A<") {
+		t.Fatal("search")
+	}
+	if _, body := c.get("/ponctualite?du=2026-03-01&au=2026-03-31"); rowsOf(body, "of-") != 2 || !strings.Contains(body, "du 01/03/2026 au 31/03/2026") ||
+		!strings.Contains(body, `href="/ponctualite/organismes/`+itoa(e.OFA)+`?au=2026-03-31&amp;du=2026-03-01"`) {
+		t.Fatalf("period march:\n%s", body)
+	}
+	if _, body := c.get("/ponctualite?du=2026-04-01"); rowsOf(body, "of-") != 0 || !strings.Contains(body, "Aucune déclaration depuis le 01/04/2026") {
+		t.Fatal("period april")
+	}
+	if status, body := c.get("/ponctualite?du=pas-une-date&au=2026-02-30"); status != 200 || !strings.Contains(body, "Du : « pas-une-date » n&#39;est pas une date valide") || !strings.Contains(body, `aria-invalid="true"`) || rowsOf(body, "of-") != 2 {
+		t.Fatalf("bad dates: %d", status)
+	}
+	if _, body := c.get("/ponctualite?du=2026-03-10&au=2026-03-01"); !strings.Contains(body, "la fin de la période doit suivre son début") {
+		t.Fatal("inverted period")
+	}
+	lines := c.getCSV("/ponctualite/export.csv?du=2026-03-01")
+	if len(lines) != 3 || lines[1] != "Organisme A;3;3;100;depuis le 01/03/2026" {
+		t.Fatalf("csv: %q", lines)
+	}
+	// Drill-down: OF A's late declarations.
+	ofA := "/ponctualite/organismes/" + itoa(e.OFA)
+	status, body = c.get(ofA)
+	if status != 200 || rowsOf(body, "declaration-") != 3 || !strings.Contains(body, "Karim Benali") || !strings.Contains(body, "34 j de retard") || !strings.Contains(body, "05/03/2026") {
+		t.Fatalf("drill-down: %d\n%s", status, body)
+	}
+	if _, body := c.get(ofA + "?du=2026-04-01"); rowsOf(body, "declaration-") != 0 {
+		t.Fatal("drill-down period")
+	}
+	lines = c.getCSV(ofA + "/export.csv")
+	if len(lines) != 4 || !strings.Contains(strings.Join(lines, "\n"), `;"'=HYPERLINK(""http://x"")";`) || !strings.HasSuffix(lines[1], ";oui;34") {
+		t.Fatalf("drill-down csv: %q", lines)
+	}
+	// Another region's OF, an organisation that is not an OF: not found.
+	for _, id := range []int64{e.ofC, e.Agence, 999999} {
+		for _, p := range []string{"", "/export.csv"} {
+			if status, _ := c.get("/ponctualite/organismes/" + itoa(id) + p); status != http.StatusNotFound {
+				t.Fatalf("%d%s: %d", id, p, status)
+			}
+		}
+	}
+	for _, r := range []kairos.Role{kairos.RoleOFAdmin, kairos.RoleConseiller, kairos.RoleFTComptable} {
+		c := e.as(t, r)
+		for _, p := range []string{"/ponctualite", "/ponctualite/export.csv", ofA, ofA + "/export.csv"} {
+			if status, _ := c.get(p); status != http.StatusForbidden {
+				t.Fatalf("%s %s: %d", r, p, status)
+			}
+		}
+	}
+}

@@ -572,11 +572,3 @@ func (s *Server) myPath(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "monparcours", p)
 }
 
-func (s *Server) punctuality(w http.ResponseWriter, r *http.Request) {
-	list, err := s.Enrolment.PunctualityByOF(r.Context(), kairos.ActorFrom(r.Context()))
-	if err != nil {
-		s.errorPage(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, "ponctualite", list)
-}

@@ -143,6 +143,9 @@ func (s *Server) routeTable() []route {
 			route{"GET /conseiller/portefeuille/export.csv", conseiller, s.portfolioExport},
 			route{"GET /mon-parcours", demandeur, s.myPath},
 			route{"GET /ponctualite", ftGest, s.punctuality},
+			route{"GET /ponctualite/export.csv", ftGest, s.punctualityExport},
+			route{"GET /ponctualite/organismes/{id}", ftGest, s.punctualityOF},
+			route{"GET /ponctualite/organismes/{id}/export.csv", ftGest, s.punctualityOFExport},
 		)
 	}
 	if s.Attestations != nil {

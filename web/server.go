@@ -170,6 +170,7 @@ func (s *Server) funcs() template.FuncMap {
 		// perPageChoices and emptyList serve the list partials (listquery.go).
 		"perPageChoices": func() []int { return PerPageChoices },
 		"emptyList":      func(what, detail string, q ListQuery) emptyList { return emptyList{what, detail, q} },
+		"pct":            percent,
 		"markdown":       markdown,
 		"seq": func(n int) []int {
 			out := make([]int, n)

@@ -8,12 +8,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"kairos"
 	"kairos/account"
+	"kairos/adhesion"
 	"kairos/api"
 	"kairos/appointments"
 	"kairos/attestations"
@@ -81,7 +83,7 @@ func newListsEnv(t *testing.T) *listsEnv {
 	e.att = &attestations.Service{DB: acc.DB, Log: log}
 	a := api.New(acc, log)
 	s, err := web.New(&web.Server{Cfg: cfg, DB: acc.DB, Accounts: acc, Log: log, Metrics: metrics.New(), API: a.Handler(),
-		Secret: []byte("0123456789abcdef0123456789abcdef"), Appointments: appts, Enrolment: e.enr, Attestations: e.att})
+		Secret: []byte("0123456789abcdef0123456789abcdef"), Appointments: appts, Enrolment: e.enr, Attestations: e.att, Adhesions: adhesion.New(acc)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -428,6 +430,90 @@ func TestPunctualityPeriodAndDrillDown(t *testing.T) {
 			if status, _ := c.get(p); status != http.StatusForbidden {
 				t.Fatalf("%s %s: %d", r, p, status)
 			}
+		}
+	}
+}
+
+// luhnSIRET completes 13 digits with their Luhn key.
+func luhnSIRET(body string) string {
+	for k := 0; k <= 9; k++ {
+		s := body + strconv.Itoa(k)
+		sum := 0
+		for i := len(s) - 1; i >= 0; i-- {
+			d := int(s[i] - '0')
+			if (len(s)-1-i)%2 == 1 {
+				d *= 2
+				if d > 9 {
+					d -= 9
+				}
+			}
+			sum += d
+		}
+		if sum%10 == 0 {
+			return s
+		}
+	}
+	return ""
+}
+
+func TestAdhesionsSearch(t *testing.T) {
+	e := newListsEnv(t)
+	adh := adhesion.New(e.acc)
+	names := []string{"Formations du Midi", "Atelier Numérique", "=cmd|' /C calc'!A0", "Lycée hors région"}
+	var sirets []string
+	for i, n := range names {
+		siret := luhnSIRET(luhnSIRET(fmt.Sprintf("8%07d", i+1)) + "0001")
+		region := "76"
+		if i == 3 {
+			region = "11"
+		}
+		if _, _, err := adh.Submit(fixture.Ctx(), adhesion.Application{RaisonSociale: n, SIRET: siret, NDA: "76310123456", Address: "12 rue des Lilas",
+			PostalCode: "31000", City: "Toulouse", Region: region, RGCName: "Alice Durand", RGCEmail: fmt.Sprintf("rgc%d@of.example", i),
+			QualiopiNumber: "QUALIOPI-2025-001", QualiopiCertifier: "AFNOR Certification", QualiopiFrom: "2025-01-15", QualiopiUntil: "2028-01-14", AcceptConditions: true}); err != nil {
+			t.Fatal(err)
+		}
+		sirets = append(sirets, siret)
+		e.clock.Advance(time.Hour)
+	}
+	c := e.as(t, kairos.RoleFTGestionnaire)
+	status, body := c.get("/adhesions")
+	if status != 200 || rowsOf(body, "adhesion-") != 3 || strings.Contains(body, "Lycée hors région") || strings.Index(body, "Formations du Midi") > strings.Index(body, "Atelier Numérique") {
+		t.Fatalf("queue: %d\n%s", status, body)
+	}
+	// By name (case-insensitive), by SIRET (spaces allowed), by reference.
+	if _, body := c.get("/adhesions?q=atelier"); rowsOf(body, "adhesion-") != 1 || !strings.Contains(body, "Atelier Numérique") {
+		t.Fatal("by name")
+	}
+	spaced := sirets[0][:3] + " " + sirets[0][3:6] + " " + sirets[0][6:9] + " " + sirets[0][9:]
+	if _, body := c.get("/adhesions?q=" + url.QueryEscape(spaced)); rowsOf(body, "adhesion-") != 1 || !strings.Contains(body, "Formations du Midi") {
+		t.Fatal("by SIRET")
+	}
+	if _, body := c.get("/adhesions?q=" + sirets[3]); rowsOf(body, "adhesion-") != 0 || !strings.Contains(body, "Aucun résultat pour") {
+		t.Fatal("another region's SIRET")
+	}
+	if _, body := c.get("/adhesions?q=adh-000002"); rowsOf(body, "adhesion-") != 1 || !strings.Contains(body, "Atelier Numérique") {
+		t.Fatal("by reference")
+	}
+	// Filter by state; sort by name.
+	if _, body := c.get("/adhesions?etat=validee"); rowsOf(body, "adhesion-") != 0 || !strings.Contains(body, `id="effacer-filtres"`) {
+		t.Fatal("state filter")
+	}
+	if _, body := c.get("/adhesions?etat=demandee&tri=-deposee"); rowsOf(body, "adhesion-") != 3 || strings.Index(body, "Formations du Midi") < strings.Index(body, "Atelier Numérique") {
+		t.Fatal("newest first")
+	}
+	if _, body := c.get("/adhesions?tri=organisme"); strings.Index(body, "=cmd") > strings.Index(body, "Atelier Numérique") {
+		t.Fatal("by name")
+	}
+	lines := c.getCSV("/adhesions/export.csv?q=cmd")
+	if len(lines) != 2 || !strings.Contains(lines[1], `;'=cmd|' /C calc'!A0;`) {
+		t.Fatalf("csv: %q", lines)
+	}
+	if lines := c.getCSV("/adhesions/export.csv"); len(lines) != 4 {
+		t.Fatalf("csv: %d lines", len(lines))
+	}
+	for _, r := range []kairos.Role{kairos.RoleOFAdmin, kairos.RoleConseiller, kairos.RoleFTComptable} {
+		if status, _ := e.as(t, r).get("/adhesions/export.csv"); status != http.StatusForbidden {
+			t.Fatalf("%s: %d", r, status)
 		}
 	}
 }

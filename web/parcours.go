@@ -571,4 +571,3 @@ func (s *Server) myPath(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, http.StatusOK, "monparcours", p)
 }
-

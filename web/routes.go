@@ -76,6 +76,7 @@ func (s *Server) routeTable() []route {
 		{"GET /mon-organisme/facturation", ofAdmin, s.billingForm},
 		{"POST /mon-organisme/facturation", ofAdmin, s.saveBilling},
 		{"GET /adhesions", ftGest, s.adhesionQueue},
+		{"GET /adhesions/export.csv", ftGest, s.adhesionsExport},
 		{"GET /adhesions/{id}", ftGest, s.adhesionDetail},
 		{"POST /adhesions/{id}/decision", ftGest, s.adhesionDecide},
 		{"GET /catalogue", catalogueReaders, s.catalogueSearch},

@@ -517,3 +517,104 @@ func TestAdhesionsSearch(t *testing.T) {
 		}
 	}
 }
+
+func TestAdminUsersListAndActions(t *testing.T) {
+	e := newListsEnv(t)
+	ofAdmin := e.Users[kairos.RoleOFAdmin].Actor()
+	invited, err := e.acc.Invite(fixture.Ctx(), ofAdmin, "nouvelle@a.example", "@SUM(1+1) Nouvelle", kairos.ParseHabSet(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.as(t, kairos.RoleAdmin)
+	var total int
+	e.acc.DB.QueryRow(context.Background(), "SELECT COUNT(*) FROM users").Scan(&total)
+	_, body := c.get("/admin/utilisateurs?par-page=100")
+	if rowsOf(body, "utilisateur-") != total || !strings.Contains(body, `href="/admin/utilisateurs/`+itoa(invited.ID)+`"`) {
+		t.Fatalf("list: %d rows of %d", rowsOf(body, "utilisateur-"), total)
+	}
+	if _, body := c.get("/admin/utilisateurs?role=of_admin"); rowsOf(body, "utilisateur-") != 3 {
+		t.Fatalf("role: %d", rowsOf(body, "utilisateur-"))
+	}
+	if _, body := c.get("/admin/utilisateurs?etat=invited&role=of_user"); rowsOf(body, "utilisateur-") != 1 || !strings.Contains(body, "Nouvelle") {
+		t.Fatalf("status: %d\n%s", rowsOf(body, "utilisateur-"), body)
+	}
+	if _, body := c.get("/admin/utilisateurs?organisation=" + itoa(e.OFB)); rowsOf(body, "utilisateur-") != 2 || !strings.Contains(body, `id="filtre-organisation"`) {
+		t.Fatal("organisation")
+	}
+	if _, body := c.get("/admin/utilisateurs?organisation=abc"); rowsOf(body, "utilisateur-") != 25 && rowsOf(body, "utilisateur-") != total {
+		t.Fatal("bad organisation ignored")
+	}
+	if _, body := c.get("/admin/utilisateurs?q=organisme+b"); rowsOf(body, "utilisateur-") != 2 {
+		t.Fatal("search by organisation name")
+	}
+	if _, body := c.get("/admin/utilisateurs?q=%25"); rowsOf(body, "utilisateur-") != 0 {
+		t.Fatal("% is not a wildcard")
+	}
+	lines := c.getCSV("/admin/utilisateurs/export.csv?etat=invited&role=of_user")
+	if len(lines) != 2 || !strings.HasPrefix(lines[1], "'@SUM(1+1) Nouvelle;nouvelle@a.example;") {
+		t.Fatalf("csv: %q", lines)
+	}
+	// Deactivate, confirmed first, audited; the person cannot log in.
+	target := e.Users[kairos.RoleOFUser]
+	page := "/admin/utilisateurs/" + itoa(target.ID)
+	if _, body := c.get(page); !strings.Contains(body, `href="`+page+`/confirmation?action=desactiver"`) {
+		t.Fatal("no deactivate action")
+	}
+	if _, body := c.get(page + "/confirmation?action=desactiver"); !strings.Contains(body, "Désactiver le compte de "+target.Name+" ?") || !strings.Contains(body, `id="confirmer"`) {
+		t.Fatal("confirmation page")
+	}
+	resp, _ := c.post(page+"/confirmation?action=desactiver", page+"/statut", url.Values{"action": {"desactiver"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("deactivate: %d", resp.StatusCode)
+	}
+	if _, body := c.get(page); !strings.Contains(body, "Compte désactivé") || !strings.Contains(body, `id="etat">Désactivé`) {
+		t.Fatal("not deactivated")
+	}
+	var ip string
+	if err := e.acc.DB.QueryRow(context.Background(), "SELECT ip FROM audit_log WHERE action = 'user.disable' AND object_id = ?", itoa(target.ID)).Scan(&ip); err != nil || ip == "" {
+		t.Fatalf("audit: %q %v", ip, err)
+	}
+	lc := e.client(t)
+	if resp, _ := lc.post("/connexion", "/connexion", url.Values{"email": {target.Email}, "password": {fixture.Password}}); resp.StatusCode == http.StatusSeeOther {
+		t.Fatal("a disabled user logged in")
+	}
+	resp, _ = c.post(page+"/confirmation?action=reactiver", page+"/statut", url.Values{"action": {"reactiver"}})
+	if _, body := c.get(page); resp.StatusCode != http.StatusSeeOther || !strings.Contains(body, `id="etat">Actif`) {
+		t.Fatal("not reactivated")
+	}
+	// Resend the activation link.
+	var before, after int
+	e.acc.DB.QueryRow(context.Background(), "SELECT COUNT(*) FROM mails WHERE to_addr = 'nouvelle@a.example'").Scan(&before)
+	ip2 := "/admin/utilisateurs/" + itoa(invited.ID)
+	resp, _ = c.post(ip2+"/confirmation?action=invitation", ip2+"/invitation", url.Values{})
+	e.acc.DB.QueryRow(context.Background(), "SELECT COUNT(*) FROM mails WHERE to_addr = 'nouvelle@a.example'").Scan(&after)
+	if resp.StatusCode != http.StatusSeeOther || after != before+1 {
+		t.Fatalf("resend: %d, mails %d → %d", resp.StatusCode, before, after)
+	}
+	// An active account has no activation to resend.
+	resp, _ = c.post(page, page+"/invitation", url.Values{})
+	if _, body := c.get(page); !strings.Contains(body, "déjà activé") {
+		t.Fatal("resend to an active account")
+	}
+	// Not on oneself; an unknown user is not found.
+	self := "/admin/utilisateurs/" + itoa(e.Users[kairos.RoleAdmin].ID)
+	resp, _ = c.post(self, self+"/statut", url.Values{"action": {"desactiver"}})
+	if _, body := c.get(self); !strings.Contains(body, "propre compte") {
+		t.Fatal("self")
+	}
+	if status, _ := c.get("/admin/utilisateurs/999999"); status != http.StatusNotFound {
+		t.Fatalf("unknown: %d", status)
+	}
+	// Other roles: forbidden (an OF's account manager included).
+	for _, r := range []kairos.Role{kairos.RoleOFAdmin, kairos.RoleFTGestionnaire} {
+		c := e.as(t, r)
+		for _, p := range []string{"/admin/utilisateurs", "/admin/utilisateurs/export.csv", page, page + "/confirmation?action=desactiver"} {
+			if status, _ := c.get(p); status != http.StatusForbidden {
+				t.Fatalf("%s %s: %d", r, p, status)
+			}
+		}
+		if resp, _ := c.post("/compte", page+"/statut", url.Values{"action": {"desactiver"}}); resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("%s deactivates: %d", r, resp.StatusCode)
+		}
+	}
+}

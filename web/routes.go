@@ -90,6 +90,11 @@ func (s *Server) routeTable() []route {
 
 		{"GET /admin/journal", admin, s.auditLog},
 		{"GET /admin/utilisateurs", admin, s.adminUsers},
+		{"GET /admin/utilisateurs/export.csv", admin, s.adminUsersExport},
+		{"GET /admin/utilisateurs/{id}", admin, s.adminUser},
+		{"GET /admin/utilisateurs/{id}/confirmation", admin, s.adminUserConfirm},
+		{"POST /admin/utilisateurs/{id}/statut", admin, s.adminUserStatus},
+		{"POST /admin/utilisateurs/{id}/invitation", admin, s.adminUserInvite},
 
 		{"GET /healthz", public, s.healthz},
 		{"GET /etat-du-service", public, s.serviceStatus},

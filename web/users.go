@@ -21,11 +21,6 @@ func (s *Server) orgUsers(w http.ResponseWriter, r *http.Request) {
 	s.listUsers(w, r, kairos.ActorFrom(r.Context()).OrgID, "users")
 }
 
-// adminUsers lists every user of the platform (admin).
-func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request) {
-	s.listUsers(w, r, 0, "adminusers")
-}
-
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, orgID int64, page string) {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	_, total, err := s.Accounts.Users(r.Context(), account.UserFilter{OrgID: orgID, Query: q, Limit: 1})

@@ -24,6 +24,7 @@ import (
 	"kairos/enrolment"
 	"kairos/fixture"
 	"kairos/metrics"
+	"kairos/store"
 	"kairos/web"
 )
 
@@ -615,6 +616,82 @@ func TestAdminUsersListAndActions(t *testing.T) {
 		}
 		if resp, _ := c.post("/compte", page+"/statut", url.Values{"action": {"desactiver"}}); resp.StatusCode != http.StatusForbidden {
 			t.Fatalf("%s deactivates: %d", r, resp.StatusCode)
+		}
+	}
+}
+
+func TestAuditLogLabelsNamesOrderFilters(t *testing.T) {
+	e := newListsEnv(t)
+	ctx := context.Background()
+	db := e.acc.DB
+	// A record dated before the others but written last: shown last.
+	old := listsNow.Add(-30 * 24 * time.Hour)
+	mallory := kairos.WithActor(ctx, &kairos.Actor{Name: "=2+3", Role: kairos.RoleAdmin})
+	if err := db.Tx(mallory, func(tx *store.Tx) error {
+		return tx.Record(mallory, store.Change{Action: "organisation.create", ObjectType: "organisation", ObjectID: e.OFB, At: old})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var karim int64
+	db.QueryRow(ctx, "SELECT id FROM enrolments WHERE demandeur_id = ?", e.des[0].ID).Scan(&karim)
+	c := e.as(t, kairos.RoleAdmin)
+	status, body := c.get("/admin/journal?par-page=100")
+	if status != 200 || !strings.Contains(body, "Entrée en formation déclarée (AES)") || !strings.Contains(body, "Inscription de Karim Benali — Développeur web") ||
+		!strings.Contains(body, `href="/admin/journal?objet=enrolment:`+itoa(karim)+`"`) {
+		t.Fatalf("journal: %d\n%s", status, body)
+	}
+	if i, j := strings.Index(body, "Inscription confirmée (AIS)"), strings.Index(body, "=2&#43;3"); i < 0 || j < i {
+		t.Fatal("not newest first")
+	}
+	// Filters: one action, a family, an author, a period, one object.
+	count := func(q string) int {
+		_, body := c.get("/admin/journal?par-page=100&" + q)
+		return rowsOf(body, "audit-")
+	}
+	if n := count("action=enrolment.entrer"); n != 5 {
+		t.Fatalf("entries: %d", n)
+	}
+	if n, m := count("action=enrolment."), count("action=enrolment.inscrire"); n <= m || m != 5 {
+		t.Fatalf("family %d, inscrire %d", n, m)
+	}
+	if n := count("du=2026-04-08&au=2026-04-08"); n == 0 || n == count("") {
+		t.Fatalf("period: %d of %d", n, count(""))
+	}
+	if _, body := c.get("/admin/journal?du=2026-04-09"); !strings.Contains(body, `id="effacer-filtres"`) || rowsOf(body, "audit-") != 0 {
+		t.Fatal("empty period")
+	}
+	_, body = c.get("/admin/journal?objet=enrolment:" + itoa(karim))
+	if rowsOf(body, "audit-") != 3 || !strings.Contains(body, "Historique de <strong>Inscription de Karim Benali — Développeur web</strong>") {
+		t.Fatalf("object history: %d", rowsOf(body, "audit-"))
+	}
+	if n := count("action=pas.une.action"); n != count("") {
+		t.Fatal("an unknown action is ignored")
+	}
+	// The IP of a web action is recorded and shown.
+	page := "/admin/utilisateurs/" + itoa(e.Users[kairos.RoleOFUser].ID)
+	c.post(page, page+"/statut", url.Values{"action": {"desactiver"}})
+	if _, body := c.get("/admin/journal?action=user.disable"); !strings.Contains(body, "<td>127.0.0.1</td>") || !strings.Contains(body, "Compte désactivé") {
+		t.Fatalf("ip:\n%s", body)
+	}
+	if n := count("auteur=ADMIN%40a.example"); n != 1 {
+		t.Fatalf("author: %d", n)
+	}
+	// CSV: the filtered rows, labels, names, formulas neutralised.
+	lines := c.getCSV("/admin/journal/export.csv?action=organisation.create")
+	var n int
+	db.QueryRow(ctx, "SELECT COUNT(*) FROM audit_log WHERE action = 'organisation.create'").Scan(&n)
+	if len(lines) != n+1 || !strings.HasPrefix(lines[len(lines)-1], "30/03/2026 ") && !strings.HasPrefix(lines[len(lines)-1], "09/03/2026 ") {
+		t.Fatalf("csv %d lines for %d: %q", len(lines), n, lines[len(lines)-1])
+	}
+	if last := lines[len(lines)-1]; !strings.Contains(last, ";'=2+3;") || !strings.Contains(last, ";Organisation créée;organisation.create;Organisme B;") {
+		t.Fatalf("csv row: %q", last)
+	}
+	for _, r := range []kairos.Role{kairos.RoleOFAdmin, kairos.RoleFTGestionnaire} {
+		c := e.as(t, r)
+		for _, p := range []string{"/admin/journal", "/admin/journal/export.csv"} {
+			if status, _ := c.get(p); status != http.StatusForbidden {
+				t.Fatalf("%s %s: %d", r, p, status)
+			}
 		}
 	}
 }

@@ -89,6 +89,7 @@ func (s *Server) routeTable() []route {
 		{"GET /organisme/offre", catalogueOF, s.myOffer},
 
 		{"GET /admin/journal", admin, s.auditLog},
+		{"GET /admin/journal/export.csv", admin, s.auditExport},
 		{"GET /admin/utilisateurs", admin, s.adminUsers},
 		{"GET /admin/utilisateurs/export.csv", admin, s.adminUsersExport},
 		{"GET /admin/utilisateurs/{id}", admin, s.adminUser},

@@ -695,3 +695,50 @@ func TestAuditLogLabelsNamesOrderFilters(t *testing.T) {
 		}
 	}
 }
+
+func TestRosterList(t *testing.T) {
+	e := newListsEnv(t)
+	c := e.as(t, kairos.RoleOFAdmin)
+	// OF A: Karim, Inès, the formula (entered), Paul (proposed).
+	status, body := c.get("/stagiaires")
+	if status != 200 || rowsOf(body, "inscription-") != 4 || strings.Contains(body, "Zoé Martin") || strings.Contains(body, "Yann Autre") {
+		t.Fatalf("roster: %d %d\n%s", status, rowsOf(body, "inscription-"), body)
+	}
+	if _, body := c.get("/tableau-de-bord"); !strings.Contains(body, `href="/stagiaires"`) {
+		t.Fatal("no link from the dashboard")
+	}
+	if _, body := c.get("/stagiaires?etat=proposee"); rowsOf(body, "inscription-") != 1 || !strings.Contains(body, "Paul Durand") {
+		t.Fatal("state")
+	}
+	if _, body := c.get("/stagiaires?q=ft000001"); rowsOf(body, "inscription-") != 1 || !strings.Contains(body, "Inès Garcia") {
+		t.Fatal("search by identifier")
+	}
+	if _, body := c.get("/stagiaires?q=zoé"); rowsOf(body, "inscription-") != 0 || !strings.Contains(body, "Aucun résultat pour « zoé »") {
+		t.Fatal("another OF's trainee")
+	}
+	if _, body := c.get("/stagiaires?session=2"); rowsOf(body, "inscription-") != 0 {
+		t.Fatal("another OF's session")
+	}
+	if _, body := c.get("/stagiaires?session=abc"); rowsOf(body, "inscription-") != 4 {
+		t.Fatal("bad session ignored")
+	}
+	_, body = c.get("/stagiaires?tri=-nom")
+	if i, j := strings.Index(body, "Paul Durand"), strings.Index(body, "Inès Garcia"); i < 0 || j < i {
+		t.Fatal("sort")
+	}
+	lines := c.getCSV("/stagiaires/export.csv?etat=entree")
+	if len(lines) != 4 || !strings.HasPrefix(lines[1], `"'=HYPERLINK(""http://x"")";FT000005;Développeur web;1;02/03/2026;30/06/2026;`) {
+		t.Fatalf("csv: %q", lines)
+	}
+	// OF B sees its own only; counsellors and FT cannot open it.
+	cb := e.client(t)
+	cb.login(e.OFBAdmin.Email)
+	if _, body := cb.get("/stagiaires"); rowsOf(body, "inscription-") != 1 || !strings.Contains(body, "Zoé Martin") {
+		t.Fatal("OF B")
+	}
+	for _, r := range []kairos.Role{kairos.RoleConseiller, kairos.RoleFTGestionnaire, kairos.RoleDemandeur, kairos.RoleAdmin} {
+		if status, _ := e.as(t, r).get("/stagiaires/export.csv"); status != http.StatusForbidden {
+			t.Fatalf("%s: %d", r, status)
+		}
+	}
+}

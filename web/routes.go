@@ -150,6 +150,8 @@ func (s *Server) routeTable() []route {
 			route{"GET /conseiller/portefeuille/export.csv", conseiller, s.portfolioExport},
 			route{"GET /mon-parcours", demandeur, s.myPath},
 			route{"GET /ponctualite", ftGest, s.punctuality},
+			route{"GET /stagiaires", ofStaff, s.roster},
+			route{"GET /stagiaires/export.csv", ofStaff, s.rosterExport},
 			route{"GET /ponctualite/export.csv", ftGest, s.punctualityExport},
 			route{"GET /ponctualite/organismes/{id}", ftGest, s.punctualityOF},
 			route{"GET /ponctualite/organismes/{id}/export.csv", ftGest, s.punctualityOFExport},

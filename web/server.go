@@ -171,6 +171,7 @@ func (s *Server) funcs() template.FuncMap {
 		"perPageChoices": func() []int { return PerPageChoices },
 		"emptyList":      func(what, detail string, q ListQuery) emptyList { return emptyList{what, detail, q} },
 		"pct":            percent,
+		"stateLabel":     enrolment.StateLabel,
 		"markdown":       markdown,
 		"seq": func(n int) []int {
 			out := make([]int, n)

@@ -379,10 +379,12 @@ type UserFilter struct {
 	Query  string      // name or e-mail contains (and, for the admin, the organisation's name)
 	Role   kairos.Role // "": every role
 	Status string      // "": every status
-	Sort   string      // "nom" (default), "email", "organisation", "connexion"
-	Desc   bool
-	Offset int
-	Limit  int
+	// Habilitation: users holding it (an OF's account manager holds every one).
+	Habilitation kairos.Habilitation
+	Sort         string // "nom" (default), "email", "organisation", "connexion"
+	Desc         bool
+	Offset       int
+	Limit        int
 }
 
 // Users lists users matching f, by name, with the total count.
@@ -410,6 +412,10 @@ func (s *Service) Users(ctx context.Context, f UserFilter) ([]User, int, error) 
 	if f.Status != "" {
 		where += " AND u.status = ?"
 		args = append(args, f.Status)
+	}
+	if f.Habilitation != "" {
+		where += " AND (u.role = 'of_admin' OR (',' || u.habilitations || ',') LIKE ?)"
+		args = append(args, "%,"+string(f.Habilitation)+",%")
 	}
 	dir := ""
 	if f.Desc {

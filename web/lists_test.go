@@ -742,3 +742,31 @@ func TestRosterList(t *testing.T) {
 		}
 	}
 }
+
+func TestOrgUsersList(t *testing.T) {
+	e := newListsEnv(t)
+	c := e.as(t, kairos.RoleOFAdmin)
+	if _, err := e.acc.Invite(fixture.Ctx(), e.Users[kairos.RoleOFAdmin].Actor(), "+33612345678@a.example", "+33 6 12 34 56 78", kairos.ParseHabSet("rdv")); err != nil {
+		t.Fatal(err)
+	}
+	_, body := c.get("/organisme/utilisateurs")
+	if rowsOf(body, "utilisateur-") != 3 || strings.Contains(body, "b.example") {
+		t.Fatalf("users: %d", rowsOf(body, "utilisateur-"))
+	}
+	if _, body := c.get("/organisme/utilisateurs?habilitation=assiduite"); rowsOf(body, "utilisateur-") != 2 { // the account manager and the of_user
+		t.Fatalf("habilitation: %d", rowsOf(body, "utilisateur-"))
+	}
+	if _, body := c.get("/organisme/utilisateurs?etat=invited"); rowsOf(body, "utilisateur-") != 1 {
+		t.Fatal("status")
+	}
+	if _, body := c.get("/organisme/utilisateurs?q=secret.user"); rowsOf(body, "utilisateur-") != 0 || !strings.Contains(body, "Aucun résultat") {
+		t.Fatal("another OF's user")
+	}
+	lines := c.getCSV("/organisme/utilisateurs/export.csv?etat=invited")
+	if len(lines) != 2 || !strings.HasPrefix(lines[1], "'+33 6 12 34 56 78;") {
+		t.Fatalf("csv: %q", lines)
+	}
+	if status, _ := e.as(t, kairos.RoleOFUser).get("/organisme/utilisateurs/export.csv"); status != http.StatusForbidden {
+		t.Fatal("of_user")
+	}
+}

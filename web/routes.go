@@ -56,6 +56,7 @@ func (s *Server) routeTable() []route {
 		{"GET /compte", loggedIn, s.myAccount},
 
 		{"GET /organisme/utilisateurs", ofAdmin, s.orgUsers},
+		{"GET /organisme/utilisateurs/export.csv", ofAdmin, s.orgUsersExport},
 		{"GET /organisme/utilisateurs/inviter", ofAdmin, s.inviteForm},
 		{"POST /organisme/utilisateurs", ofAdmin, s.invite},
 		{"GET /organisme/utilisateurs/{id}", ofAdmin, s.orgUser},

@@ -35,6 +35,7 @@ type missingPage struct {
 	Q     ListQuery
 	Pager ListPager
 	Month calendar.Month
+	Back  string // this page, for « Relancer » to come back to
 }
 
 func (s *Server) missingFilter(r *http.Request, lq ListQuery) attestations.MissingFilter {
@@ -58,7 +59,7 @@ func (s *Server) attestationsMissing(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "attestations-manquantes", missingPage{L: l, Q: lq, Pager: pg, Month: f.Month})
+	s.render(w, r, http.StatusOK, "attestations-manquantes", missingPage{L: l, Q: lq, Pager: pg, Month: f.Month, Back: r.URL.RequestURI()})
 }
 
 func (s *Server) attestationsMissingExport(w http.ResponseWriter, r *http.Request) {

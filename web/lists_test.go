@@ -341,9 +341,9 @@ func TestAttestationsMissingAndRemind(t *testing.T) {
 	}
 	// Not twice within a day (the form is gone, a replayed POST is refused
 	// with when it was sent).
-	resp, _ = c.post(page, "/france-travail/attestations/relances", url.Values{"organisme": {itoa(e.OFA)}, "mois": {"2026-03"}})
+	resp, _ = c.post(page, "/france-travail/attestations/relances", url.Values{"organisme": {itoa(e.OFA)}, "mois": {"2026-03"}, "retour": {page + "&q=organisme"}})
 	_, body = c.get(page)
-	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(body, "a déjà été relancé pour mars 2026 le 08/04/2026 à 10:00") {
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != page+"&q=organisme" || !strings.Contains(body, "a déjà été relancé pour mars 2026 le 08/04/2026 à 10:00") {
 		t.Fatalf("second remind: %d\n%s", resp.StatusCode, body)
 	}
 	db.QueryRow(context.Background(), "SELECT COUNT(*) FROM mails WHERE subject LIKE 'France Travail vous relance%'").Scan(&mails)

@@ -345,6 +345,23 @@ func (s *Service) OrgUser(ctx context.Context, a *kairos.Actor, id int64) (*User
 	return s.ownedUser(ctx, s.DB, a, id)
 }
 
+// AdminUser returns any user, for the platform's administrators.
+func (s *Service) AdminUser(ctx context.Context, a *kairos.Actor, id int64) (*User, error) {
+	if a == nil || a.Role != kairos.RoleAdmin {
+		return nil, kairos.NotFound("Utilisateur")
+	}
+	return s.user(ctx, s.DB, id)
+}
+
+// managedUser is a user the actor manages: any user for the platform's
+// administrators, a user of his organisation for an OF's account manager.
+func (s *Service) managedUser(ctx context.Context, q store.Querier, a *kairos.Actor, id int64) (*User, error) {
+	if a != nil && a.Role == kairos.RoleAdmin {
+		return s.user(ctx, q, id)
+	}
+	return s.ownedUser(ctx, q, a, id)
+}
+
 func (s *Service) ownedUser(ctx context.Context, q store.Querier, a *kairos.Actor, id int64) (*User, error) {
 	u, err := s.user(ctx, q, id)
 	if err != nil {
@@ -358,10 +375,16 @@ func (s *Service) ownedUser(ctx context.Context, q store.Querier, a *kairos.Acto
 
 // UserFilter selects users.
 type UserFilter struct {
-	OrgID  int64  // 0: every organisation (admin)
-	Query  string // name or e-mail contains
-	Offset int
-	Limit  int // 1 to 201 (50 when out of range)
+	OrgID  int64       // 0: every organisation (admin)
+	Query  string      // name or e-mail contains (and, for the admin, the organisation's name)
+	Role   kairos.Role // "": every role
+	Status string      // "": every status
+	// Habilitation: users holding it (an OF's account manager holds every one).
+	Habilitation kairos.Habilitation
+	Sort         string // "nom" (default), "email", "organisation", "connexion"; ignored with After
+	Desc         bool
+	Offset       int
+	Limit        int // 1 to 201 (50 when out of range)
 	// After continues a list after the user (AfterName, AfterID) in the
 	// order by name then id (keyset pagination); AfterID 0: from the start.
 	AfterName string
@@ -378,12 +401,45 @@ func (s *Service) Users(ctx context.Context, f UserFilter) ([]User, int, error) 
 		args = append(args, f.OrgID)
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		where += " AND (LOWER(u.name) LIKE ? OR u.email LIKE ?)"
-		like := "%" + strings.ToLower(q) + "%"
-		args = append(args, like, like)
+		like := store.Contains(q)
+		if f.OrgID == 0 {
+			where += ` AND (LOWER(u.name) LIKE ? ESCAPE '\' OR LOWER(u.email) LIKE ? ESCAPE '\' OR LOWER(COALESCE(o.name, '')) LIKE ? ESCAPE '\')`
+			args = append(args, like, like, like)
+		} else {
+			where += ` AND (LOWER(u.name) LIKE ? ESCAPE '\' OR LOWER(u.email) LIKE ? ESCAPE '\')`
+			args = append(args, like, like)
+		}
+	}
+	if f.Role != "" {
+		where += " AND u.role = ?"
+		args = append(args, string(f.Role))
+	}
+	if f.Status != "" {
+		where += " AND u.status = ?"
+		args = append(args, f.Status)
+	}
+	if f.Habilitation != "" {
+		where += " AND (u.role = 'of_admin' OR (',' || u.habilitations || ',') LIKE ?)"
+		args = append(args, "%,"+string(f.Habilitation)+",%")
+	}
+	dir := ""
+	if f.Desc {
+		dir = " DESC"
+	}
+	order := "LOWER(u.name)" + dir + ", u.id" + dir
+	switch f.Sort {
+	case "email":
+		order = "u.email" + dir + ", u.id" + dir
+	case "organisation":
+		order = "LOWER(COALESCE(o.name, ''))" + dir + ", LOWER(u.name), u.id"
+	case "connexion":
+		order = "CASE WHEN u.last_login_at IS NULL THEN 0 ELSE 1 END, u.last_login_at, u.id"
+		if f.Desc {
+			order = "CASE WHEN u.last_login_at IS NULL THEN 1 ELSE 0 END, u.last_login_at DESC, u.id DESC"
+		}
 	}
 	var total int
-	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM users u"+where, args...).Scan(&total); err != nil {
+	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM users u LEFT JOIN organisations o ON o.id = u.org_id"+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
 	if f.Limit <= 0 || f.Limit > 201 {
@@ -392,9 +448,10 @@ func (s *Service) Users(ctx context.Context, f UserFilter) ([]User, int, error) 
 	if f.AfterID > 0 {
 		where += " AND (u.name > ? OR (u.name = ? AND u.id > ?))"
 		args = append(args, f.AfterName, f.AfterName, f.AfterID)
+		order = "u.name, u.id" // the keyset's order
 	}
 	rows, err := s.DB.Query(ctx, "SELECT "+userCols+" FROM users u LEFT JOIN organisations o ON o.id = u.org_id"+where+
-		" ORDER BY u.name, u.id LIMIT ? OFFSET ?", append(args, f.Limit, f.Offset)...)
+		" ORDER BY "+order+" LIMIT ? OFFSET ?", append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -455,7 +512,7 @@ func (s *Service) SetHabilitations(ctx context.Context, a *kairos.Actor, userID 
 // SetStatus disables or re-enables a user of the actor's OF. Disabling ends
 // the user's sessions.
 func (s *Service) SetStatus(ctx context.Context, a *kairos.Actor, userID int64, disabled bool) (*User, error) {
-	if a == nil || a.Role != kairos.RoleOFAdmin {
+	if a == nil || (a.Role != kairos.RoleOFAdmin && a.Role != kairos.RoleAdmin) {
 		return nil, kairos.Errorf(kairos.EForbidden, "Seul le responsable du compte de l'organisme peut désactiver un utilisateur.")
 	}
 	if userID == a.UserID {
@@ -463,7 +520,7 @@ func (s *Service) SetStatus(ctx context.Context, a *kairos.Actor, userID int64, 
 	}
 	var after *User
 	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
-		before, err := s.ownedUser(ctx, tx, a, userID)
+		before, err := s.managedUser(ctx, tx, a, userID)
 		if err != nil {
 			return err
 		}

@@ -260,18 +260,22 @@ func orgSuffix(u *User) string {
 
 // ResendActivation sends a new activation link to an invited user of the actor's OF.
 func (s *Service) ResendActivation(ctx context.Context, a *kairos.Actor, userID int64) error {
-	if a == nil || a.Role != kairos.RoleOFAdmin {
+	if a == nil || (a.Role != kairos.RoleOFAdmin && a.Role != kairos.RoleAdmin) {
 		return kairos.Errorf(kairos.EForbidden, "Seul le responsable du compte de l'organisme peut renvoyer une invitation.")
 	}
 	return s.DB.Tx(ctx, func(tx *store.Tx) error {
-		u, err := s.ownedUser(ctx, tx, a, userID)
+		u, err := s.managedUser(ctx, tx, a, userID)
 		if err != nil {
 			return err
 		}
 		if u.Status != StatusInvited {
 			return kairos.Errorf(kairos.EConflict, "Ce compte est déjà activé.")
 		}
-		if err := s.sendActivation(ctx, tx, u, a.Name); err != nil {
+		inviter := a.Name
+		if a.Role == kairos.RoleAdmin {
+			inviter = "L'équipe de la plateforme Kairos"
+		}
+		if err := s.sendActivation(ctx, tx, u, inviter); err != nil {
 			return err
 		}
 		return tx.Record(ctx, store.Change{Action: "user.invitation_resent", OrgID: u.OrgID, ObjectType: "user", ObjectID: u.ID, After: u})

@@ -17,6 +17,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -589,6 +590,9 @@ func (s *Service) Certificates(ctx context.Context, id int64) ([]Certificate, er
 type Filter struct {
 	Region string // "" every region (national services only)
 	State  State  // "" every state
+	Query  string // raison sociale, SIRET or convention number contains
+	Sort   string // "organisme", "deposee" (default: oldest request first)
+	Desc   bool
 	Offset int
 	Limit  int // 1 to 201 (50 when out of range)
 	// After continues the queue after the adhesion (AfterSubmitted, AfterID)
@@ -631,6 +635,24 @@ func (s *Service) List(ctx context.Context, actor *kairos.Actor, f Filter) ([]Ad
 		where += " AND state = ?"
 		args = append(args, f.State)
 	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		like := store.Contains(strings.ReplaceAll(q, " ", ""))
+		where += ` AND (LOWER(raison_sociale) LIKE ? ESCAPE '\' OR siret LIKE ? ESCAPE '\' OR LOWER(COALESCE(convention_number, '')) LIKE ? ESCAPE '\')`
+		args = append(args, store.Contains(q), like, store.Contains(q))
+		if n, err := strconv.ParseInt(strings.TrimPrefix(strings.ToUpper(q), "ADH-"), 10, 64); err == nil && strings.HasPrefix(strings.ToUpper(q), "ADH-") {
+			where = strings.TrimSuffix(where, ")") + " OR id = ?)"
+			args = append(args, n)
+		}
+	}
+	order := "submitted_at, id"
+	switch {
+	case f.Sort == "organisme" && f.Desc:
+		order = "LOWER(raison_sociale) DESC, id DESC"
+	case f.Sort == "organisme":
+		order = "LOWER(raison_sociale), id"
+	case f.Desc:
+		order = "submitted_at DESC, id DESC"
+	}
 	var total int
 	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM adhesions"+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
@@ -641,8 +663,9 @@ func (s *Service) List(ctx context.Context, actor *kairos.Actor, f Filter) ([]Ad
 	if f.AfterID > 0 {
 		where += " AND (submitted_at > ? OR (submitted_at = ? AND id > ?))"
 		args = append(args, f.AfterSubmitted, f.AfterSubmitted, f.AfterID)
+		order = "submitted_at, id" // the keyset's order
 	}
-	rows, err := s.DB.Query(ctx, "SELECT "+adhesionCols+" FROM adhesions"+where+" ORDER BY submitted_at, id LIMIT ? OFFSET ?", append(args, f.Limit, f.Offset)...)
+	rows, err := s.DB.Query(ctx, "SELECT "+adhesionCols+" FROM adhesions"+where+" ORDER BY "+order+" LIMIT ? OFFSET ?", append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -100,6 +100,13 @@ var objectRoutes = map[string]string{
 	"POST /api/v1/enrolments/{id}/assessment/actions":             "assessment",
 	"GET /api/v1/attestations/sessions/{id}/schedule":             "attsesskey",
 	"PUT /api/v1/attestations/sessions/{id}/schedule":             "attsesskey",
+	// Lists (issue 11): the admin's user pages, FT's drill-down to an OF.
+	"GET /admin/utilisateurs/{id}":                "anyuser",
+	"GET /admin/utilisateurs/{id}/confirmation":   "anyuser",
+	"POST /admin/utilisateurs/{id}/statut":        "anyuser",
+	"POST /admin/utilisateurs/{id}/invitation":    "anyuser",
+	"GET /ponctualite/organismes/{id}":            "of76",
+	"GET /ponctualite/organismes/{id}/export.csv": "of76",
 }
 
 // segmentKinds names the object of {id} from the segment before it.
@@ -133,6 +140,11 @@ var objectOwners = map[string][]string{
 	"mail":         {"*"}, // the demo mailbox
 	"unknown":      {"*"},
 	"nobody":       {},
+
+	// Lists (issue 11): the platform's administrators manage every user; an
+	// OF of the DR Occitanie's region, for its punctuality.
+	"anyuser": {"admin"},
+	"of76":    {"ft_gestionnaire"},
 }
 
 // identity is one caller of the matrix.
@@ -285,6 +297,8 @@ func TestRouteRoleTenantMatrix(t *testing.T) {
 		"attsession":   one("SELECT session_id FROM enrolments WHERE org_id = ? ORDER BY id LIMIT 1", formapro),
 		"attsesskey":   one("SELECT session_id FROM enrolments WHERE org_id = ? ORDER BY id LIMIT 1", formapro),
 		"mail":         one("SELECT id FROM mails ORDER BY id LIMIT 1"),
+		"anyuser":      one("SELECT id FROM users WHERE email = ?", "formateur@formapro-occitanie.example"),
+		"of76":         fmt.Sprint(formapro),
 		"assessment":   one("SELECT id FROM enrolments WHERE org_id = ? AND demandeur_id = ? ORDER BY id LIMIT 1", formapro, karim),
 		"unknown":      "999999999",
 		"nobody":       "999999999",

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"kairos"
@@ -97,35 +98,88 @@ type AuditEntry struct {
 
 // AuditFilter selects audit records.
 type AuditFilter struct {
-	Query  string // matched against action, object type and actor
-	OrgID  int64
-	Before int64 // keyset pagination: records with id < Before
-	Limit  int
+	Query      string // matched against action, object type and actor
+	OrgID      int64
+	From, To   time.Time // at >= From, at < To (zero: no bound)
+	Actor      string    // actor label contains
+	Action     string    // the action code, or a family ending with "." ("enrolment.")
+	ObjectType string    // with ObjectID: one object's history
+	ObjectID   string
+	Before     int64 // keyset pagination: records with id < Before
+	// AtBefore/IDBefore: keyset pagination in date order, records before
+	// (AtBefore, IDBefore).
+	AtBefore time.Time
+	IDBefore int64
+	Offset   int
+	Limit    int
 }
 
-// Audit lists audit records, newest first.
-func (db *DB) Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
-	if f.Limit <= 0 || f.Limit > 200 {
-		f.Limit = 50
-	}
-	query := `SELECT a.id, a.at, a.actor_label, COALESCE(a.org_id, 0), COALESCE(o.name, ''), a.action, a.object_type, a.object_id,
-		COALESCE(` + db.castText("a.before_json") + `, ''), COALESCE(` + db.castText("a.after_json") + `, ''), a.ip
-		FROM audit_log a LEFT JOIN organisations o ON o.id = a.org_id WHERE 1=1`
+func (db *DB) auditWhere(f AuditFilter) (string, []any) {
+	where := " WHERE 1=1"
 	var args []any
 	if f.Query != "" {
-		query += " AND (LOWER(a.action) LIKE ? OR LOWER(a.object_type) LIKE ? OR LOWER(a.actor_label) LIKE ? OR a.object_id = ?)"
+		where += " AND (LOWER(a.action) LIKE ? OR LOWER(a.object_type) LIKE ? OR LOWER(a.actor_label) LIKE ? OR a.object_id = ?)"
 		like := "%" + lowerASCII(f.Query) + "%"
 		args = append(args, like, like, like, f.Query)
 	}
 	if f.OrgID != 0 {
-		query += " AND a.org_id = ?"
+		where += " AND a.org_id = ?"
 		args = append(args, f.OrgID)
 	}
+	if !f.From.IsZero() {
+		where += " AND a.at >= ?"
+		args = append(args, f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		where += " AND a.at < ?"
+		args = append(args, f.To.UTC())
+	}
+	if f.Actor != "" {
+		where += ` AND LOWER(a.actor_label) LIKE ? ESCAPE '\'`
+		args = append(args, Contains(f.Actor))
+	}
+	if f.Action != "" {
+		if strings.HasSuffix(f.Action, ".") {
+			where += " AND a.action LIKE ? ESCAPE '\\'"
+			args = append(args, strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(f.Action)+"%")
+		} else {
+			where += " AND a.action = ?"
+			args = append(args, f.Action)
+		}
+	}
+	if f.ObjectType != "" {
+		where += " AND a.object_type = ? AND a.object_id = ?"
+		args = append(args, f.ObjectType, f.ObjectID)
+	}
 	if f.Before != 0 {
-		query += " AND a.id < ?"
+		where += " AND a.id < ?"
 		args = append(args, f.Before)
 	}
-	query += " ORDER BY a.id DESC LIMIT " + strconv.Itoa(f.Limit)
+	if !f.AtBefore.IsZero() {
+		where += " AND (a.at < ? OR (a.at = ? AND a.id < ?))"
+		args = append(args, f.AtBefore.UTC(), f.AtBefore.UTC(), f.IDBefore)
+	}
+	return where, args
+}
+
+// AuditCount counts the records f selects.
+func (db *DB) AuditCount(ctx context.Context, f AuditFilter) (int, error) {
+	where, args := db.auditWhere(f)
+	var n int
+	err := db.QueryRow(ctx, "SELECT COUNT(*) FROM audit_log a"+where, args...).Scan(&n)
+	return n, err
+}
+
+// Audit lists audit records, newest first (by date, then by id).
+func (db *DB) Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 50
+	}
+	where, args := db.auditWhere(f)
+	query := `SELECT a.id, a.at, a.actor_label, COALESCE(a.org_id, 0), COALESCE(o.name, ''), a.action, a.object_type, a.object_id,
+		COALESCE(` + db.castText("a.before_json") + `, ''), COALESCE(` + db.castText("a.after_json") + `, ''), a.ip
+		FROM audit_log a LEFT JOIN organisations o ON o.id = a.org_id` + where +
+		" ORDER BY a.at DESC, a.id DESC LIMIT " + strconv.Itoa(f.Limit) + " OFFSET " + strconv.Itoa(max(f.Offset, 0))
 	rows, err := db.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err

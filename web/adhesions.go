@@ -9,7 +9,20 @@ import (
 
 // France Travail side: the queue of adhesion requests, their detail and the decisions.
 
-const adhesionsPerPage = 20
+var adhesionsSpec = ListSpec{
+	Path:        "/adhesions",
+	Sorts:       []string{"organisme", "deposee"},
+	DefaultSort: "deposee",
+	Filters:     map[string][]string{"etat": adhesionStates(), "region": regionCodes()},
+}
+
+func adhesionStates() []string {
+	var out []string
+	for _, st := range adhesion.States {
+		out = append(out, string(st))
+	}
+	return out
+}
 
 type adhesionQueuePage struct {
 	Items    []adhesion.Adhesion
@@ -17,38 +30,84 @@ type adhesionQueuePage struct {
 	Region   string
 	National bool // a national service chooses the region
 	States   []adhesion.State
-	Pager    Pager
+	Q        ListQuery
+	Pager    ListPager
 }
 
-func (s *Server) adhesionQueue(w http.ResponseWriter, r *http.Request) {
+// adhesionFilter reads the queue's filters; a regional service sees its region only.
+func (s *Server) adhesionFilter(r *http.Request) (adhesionQueuePage, adhesion.Filter, error) {
 	a := kairos.ActorFrom(r.Context())
-	q := r.URL.Query()
-	p := adhesionQueuePage{State: q.Get("etat"), Region: q.Get("region"), States: adhesion.States}
-	if !adhesion.State(p.State).Valid() {
-		p.State = ""
-	}
+	lq := ParseList(r, adhesionsSpec)
+	p := adhesionQueuePage{State: lq.Get("etat"), Region: lq.Get("region"), States: adhesion.States, Q: lq}
 	org, err := s.Accounts.Organisation(r.Context(), a.OrgID)
 	if err != nil {
-		s.errorPage(w, r, err)
-		return
+		return p, adhesion.Filter{}, err
 	}
 	p.National = org.Region == ""
 	if !p.National {
 		p.Region = org.Region
 	}
-	f := adhesion.Filter{Region: p.Region, State: adhesion.State(p.State), Limit: 1}
+	return p, adhesion.Filter{Region: p.Region, State: adhesion.State(p.State), Query: lq.Q, Sort: lq.Sort, Desc: lq.Desc}, nil
+}
+
+func (s *Server) adhesionQueue(w http.ResponseWriter, r *http.Request) {
+	a := kairos.ActorFrom(r.Context())
+	p, f, err := s.adhesionFilter(r)
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	f.Limit = 1
 	_, total, err := s.Adhesions.List(r.Context(), a, f)
 	if err != nil {
 		s.errorPage(w, r, err)
 		return
 	}
-	p.Pager = NewPager(r, total, adhesionsPerPage)
-	f.Offset, f.Limit = p.Pager.Offset(adhesionsPerPage), adhesionsPerPage
+	p.Pager = p.Q.Pager(total)
+	f.Offset, f.Limit = p.Pager.Offset(), p.Pager.Limit()
 	if p.Items, _, err = s.Adhesions.List(r.Context(), a, f); err != nil {
 		s.errorPage(w, r, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, "adhesions", p)
+}
+
+func (s *Server) adhesionsExport(w http.ResponseWriter, r *http.Request) {
+	a := kairos.ActorFrom(r.Context())
+	_, f, err := s.adhesionFilter(r)
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	f.Limit = 200
+	items, total, err := s.Adhesions.List(r.Context(), a, f)
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	c := NewCSV(w, "adhesions.csv")
+	c.Row("Référence", "Raison sociale", "SIRET", "NDA", "Région", "Commune", "Responsable du compte", "Courriel", "Déposée le", "État", "Convention", "Valable jusqu'au", "Motif")
+	for {
+		for _, x := range items {
+			until := ""
+			if x.ValidUntil != nil {
+				until = adhesion.FormatDate(*x.ValidUntil)
+			}
+			c.Row(x.Reference, x.RaisonSociale, x.SIRET, x.NDA, x.RegionLabel(), x.City, x.RGCName, x.RGCEmail, adhesion.FormatDate(x.SubmittedAt), x.State.Label(),
+				x.ConventionNumber, until, x.Reason)
+		}
+		f.Offset += len(items)
+		if len(items) == 0 || f.Offset >= total {
+			break
+		}
+		if items, _, err = s.Adhesions.List(r.Context(), a, f); err != nil {
+			s.Log.Error("adhesions: csv", "err", err)
+			break
+		}
+	}
+	if err := c.Close(); err != nil {
+		s.Log.Error("adhesions: csv", "err", err)
+	}
 }
 
 type adhesionPage struct {

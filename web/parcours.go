@@ -563,15 +563,6 @@ func (s *Server) enrolmentPropose(w http.ResponseWriter, r *http.Request) {
 	s.redirect(w, r, "/parcours/inscriptions/"+itoa(e.ID), &Flash{"success", "Inscription proposée à " + e.DemandeurName + " sur « " + e.SessionTitle + " »."})
 }
 
-func (s *Server) portfolio(w http.ResponseWriter, r *http.Request) {
-	list, err := s.Enrolment.Portfolio(r.Context(), kairos.ActorFrom(r.Context()))
-	if err != nil {
-		s.errorPage(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, "portfolio", list)
-}
-
 func (s *Server) myPath(w http.ResponseWriter, r *http.Request) {
 	p, err := s.Enrolment.Mine(r.Context(), kairos.ActorFrom(r.Context()))
 	if err != nil {
@@ -579,13 +570,4 @@ func (s *Server) myPath(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "monparcours", p)
-}
-
-func (s *Server) punctuality(w http.ResponseWriter, r *http.Request) {
-	list, err := s.Enrolment.PunctualityByOF(r.Context(), kairos.ActorFrom(r.Context()))
-	if err != nil {
-		s.errorPage(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, "ponctualite", list)
 }

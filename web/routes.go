@@ -56,6 +56,7 @@ func (s *Server) routeTable() []route {
 		{"GET /compte", loggedIn, s.myAccount},
 
 		{"GET /organisme/utilisateurs", ofAdmin, s.orgUsers},
+		{"GET /organisme/utilisateurs/export.csv", ofAdmin, s.orgUsersExport},
 		{"GET /organisme/utilisateurs/inviter", ofAdmin, s.inviteForm},
 		{"POST /organisme/utilisateurs", ofAdmin, s.invite},
 		{"GET /organisme/utilisateurs/{id}", ofAdmin, s.orgUser},
@@ -76,6 +77,7 @@ func (s *Server) routeTable() []route {
 		{"GET /mon-organisme/facturation", ofAdmin, s.billingForm},
 		{"POST /mon-organisme/facturation", ofAdmin, s.saveBilling},
 		{"GET /adhesions", ftGest, s.adhesionQueue},
+		{"GET /adhesions/export.csv", ftGest, s.adhesionsExport},
 		{"GET /adhesions/{id}", ftGest, s.adhesionDetail},
 		{"POST /adhesions/{id}/decision", ftGest, s.adhesionDecide},
 		{"GET /catalogue", catalogueReaders, s.catalogueSearch},
@@ -88,7 +90,13 @@ func (s *Server) routeTable() []route {
 		{"GET /organisme/offre", catalogueOF, s.myOffer},
 
 		{"GET /admin/journal", admin, s.auditLog},
+		{"GET /admin/journal/export.csv", admin, s.auditExport},
 		{"GET /admin/utilisateurs", admin, s.adminUsers},
+		{"GET /admin/utilisateurs/export.csv", admin, s.adminUsersExport},
+		{"GET /admin/utilisateurs/{id}", admin, s.adminUser},
+		{"GET /admin/utilisateurs/{id}/confirmation", admin, s.adminUserConfirm},
+		{"POST /admin/utilisateurs/{id}/statut", admin, s.adminUserStatus},
+		{"POST /admin/utilisateurs/{id}/invitation", admin, s.adminUserInvite},
 
 		{"GET /healthz", public, s.healthz},
 		{"GET /etat-du-service", public, s.serviceStatus},
@@ -140,8 +148,14 @@ func (s *Server) routeTable() []route {
 			route{"POST /parcours/declarations/{id}/correction", ofCand, s.movementCorrect},
 			route{"GET /parcours/justificatifs/{id}", pathParties, s.justificatif},
 			route{"GET /conseiller/portefeuille", conseiller, s.portfolio},
+			route{"GET /conseiller/portefeuille/export.csv", conseiller, s.portfolioExport},
 			route{"GET /mon-parcours", demandeur, s.myPath},
 			route{"GET /ponctualite", ftGest, s.punctuality},
+			route{"GET /stagiaires", ofStaff, s.roster},
+			route{"GET /stagiaires/export.csv", ofStaff, s.rosterExport},
+			route{"GET /ponctualite/export.csv", ftGest, s.punctualityExport},
+			route{"GET /ponctualite/organismes/{id}", ftGest, s.punctualityOF},
+			route{"GET /ponctualite/organismes/{id}/export.csv", ftGest, s.punctualityOFExport},
 		)
 	}
 	if s.Attestations != nil {
@@ -154,6 +168,9 @@ func (s *Server) routeTable() []route {
 			route{"POST /attestations/{id}/rectificative", ofAssid, s.attestationRectify},
 			route{"GET /france-travail/attestations", ftPay, s.attestationsFollow},
 			route{"GET /france-travail/attestations/export.csv", ftPay, s.attestationsExport},
+			route{"GET /france-travail/attestations/manquantes", ftPay, s.attestationsMissing},
+			route{"GET /france-travail/attestations/manquantes/export.csv", ftPay, s.attestationsMissingExport},
+			route{"POST /france-travail/attestations/relances", ftPay, s.attestationsRemind},
 		)
 	}
 	if s.Webhooks != nil {

@@ -167,7 +167,12 @@ func (s *Server) funcs() template.FuncMap {
 		"de":       deName,
 		"duration": durationFrench,
 		"formOf":   formOf,
-		"markdown": markdown,
+		// perPageChoices and emptyList serve the list partials (listquery.go).
+		"perPageChoices": func() []int { return PerPageChoices },
+		"emptyList":      func(what, detail string, q ListQuery) emptyList { return emptyList{what, detail, q} },
+		"pct":            percent,
+		"stateLabel":     enrolment.StateLabel,
+		"markdown":       markdown,
 		"seq": func(n int) []int {
 			out := make([]int, n)
 			for i := range out {

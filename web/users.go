@@ -8,38 +8,85 @@ import (
 	"kairos/account"
 )
 
-const usersPerPage = 25
+var orgUsersSpec = ListSpec{
+	Path:    "/organisme/utilisateurs",
+	Sorts:   []string{"nom", "email", "connexion"},
+	Filters: map[string][]string{"etat": userStatuses, "habilitation": habCodes()},
+}
+
+func habCodes() []string {
+	var out []string
+	for _, h := range kairos.Habilitations {
+		out = append(out, string(h))
+	}
+	return out
+}
 
 type usersPage struct {
-	Users []account.User
-	Query string
-	Pager Pager
+	Users    []account.User
+	Q        ListQuery
+	Pager    ListPager
+	Statuses []string
+}
+
+func orgUsersFilter(r *http.Request) (ListQuery, account.UserFilter) {
+	lq := ParseList(r, orgUsersSpec)
+	return lq, account.UserFilter{OrgID: kairos.ActorFrom(r.Context()).OrgID, Query: lq.Q, Status: lq.Get("etat"), Habilitation: kairos.Habilitation(lq.Get("habilitation")), Sort: lq.Sort, Desc: lq.Desc}
 }
 
 // orgUsers lists the users of the OF of its account manager.
 func (s *Server) orgUsers(w http.ResponseWriter, r *http.Request) {
-	s.listUsers(w, r, kairos.ActorFrom(r.Context()).OrgID, "users")
-}
-
-// adminUsers lists every user of the platform (admin).
-func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request) {
-	s.listUsers(w, r, 0, "adminusers")
-}
-
-func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, orgID int64, page string) {
-	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	_, total, err := s.Accounts.Users(r.Context(), account.UserFilter{OrgID: orgID, Query: q, Limit: 1})
+	lq, f := orgUsersFilter(r)
+	f.Limit = 1
+	_, total, err := s.Accounts.Users(r.Context(), f)
 	if err != nil {
 		s.errorPage(w, r, err)
 		return
 	}
-	pg := NewPager(r, total, usersPerPage)
-	users, _, err := s.Accounts.Users(r.Context(), account.UserFilter{OrgID: orgID, Query: q, Offset: pg.Offset(usersPerPage), Limit: usersPerPage})
+	pg := lq.Pager(total)
+	f.Offset, f.Limit = pg.Offset(), pg.Limit()
+	users, _, err := s.Accounts.Users(r.Context(), f)
 	if err != nil {
 		s.errorPage(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, page, usersPage{Users: users, Query: q, Pager: pg})
+	s.render(w, r, http.StatusOK, "users", usersPage{Users: users, Q: lq, Pager: pg, Statuses: userStatuses})
+}
+
+func (s *Server) orgUsersExport(w http.ResponseWriter, r *http.Request) {
+	_, f := orgUsersFilter(r)
+	f.Limit = 200
+	users, total, err := s.Accounts.Users(r.Context(), f)
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	c := NewCSV(w, "utilisateurs-organisme.csv")
+	c.Row("Nom", "Adresse e-mail", "Rôle", "Habilitations", "État", "Créé le", "Dernière connexion")
+	for {
+		for _, u := range users {
+			last := ""
+			if u.LastLoginAt != nil {
+				last = u.LastLoginAt.In(s.paris).Format("02/01/2006 15:04")
+			}
+			habs := habLabels(u.Habilitations)
+			if u.Role == kairos.RoleOFAdmin {
+				habs = "Toutes"
+			}
+			c.Row(u.Name, u.Email, u.Role.Label(), habs, account.StatusLabel(u.Status), u.CreatedAt.In(s.paris).Format("02/01/2006 15:04"), last)
+		}
+		f.Offset += len(users)
+		if len(users) == 0 || f.Offset >= total {
+			break
+		}
+		if users, _, err = s.Accounts.Users(r.Context(), f); err != nil {
+			s.Log.Error("users: csv", "err", err)
+			break
+		}
+	}
+	if err := c.Close(); err != nil {
+		s.Log.Error("users: csv", "err", err)
+	}
 }
 
 func (s *Server) inviteForm(w http.ResponseWriter, r *http.Request) {

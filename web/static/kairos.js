@@ -19,7 +19,7 @@
       for (var r = 0; r < rows.length; r++) {
         var cells = rows[r].children;
         for (var c = 0, col = 0; c < cells.length && col < heads.length; c++) {
-          var label = heads[col].textContent.trim();
+          var label = heads[col].getAttribute('data-label') || heads[col].textContent.trim();
           if (label && !cells[c].hasAttribute('data-label')) cells[c].setAttribute('data-label', label);
           col += cells[c].colSpan || 1;
         }

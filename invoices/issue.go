@@ -302,7 +302,20 @@ type Issued struct {
 	Reason        string            `json:"reason,omitempty"`
 	ActorLabel    string            `json:"issued_by"`
 	CreatedAt     time.Time         `json:"created_at"`
+	ChorusState   string            `json:"chorus_state"` // "" : not deposited yet
+	ChorusPhase   string            `json:"chorus_phase,omitempty"`
 	Model         *einvoice.Invoice `json:"-"`
+}
+
+// ChorusLabel is the French label of its Chorus Pro state.
+func (x *Issued) ChorusLabel() string {
+	if x.ChorusPhase == "" {
+		return "Non suivie"
+	}
+	if x.ChorusPhase == PhaseFailed {
+		return "Dépôt refusé"
+	}
+	return ChorusLabel(x.ChorusState)
 }
 
 // Kind is the French name of the document.
@@ -328,15 +341,17 @@ func (x *Issued) StateLabel() string {
 func (x *Issued) Total() string { return einvoice.FormatEuros(x.TotalCents) }
 
 const issuedCols = `i.id, i.org_id, o.name, i.enrolment_id, u.name, i.number, i.type_code, i.state, COALESCE(i.credit_of, 0),
-	COALESCE((SELECT c.number FROM invoices c WHERE c.credit_of = i.id), ''), i.quote_number, i.issue_date, i.total_cents, i.reason, i.actor_label, i.created_at, i.model`
+	COALESCE((SELECT c.number FROM invoices c WHERE c.credit_of = i.id), ''), i.quote_number, i.issue_date, i.total_cents, i.reason, i.actor_label, i.created_at,
+	COALESCE(cd.chorus_state, ''), COALESCE(cd.phase, ''), i.model`
 
-const issuedFrom = ` FROM invoices i JOIN organisations o ON o.id = i.org_id JOIN enrolments e ON e.id = i.enrolment_id JOIN users u ON u.id = e.demandeur_id`
+const issuedFrom = ` FROM invoices i JOIN organisations o ON o.id = i.org_id JOIN enrolments e ON e.id = i.enrolment_id JOIN users u ON u.id = e.demandeur_id
+	LEFT JOIN chorus_deposits cd ON cd.invoice_id = i.id`
 
 func scanIssued(sc interface{ Scan(...any) error }) (*Issued, error) {
 	var x Issued
 	var model string
 	if err := sc.Scan(&x.ID, &x.OrgID, &x.OrgName, &x.EnrolmentID, &x.DemandeurName, &x.Number, &x.TypeCode, &x.State, &x.CreditOf, &x.CreditNumber,
-		&x.QuoteNumber, &x.IssueDate, &x.TotalCents, &x.Reason, &x.ActorLabel, &x.CreatedAt, &model); err != nil {
+		&x.QuoteNumber, &x.IssueDate, &x.TotalCents, &x.Reason, &x.ActorLabel, &x.CreatedAt, &x.ChorusState, &x.ChorusPhase, &model); err != nil {
 		return nil, err
 	}
 	x.CreatedAt = x.CreatedAt.UTC()
@@ -369,11 +384,20 @@ func (s *Issuer) scope(ctx context.Context, a *kairos.Actor) (string, []any, err
 }
 
 // List lists the invoices and credit notes the actor reads, the most recent
-// first; kind "factures" or "avoirs" filters.
-func (s *Issuer) List(ctx context.Context, a *kairos.Actor, kind string) ([]Issued, error) {
+// first; kind "factures" or "avoirs" filters; chorusState (ChorusFilters)
+// filters by Chorus Pro state.
+func (s *Issuer) List(ctx context.Context, a *kairos.Actor, kind string, chorusState ...string) ([]Issued, error) {
 	where, args, err := s.scope(ctx, a)
 	if err != nil {
 		return nil, err
+	}
+	if len(chorusState) > 0 {
+		cond, cargs, err := chorusFilter(chorusState[0])
+		if err != nil {
+			return nil, err
+		}
+		where += cond
+		args = append(args, cargs...)
 	}
 	switch kind {
 	case "":
@@ -544,7 +568,11 @@ func (s *Issuer) store(ctx context.Context, tx *store.Tx, a *kairos.Actor, inv *
 	if store.IsUniqueViolation(err) {
 		return 0, kairos.Errorf(kairos.EConflict, "Cette formation vient d'être facturée : rechargez la page.")
 	}
-	return id, err
+	if err != nil {
+		return 0, err
+	}
+	// The Chorus Pro deposit's intent, with the document (issue 17).
+	return id, recordIntent(ctx, tx, id, orgID, inv.Number, now)
 }
 
 // CreditNote cancels an issued invoice of the actor's OF by a credit note

@@ -83,6 +83,7 @@ type sbEvent struct {
 type sbFlux struct {
 	numero     string
 	name       string
+	number     string // the invoice number read in the file ("" when unreadable)
 	deposited  time.Time
 	done       time.Time // end of processing
 	rejected   bool
@@ -133,6 +134,10 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.init()
 	if r.URL.Path == TokenPath {
 		s.token(w, r)
+		return
+	}
+	if r.URL.Path == FluxPath && r.Method == http.MethodGet {
+		answer(w, http.StatusOK, s.received())
 		return
 	}
 	if r.URL.Path == RouteHealthCheck && r.Method == http.MethodGet {
@@ -209,6 +214,37 @@ func (s *Sandbox) token(w http.ResponseWriter, r *http.Request) {
 
 func (s *Sandbox) next() int64 { s.seq++; return s.seq }
 
+// FluxPath is the sandbox's own route (not Chorus Pro's) listing every flux
+// it received, so that tests check what was deposited (GET, no credentials:
+// the sandbox holds test data only).
+const FluxPath = "/sandbox/flux"
+
+// ReceivedFlux is one flux the sandbox received.
+type ReceivedFlux struct {
+	NumeroFluxDepot string    `json:"numeroFluxDepot"`
+	NomFichier      string    `json:"nomFichier"`
+	NumeroFacture   string    `json:"numeroFacture"`
+	DateDepot       time.Time `json:"dateDepot"`
+	Rejete          bool      `json:"rejete"`
+}
+
+// Received lists the flux received, in order.
+func (s *Sandbox) Received() []ReceivedFlux {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	return s.received()
+}
+
+func (s *Sandbox) received() []ReceivedFlux {
+	out := []ReceivedFlux{}
+	for _, f := range s.flux {
+		out = append(out, ReceivedFlux{NumeroFluxDepot: f.numero, NomFichier: f.name, NumeroFacture: f.number, DateDepot: f.deposited, Rejete: f.rejected})
+	}
+	slices.SortFunc(out, func(a, b ReceivedFlux) int { return strings.Compare(a.NumeroFluxDepot, b.NumeroFluxDepot) })
+	return out
+}
+
 var reMarker = regexp.MustCompile(`CHORUS-SANDBOX:([a-z_]+)`)
 
 // ciiSummary is what the sandbox reads of a CII invoice.
@@ -268,6 +304,7 @@ func (s *Sandbox) check(f *sbFlux, pdf []byte) {
 		reject("ERR_XSD_001", "ERR_XSD", err.Error())
 		return
 	}
+	f.number = c.Number
 	dp := func(msg string) {
 		f.rejected = true
 		f.dpErrors = append(f.dpErrors, ErreurDP{NumeroDP: c.Number, IdentifiantFournisseur: c.Agreement.Seller, IdentifiantDestinataire: c.Agreement.Buyer, LibelleErreurDP: msg})

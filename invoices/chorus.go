@@ -90,7 +90,38 @@ func (d *Depositor) window() time.Duration {
 
 // recordIntent writes the deposit intent of a new document and its job,
 // inside the issuing transaction.
-func recordIntent(ctx context.Context, tx *store.Tx, invoiceID, orgID int64, number string, now time.Time) error {
+// A credit note of an invoice Chorus Pro does not hold (rejected flux,
+// refused deposit, or cancelled before its deposit, which is then
+// dropped) is not deposited.
+func recordIntent(ctx context.Context, tx *store.Tx, invoiceID, orgID, creditOf int64, number string, now time.Time) error {
+	if creditOf != 0 {
+		var phase, state string
+		err := tx.QueryRow(ctx, "SELECT phase, chorus_state FROM chorus_deposits WHERE invoice_id = ?", creditOf).Scan(&phase, &state)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		reason := ""
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			reason = "Cet avoir n'est pas déposé sur Chorus Pro : la facture qu'il annule n'y a jamais été déposée par Kairos."
+		case phase == PhaseToDeposit:
+			res, err := tx.Exec(ctx, "UPDATE chorus_deposits SET phase = ?, reason = ?, updated_at = ? WHERE invoice_id = ? AND phase = ?", PhaseDone,
+				"Facture annulée par avoir avant son dépôt : elle n'est pas déposée sur Chorus Pro.", now, creditOf, PhaseToDeposit)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				reason = "Cet avoir n'est pas déposé sur Chorus Pro : la facture qu'il annule a été annulée avant son dépôt."
+			}
+		case state == chorus.FluxRejete || phase == PhaseFailed:
+			reason = "Cet avoir n'est pas déposé sur Chorus Pro : le dépôt de la facture qu'il annule a été rejeté, elle n'y existe donc pas."
+		}
+		if reason != "" {
+			_, err := tx.Exec(ctx, `INSERT INTO chorus_deposits (invoice_id, org_id, number, phase, reason, next_attempt_at, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, invoiceID, orgID, number, PhaseDone, reason, now, now, now)
+			return err
+		}
+	}
 	if _, err := tx.Exec(ctx, `INSERT INTO chorus_deposits (invoice_id, org_id, number, phase, next_attempt_at, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, invoiceID, orgID, number, PhaseToDeposit, now, now, now); err != nil {
 		return err

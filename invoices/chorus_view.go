@@ -55,6 +55,8 @@ func ChorusNextStep(phase, code string, isCredit bool) string {
 	switch {
 	case phase == PhaseFailed:
 		return "Chorus Pro refuse le dépôt : lisez la raison ci-dessous. Corrigez-la puis annulez cette facture par un avoir et émettez-en une nouvelle."
+	case phase == PhaseDone && code == "":
+		return "Rien à déposer : ce document n'est pas transmis à Chorus Pro (voir la raison ci-dessous)."
 	case phase == PhaseToDeposit || phase == PhaseSending && code == "":
 		return "Kairos dépose le document sur Chorus Pro ; rien à faire de votre part."
 	case code == chorus.FluxRejete:

@@ -572,7 +572,7 @@ func (s *Issuer) store(ctx context.Context, tx *store.Tx, a *kairos.Actor, inv *
 		return 0, err
 	}
 	// The Chorus Pro deposit's intent, with the document (issue 17).
-	return id, recordIntent(ctx, tx, id, orgID, inv.Number, now)
+	return id, recordIntent(ctx, tx, id, orgID, creditOf, inv.Number, now)
 }
 
 // CreditNote cancels an issued invoice of the actor's OF by a credit note

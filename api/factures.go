@@ -38,7 +38,7 @@ func (a *API) listInvoices(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	list, err := svc.List(r.Context(), kairos.ActorFrom(r.Context()), r.URL.Query().Get("type"))
+	list, err := svc.List(r.Context(), kairos.ActorFrom(r.Context()), r.URL.Query().Get("type"), r.URL.Query().Get("chorus"))
 	if err != nil {
 		return err
 	}

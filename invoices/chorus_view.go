@@ -135,7 +135,7 @@ type ChorusAction struct {
 	At      time.Time `json:"at"`
 }
 
-// IsPaid, HasReason… help the templates.
+// NeedsAction reports whether Chorus Pro waits for the OF.
 func (c *Chorus) NeedsAction() bool { return NeedsAction(c.State) }
 
 // ChorusFollowup returns the follow-up of a document the actor reads (nil
@@ -395,3 +395,78 @@ func chorusFilter(v string) (string, []any, error) {
 	}
 	return "", nil, kairos.Invalid(map[string]string{"chorus": "Filtre inconnu : choisissez un état Chorus Pro de la liste."})
 }
+
+// PhaseCount is the number of deposits in one phase (admin page).
+type PhaseCount struct {
+	Phase string
+	Label string
+	Count int
+}
+
+// FailingDeposit is a deposit whose last attempt failed (admin page).
+type FailingDeposit struct {
+	InvoiceID   int64
+	Number      string
+	OrgName     string
+	Phase       string
+	Attempts    int
+	LastError   string
+	NextAttempt time.Time
+}
+
+var phaseLabels = map[string]string{PhaseToDeposit: "À déposer", PhaseSending: "Dépôt sans réponse enregistrée (rapprochement)", PhasePieces: "Justificatifs à déposer",
+	PhaseFollow: "Suivi en cours", PhaseDone: "Suivi terminé", PhaseFailed: "Dépôt refusé"}
+
+// DepositStats counts the deposits by phase and lists the failing ones
+// (platform administrators).
+func DepositStats(ctx context.Context, db *store.DB) ([]PhaseCount, []FailingDeposit, error) {
+	counts := map[string]int{}
+	rows, err := db.Query(ctx, "SELECT phase, COUNT(*) FROM chorus_deposits GROUP BY phase")
+	if err != nil {
+		return nil, nil, err
+	}
+	for rows.Next() {
+		var p string
+		var n int
+		if err := rows.Scan(&p, &n); err != nil {
+			rows.Close()
+			return nil, nil, err
+		}
+		counts[p] = n
+	}
+	rows.Close()
+	var stats []PhaseCount
+	for _, p := range []string{PhaseToDeposit, PhaseSending, PhasePieces, PhaseFollow, PhaseDone, PhaseFailed} {
+		stats = append(stats, PhaseCount{p, phaseLabels[p], counts[p]})
+	}
+	rows, err = db.Query(ctx, `SELECT d.invoice_id, d.number, o.name, d.phase, d.attempts, d.last_error, d.next_attempt_at FROM chorus_deposits d
+		JOIN organisations o ON o.id = d.org_id WHERE d.attempts > 0 OR d.phase = 'echec' ORDER BY d.updated_at DESC LIMIT 100`)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var failing []FailingDeposit
+	for rows.Next() {
+		var f FailingDeposit
+		if err := rows.Scan(&f.InvoiceID, &f.Number, &f.OrgName, &f.Phase, &f.Attempts, &f.LastError, &f.NextAttempt); err != nil {
+			return nil, nil, err
+		}
+		f.Phase = phaseLabels[f.Phase]
+		f.NextAttempt = f.NextAttempt.UTC()
+		failing = append(failing, f)
+	}
+	return stats, failing, rows.Err()
+}
+
+// Can reports whether the reader may take action now (the page's buttons).
+func (c *Chorus) Can(action string) bool {
+	for _, a := range c.Allowed {
+		if a.Action == action {
+			return a.Allowed
+		}
+	}
+	return false
+}
+
+// Filters lists the filters by Chorus Pro state (the lists' select).
+func (c *Chorus) Filters() any { return ChorusFilters }

@@ -14,6 +14,7 @@ var (
 
 type invoicesPage struct {
 	View   string // a-preparer, emises, avoirs
+	Chorus string // filter by Chorus Pro state (invoices.ChorusFilters)
 	Drafts []invoices.Draft
 	List   []invoices.Issued
 	Ready  int
@@ -22,13 +23,13 @@ type invoicesPage struct {
 // invoicesPage is the OF's « Factures »: to prepare, issued, credit notes.
 func (s *Server) invoicesPage(w http.ResponseWriter, r *http.Request) {
 	a := kairos.ActorFrom(r.Context())
-	p := invoicesPage{View: r.URL.Query().Get("vue")}
+	p := invoicesPage{View: r.URL.Query().Get("vue"), Chorus: r.URL.Query().Get("chorus")}
 	var err error
 	switch p.View {
 	case "emises":
-		p.List, err = s.Issuer.List(r.Context(), a, "factures")
+		p.List, err = s.Issuer.List(r.Context(), a, "factures", p.Chorus)
 	case "avoirs":
-		p.List, err = s.Issuer.List(r.Context(), a, "avoirs")
+		p.List, err = s.Issuer.List(r.Context(), a, "avoirs", p.Chorus)
 	default:
 		p.View = "a-preparer"
 		p.Drafts, err = s.Issuer.ToPrepare(r.Context(), a)
@@ -92,9 +93,12 @@ func (s *Server) invoiceIssue(w http.ResponseWriter, r *http.Request) {
 }
 
 type invoicePage struct {
-	X    *invoices.Issued
-	IsOF bool
-	Form *Form
+	X       *invoices.Issued
+	IsOF    bool
+	Form    *Form
+	Chorus  *invoices.Chorus // nil: not followed on Chorus Pro
+	Buyer   string           // France Travail's SIRET (the recycling form's default)
+	Service string           // the code service of the invoice
 }
 
 func (s *Server) invoiceShow(w http.ResponseWriter, r *http.Request) {
@@ -116,7 +120,12 @@ func (s *Server) invoiceShowRender(w http.ResponseWriter, r *http.Request, statu
 	if f == nil {
 		f = NewForm(nil)
 	}
-	s.render(w, r, status, "facture", invoicePage{X: x, IsOF: kairos.Authorize(a, ofFacturation) == nil, Form: f})
+	c, err := s.chorusOf(r.Context(), a, id)
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	s.render(w, r, status, "facture", invoicePage{X: x, IsOF: kairos.Authorize(a, ofFacturation) == nil, Form: f, Chorus: c, Buyer: x.Model.Buyer.SIRET, Service: x.Model.BuyerReference})
 }
 
 func (s *Server) invoiceDocument(w http.ResponseWriter, r *http.Request) {
@@ -165,14 +174,16 @@ func (s *Server) invoiceCreditNote(w http.ResponseWriter, r *http.Request) {
 }
 
 type invoicesFTPage struct {
-	List []invoices.Issued
+	List   []invoices.Issued
+	Chorus string
 }
 
 func (s *Server) invoicesFT(w http.ResponseWriter, r *http.Request) {
-	list, err := s.Issuer.List(r.Context(), kairos.ActorFrom(r.Context()), "")
+	chorus := r.URL.Query().Get("chorus")
+	list, err := s.Issuer.List(r.Context(), kairos.ActorFrom(r.Context()), "", chorus)
 	if err != nil {
 		s.errorPage(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "factures-ft", invoicesFTPage{List: list})
+	s.render(w, r, http.StatusOK, "factures-ft", invoicesFTPage{List: list, Chorus: chorus})
 }

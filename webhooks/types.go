@@ -89,6 +89,7 @@ func buildTypes() []EventType {
 	}
 	add("invoice.issue", "invoice", fac, "Facture émise à France Travail", "", audOFFT)
 	add("invoice.credit_note", "invoice", fac, "Avoir émis : la facture est annulée", "", audOFFT)
+	add("invoice.chorus_status_changed", "invoice", fac, "Nouvel état de la facture sur Chorus Pro (data : état, libellé, date, commentaire)", "", audOFFT)
 	byAction = map[string]*EventType{}
 	byName = map[string]*EventType{}
 	for i := range out {

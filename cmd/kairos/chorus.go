@@ -14,8 +14,11 @@ import (
 	"time"
 
 	"kairos"
+	"kairos/assessments"
 	"kairos/chorus"
 	"kairos/config"
+	"kairos/invoices"
+	"kairos/store"
 )
 
 // chorusSandbox runs the local Chorus Pro qualification server until ctx
@@ -70,4 +73,47 @@ func or(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// chorusDepositor builds the deposit of invoices on Chorus Pro: to the
+// configured platform (KAIROS_CHORUS_API_URL), or in demo mode to a
+// sandbox served in this process (on 127.0.0.1, its clock starting at the
+// portal's and moving with real time, one state every
+// KAIROS_CHORUS_SANDBOX_STEP). Without either, intents wait (Client nil).
+// The returned stop ends the in-process sandbox.
+func chorusDepositor(cfg config.Config, log *slog.Logger, db *store.DB, issuer *invoices.Issuer, bilans *assessments.Service, stdout io.Writer) (*invoices.Depositor, func(), error) {
+	d := &invoices.Depositor{DB: db, Issuer: issuer, Log: log,
+		Certificate: func(ctx context.Context, org, enrolmentID int64) (string, []byte, error) {
+			return bilans.Certificate(ctx, &kairos.Actor{Role: kairos.RoleOFAdmin, OrgID: org, Name: "Kairos (dépôt Chorus Pro)"}, enrolmentID)
+		}}
+	stop := func() {}
+	switch {
+	case cfg.ChorusAPIURL != "":
+		d.Client = chorus.NewClient(chorus.Config{APIURL: cfg.ChorusAPIURL, OAuthURL: cfg.ChorusOAuthURL, ClientID: cfg.ChorusClientID,
+			ClientSecret: cfg.ChorusClientSecret, Login: cfg.ChorusLogin, Password: cfg.ChorusPassword}, kairos.SystemClock)
+	case cfg.Demo:
+		start, base := kairos.SystemClock(), db.Now()
+		sb := &chorus.Sandbox{Clock: func() time.Time { return base.Add(kairos.SystemClock().Sub(start)) }, Step: cfg.ChorusSandboxStep,
+			ClientID: "kairos-sandbox", ClientSecret: "kairos-sandbox-secret", Login: "TECH_1_kairos@cpro.fr", Password: "kairos-sandbox"}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, nil, err
+		}
+		srv := &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second}
+		go srv.Serve(ln)
+		stop = func() { srv.Close() }
+		url := "http://" + ln.Addr().String()
+		d.Client = chorus.NewClient(chorus.SandboxConfig(url, sb.ClientID, sb.ClientSecret, sb.Login, sb.Password), kairos.SystemClock)
+		log.Info("chorus sandbox in process (demo)", "url", url, "step", cfg.ChorusSandboxStep.String())
+	default:
+		log.Warn("Chorus Pro is not configured (KAIROS_CHORUS_API_URL): invoices wait for their deposit")
+	}
+	if cfg.ChorusCrashAfterDeposit { // test hook, demo mode only (config)
+		d.AfterDeposit = func(number, flux string) {
+			log.Warn("chorus crash hook: flux accepted by Chorus Pro, its answer not recorded; waiting to be killed", "invoice", number, "flux", flux)
+			fmt.Fprintf(stdout, "chorus crash hook: %s %s\n", number, flux)
+			select {}
+		}
+	}
+	return d, stop, nil
 }

@@ -59,6 +59,10 @@ type Sandbox struct {
 	Step         time.Duration // time between two states (default 1 h)
 	TokenTTL     time.Duration // lifetime of an access token (default 3600 s)
 	Structures   []StructureTrouvee
+	// BankAccounts are the IBANs each supplier (by SIRET) registered in its
+	// Chorus Pro space: an invoice of such a supplier paid to another
+	// account is rejected (listeErreurDP). A supplier absent: any IBAN.
+	BankAccounts map[string][]string
 
 	mu       sync.Mutex
 	tokens   map[string]time.Time
@@ -257,6 +261,7 @@ type ciiSummary struct {
 		Order          string `xml:"BuyerOrderReferencedDocument>IssuerAssignedID"`
 	} `xml:"SupplyChainTradeTransaction>ApplicableHeaderTradeAgreement"`
 	Grand string `xml:"SupplyChainTradeTransaction>ApplicableHeaderTradeSettlement>SpecifiedTradeSettlementHeaderMonetarySummation>GrandTotalAmount"`
+	IBAN  string `xml:"SupplyChainTradeTransaction>ApplicableHeaderTradeSettlement>SpecifiedTradeSettlementPaymentMeans>PayeePartyCreditorFinancialAccount>IBANID"`
 }
 
 func (s *Sandbox) deposerFlux(body []byte) (int, any) {
@@ -330,6 +335,10 @@ func (s *Sandbox) check(f *sbFlux, pdf []byte) {
 			dp("Le destinataire exige le numéro d'engagement juridique (BT-13).")
 		}
 	}
+	if known, ok := s.BankAccounts[c.Agreement.Seller]; ok && c.IBAN != "" && !slices.Contains(known, c.IBAN) {
+		dp("Les coordonnées bancaires de la facture (IBAN " + maskIBAN(c.IBAN) + ") ne font pas partie de celles enregistrées pour le fournisseur " + c.Agreement.Seller +
+			" dans Chorus Pro : corrigez l'IBAN de la facture, ou enregistrez ce compte dans l'espace Chorus Pro du fournisseur.")
+	}
 	for _, inv := range s.invoices {
 		if inv.seller == c.Agreement.Seller && inv.number == c.Number {
 			dp("La facture " + c.Number + " a déjà été déposée par ce fournisseur (doublon).")
@@ -366,6 +375,14 @@ func (s *Sandbox) check(f *sbFlux, pdf []byte) {
 	}
 	f.invoiceID = inv.id
 	s.invoices[inv.id] = inv
+}
+
+// maskIBAN keeps the country, the key and the last 4 characters.
+func maskIBAN(iban string) string {
+	if len(iban) < 8 {
+		return iban
+	}
+	return iban[:4] + strings.Repeat("•", 4) + iban[len(iban)-4:]
 }
 
 // paidPath plans the states from first to MISE_EN_PAIEMENT from t on.

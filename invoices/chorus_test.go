@@ -292,12 +292,15 @@ func TestChorusRedepositWhenNeverReceived(t *testing.T) {
 	}
 }
 
-// TestChorusRejectedThenReissued: a flux rejected (scenario rejet) gives the
-// reason in French and « rejet » in the list; the OF cancels by a credit
-// note (the credit note of a rejected invoice is not deposited) and
-// issues again: the new invoice is deposited.
+// TestChorusRejectedThenReissued: Chorus Pro knows another bank account
+// for the OF; the flux is rejected, its reason in French names the IBAN and
+// what to fix, the list filters it as « rejet ». The OF corrects its billing
+// details, cancels the invoice by a credit note (not deposited: Chorus Pro
+// holds no such invoice) and issues a new one, which is integrated.
 func TestChorusRejectedThenReissued(t *testing.T) {
-	c := newChorusEnv(t, chorus.ScenarioRejected)
+	c := newChorusEnv(t, chorus.ScenarioPaid)
+	const registered = "FR1420041010050500013M02606"
+	c.sb.BankAccounts = map[string][]string{"73282932000074": {registered}}
 	inv, err := c.iss.Issue(c.ctx, c.rgc, c.enrID)
 	if err != nil {
 		t.Fatal(err)
@@ -306,17 +309,24 @@ func TestChorusRejectedThenReissued(t *testing.T) {
 	c.clock.T = c.clock.T.Add(time.Hour)
 	c.drain(t)
 	f := c.followup(t, inv.ID)
-	if !f.Final || f.State != chorus.FluxRejete || !strings.Contains(f.Reason, "engagement") || !strings.Contains(f.NextStep, "avoir") {
+	if !f.Final || f.State != chorus.FluxRejete || !strings.Contains(f.Reason, "corrigez l'IBAN") || !strings.Contains(f.NextStep, "avoir") {
 		t.Fatalf("rejected: %+v", f)
 	}
-	if l, err := c.iss.List(c.ctx, c.rgc, "", "rejet"); err != nil || len(l) != 1 || l[0].ID != inv.ID {
+	if l, err := c.iss.List(c.ctx, c.rgc, "", "rejet"); err != nil || len(l) != 1 || l[0].ID != inv.ID || l[0].ChorusLabel() != "Dépôt rejeté" {
 		t.Fatalf("filter rejet: %+v %v", l, err)
 	}
-	if _, err := c.dep.ChorusAct(c.ctx, c.rgc, inv.ID, invoices.ChorusRecycle, invoices.RecycleForm{}); kairos.ErrorCode(err) != kairos.EConflict {
+	if _, err := c.dep.ChorusAct(c.ctx, c.rgc, inv.ID, invoices.ChorusRecycle, invoices.RecycleForm{Comment: "x"}); kairos.ErrorCode(err) != kairos.EConflict {
 		t.Fatalf("recycle a rejected flux: %v", err)
 	}
-	c.sb.Scenario = chorus.ScenarioPaid
-	cn, err := c.iss.CreditNote(c.ctx, c.rgc, inv.ID, "Dépôt rejeté par Chorus Pro")
+	if _, err := c.dep.ChorusAct(c.ctx, c.rgc, inv.ID, invoices.ChorusRefresh, invoices.RecycleForm{}); kairos.ErrorCode(err) != kairos.EConflict {
+		t.Fatalf("refresh a final state: %v", err)
+	}
+	fixed := goodInput
+	fixed.IBAN = registered
+	if _, err := c.svc.SetBilling(kairos.WithActor(c.ctx, c.rgc), c.rgc, fixed); err != nil {
+		t.Fatal(err)
+	}
+	cn, err := c.iss.CreditNote(c.ctx, c.rgc, inv.ID, "Dépôt rejeté par Chorus Pro : IBAN corrigé")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,11 +337,37 @@ func TestChorusRejectedThenReissued(t *testing.T) {
 	c.drain(t)
 	c.clock.T = c.clock.T.Add(time.Hour)
 	c.drain(t)
-	if f := c.followup(t, again.ID); f.State != chorus.StDeposee && f.State != chorus.FluxIntegre {
-		t.Fatalf("re-issued: %+v", f)
+	if f := c.followup(t, again.ID); f.State != chorus.StDeposee || f.CPPID == 0 {
+		t.Fatalf("re-issued: %v %+v", codes(f), f)
 	}
-	if f := c.followup(t, cn.ID); f.Phase != invoices.PhaseDone || c.received(cn.Number) != 0 || !strings.Contains(f.NextStep, "pas déposé") && !strings.Contains(f.Reason, "pas déposé") {
+	if f := c.followup(t, cn.ID); f.Phase != invoices.PhaseDone || c.received(cn.Number) != 0 || !strings.Contains(f.Reason, "pas déposé") || !strings.Contains(f.NextStep, "Rien à déposer") {
 		t.Fatalf("credit note of a rejected invoice: %+v, %d deposits", f, c.received(cn.Number))
+	}
+}
+
+// TestChorusScenarioRejection: the sandbox's « rejet » scenario; the
+// French reason of an ERR_XSD error.
+func TestChorusScenarioRejection(t *testing.T) {
+	c := newChorusEnv(t, chorus.ScenarioRejected)
+	inv, err := c.iss.Issue(c.ctx, c.rgc, c.enrID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.drain(t)
+	c.clock.T = c.clock.T.Add(time.Hour)
+	c.drain(t)
+	if f := c.followup(t, inv.ID); f.State != chorus.FluxRejete || !strings.Contains(f.Reason, "engagement") {
+		t.Fatalf("rejected: %+v", f)
+	}
+	msg := invoices.RejectionText(&chorus.ConsulterCRDetailleResponse{ListeErreurTechnique: []chorus.ErreurTechnique{{CodeErreur: "ERR_XSD_001",
+		LibelleErreur: "IRRECEVABILITE: cvc-complex-type.2.4.a: Invalid content - ligne: 14"}}})
+	if !strings.Contains(msg, "ligne 14") || !strings.Contains(msg, "ne vient pas de vos données") {
+		t.Fatalf("ERR_XSD: %q", msg)
+	}
+	for code, want := range map[string]string{"": "En attente de dépôt", "MISE_EN_PAIEMENT": "Mise en paiement", "A_RECYCLER": "À recycler", "IN_REJETE": "Dépôt rejeté", "SOMETHING_NEW": "SOMETHING NEW"} {
+		if got := invoices.ChorusLabel(code); got != want {
+			t.Errorf("label %q: %q", code, got)
+		}
 	}
 }
 
@@ -383,3 +419,42 @@ func TestChorusRecycleAndComplete(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestChorusPasswordReminder: the administrators are mailed 15 days before
+// the technical account's password expires, once, then once when it has
+// expired; the notice says how many days are left.
+func TestChorusPasswordReminder(t *testing.T) {
+	e := newEnv(t)
+	clock := &fixture.Clock{T: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	p := &invoices.PasswordReminder{DB: e.DB(), Expires: time.Date(2026, 12, 20, 0, 0, 0, 0, time.UTC), Days: 15, BaseURL: "http://kairos.test", Clock: clock.Now}
+	mails := func() int {
+		var n int
+		e.DB().QueryRow(e.ctx, "SELECT COUNT(*) FROM mails WHERE subject LIKE ?", "%compte technique Chorus Pro%").Scan(&n)
+		return n
+	}
+	if n := p.Notice(); n.Level != "info" || n.DaysLeft != 19 || !strings.Contains(n.Message, "19 jours") {
+		t.Fatalf("notice: %+v", n)
+	}
+	if err := p.Handle(e.ctx, nil); err != nil || mails() != 0 {
+		t.Fatalf("19 days before: %d mails %v", mails(), err)
+	}
+	clock.T = time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
+	for range 3 {
+		if err := p.Handle(e.ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admins := mails()
+	if admins == 0 || p.Notice().Level != "warning" {
+		t.Fatalf("15 days before: %d mails, %+v", admins, p.Notice())
+	}
+	clock.T = time.Date(2026, 12, 20, 9, 0, 0, 0, time.UTC)
+	p.Handle(e.ctx, nil)
+	p.Handle(e.ctx, nil)
+	if mails() != 2*admins || p.Notice().Level != "error" || !strings.Contains(p.Notice().Message, "a expiré") {
+		t.Fatalf("expired: %d mails, %+v", mails(), p.Notice())
+	}
+	if (&invoices.PasswordReminder{DB: e.DB()}).Notice() != nil {
+		t.Fatal("notice without a date")
+	}
+}

@@ -34,8 +34,10 @@ func chorusSandbox(ctx context.Context, cfg config.Config, log *slog.Logger, arg
 	scenario := fs.String("scenario", chorus.ScenarioPaid, "scénario par défaut : "+strings.Join(chorus.Scenarios, ", "))
 	schema := fs.String("schema", "", "XSD Factur-X EN 16931 contre lequel vérifier les dépôts (xmllint) ; vide : XML bien formé seulement")
 	step := fs.Duration("step", time.Hour, "durée entre deux états d'une facture")
+	var ibans ibanFlags
+	fs.Var(&ibans, "iban", "SIRET:IBAN d'un compte enregistré par un fournisseur (répétable) ; ses factures payées à un autre compte sont rejetées")
 	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("usage : kairos chorus-sandbox [--addr %s] [--scenario %s] [--schema XSD] [--step 1h] : %w", "127.0.0.1:8090", chorus.ScenarioPaid, err)
+		return fmt.Errorf("usage : kairos chorus-sandbox [--addr %s] [--scenario %s] [--schema XSD] [--step 1h] [--iban SIRET:IBAN] : %w", "127.0.0.1:8090", chorus.ScenarioPaid, err)
 	}
 	if !slices.Contains(chorus.Scenarios, *scenario) {
 		return fmt.Errorf("--scenario : %q inconnu (%s)", *scenario, strings.Join(chorus.Scenarios, ", "))
@@ -43,7 +45,7 @@ func chorusSandbox(ctx context.Context, cfg config.Config, log *slog.Logger, arg
 	if *step <= 0 {
 		return errors.New("--step doit être positif")
 	}
-	sb := &chorus.Sandbox{Clock: kairos.SystemClock, Scenario: *scenario, SchemaPath: *schema, Step: *step,
+	sb := &chorus.Sandbox{Clock: kairos.SystemClock, Scenario: *scenario, SchemaPath: *schema, Step: *step, BankAccounts: ibans.m,
 		ClientID: or(cfg.ChorusClientID, "kairos-sandbox"), ClientSecret: or(cfg.ChorusClientSecret, "kairos-sandbox-secret"),
 		Login: or(cfg.ChorusLogin, "TECH_1_kairos@cpro.fr"), Password: or(cfg.ChorusPassword, "kairos-sandbox")}
 	ln, err := net.Listen("tcp", *addr)
@@ -65,6 +67,24 @@ func chorusSandbox(ctx context.Context, cfg config.Config, log *slog.Logger, arg
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	return nil
+}
+
+// ibanFlags collects --iban SIRET:IBAN.
+type ibanFlags struct{ m map[string][]string }
+
+func (f *ibanFlags) String() string { return "" }
+
+func (f *ibanFlags) Set(v string) error {
+	siret, iban, ok := strings.Cut(v, ":")
+	siret, iban = strings.TrimSpace(siret), strings.ToUpper(strings.ReplaceAll(iban, " ", ""))
+	if !ok || len(siret) != 14 || len(iban) < 15 {
+		return fmt.Errorf("--iban %q : attendu SIRET:IBAN (14 chiffres, deux-points, IBAN)", v)
+	}
+	if f.m == nil {
+		f.m = map[string][]string{}
+	}
+	f.m[siret] = append(f.m[siret], iban)
 	return nil
 }
 

@@ -393,7 +393,8 @@ func chorusFilter(v string) (string, []any, error) {
 	case "paiement":
 		return " AND cd.chorus_state = ?", []any{chorus.StMiseEnPaiement}, nil
 	}
-	return "", nil, kairos.Invalid(map[string]string{"chorus": "Filtre inconnu : choisissez un état Chorus Pro de la liste."})
+	return "", nil, &kairos.Error{Code: kairos.EInvalid, Message: "Filtre inconnu : choisissez un état Chorus Pro de la liste.",
+		Fields: map[string]string{"chorus": "Filtre inconnu : choisissez un état Chorus Pro de la liste."}}
 }
 
 // PhaseCount is the number of deposits in one phase (admin page).

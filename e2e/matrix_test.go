@@ -98,6 +98,15 @@ var objectRoutes = map[string]string{
 	"GET /api/v1/enrolments/{id}/assessment":                      "assessment",
 	"GET /api/v1/enrolments/{id}/assessment/certificate.pdf":      "assessment",
 	"POST /api/v1/enrolments/{id}/assessment/actions":             "assessment",
+
+	// Chorus Pro follow-up of an invoice (issue 17): read by the OF and France Travail.
+	"POST /factures/documents/{id}/chorus/recycler":   "invoice",
+	"POST /factures/documents/{id}/chorus/completer":  "invoice",
+	"POST /factures/documents/{id}/chorus/actualiser": "invoice",
+	"GET /api/v1/invoices/{id}/chorus":                "invoice",
+	"POST /api/v1/invoices/{id}/chorus/recycle":       "invoice",
+	"POST /api/v1/invoices/{id}/chorus/complete":      "invoice",
+	"POST /api/v1/invoices/{id}/chorus/refresh":       "invoice",
 }
 
 // segmentKinds names the object of {id} from the segment before it.
@@ -130,6 +139,9 @@ var objectOwners = map[string][]string{
 	"mail":         {"*"}, // the demo mailbox
 	"unknown":      {"*"},
 	"nobody":       {},
+
+	// An invoice of the demo OF: its OF and France Travail's services of its region.
+	"invoice": {"of_admin", "of_user", "key_of", "ft_gestionnaire", "ft_comptable", "key_dr", "key_comptable"},
 }
 
 // identity is one caller of the matrix.
@@ -282,6 +294,7 @@ func TestRouteRoleTenantMatrix(t *testing.T) {
 		"attsession":   one("SELECT session_id FROM enrolments WHERE org_id = ? ORDER BY id LIMIT 1", formapro),
 		"mail":         one("SELECT id FROM mails ORDER BY id LIMIT 1"),
 		"assessment":   one("SELECT id FROM enrolments WHERE org_id = ? AND demandeur_id = ? ORDER BY id LIMIT 1", formapro, karim),
+		"invoice":      one("SELECT id FROM invoices WHERE org_id = ? ORDER BY id LIMIT 1", formapro), // none until the demo has invoices
 		"unknown":      "999999999",
 		"nobody":       "999999999",
 	}

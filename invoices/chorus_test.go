@@ -340,7 +340,7 @@ func TestChorusRejectedThenReissued(t *testing.T) {
 	if f := c.followup(t, again.ID); f.State != chorus.StDeposee || f.CPPID == 0 {
 		t.Fatalf("re-issued: %v %+v", codes(f), f)
 	}
-	if f := c.followup(t, cn.ID); f.Phase != invoices.PhaseDone || c.received(cn.Number) != 0 || !strings.Contains(f.Reason, "pas déposé") || !strings.Contains(f.NextStep, "Rien à déposer") {
+	if f := c.followup(t, cn.ID); f.Phase != invoices.PhaseDone || c.received(cn.Number) != 0 || !strings.Contains(f.Reason, "pas déposé") || !strings.Contains(f.NextStep, "Rien à déposer") || f.StateLabel != "Non déposé (sans objet)" {
 		t.Fatalf("credit note of a rejected invoice: %+v, %d deposits", f, c.received(cn.Number))
 	}
 }

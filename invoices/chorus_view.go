@@ -24,6 +24,18 @@ func ChorusLabel(code string) string {
 	return strings.ReplaceAll(strings.TrimPrefix(code, "IN_"), "_", " ")
 }
 
+// chorusStateLabel names a deposit's state: its Chorus Pro state, or why it
+// has none.
+func chorusStateLabel(phase, code string) string {
+	switch {
+	case phase == PhaseFailed:
+		return "Dépôt refusé"
+	case phase == PhaseDone && code == "":
+		return "Non déposé (sans objet)"
+	}
+	return ChorusLabel(code)
+}
+
 var chorusLabels = map[string]string{
 	"":                               "En attente de dépôt",
 	chorus.FluxRecu:                  "Déposée sur Chorus Pro (flux reçu)",
@@ -158,7 +170,7 @@ func (s *Issuer) followup(ctx context.Context, a *kairos.Actor, x *Issued) (*Cho
 	if err != nil {
 		return nil, err
 	}
-	c := &Chorus{InvoiceID: r.InvoiceID, Number: r.Number, Phase: r.Phase, State: r.ChorusState, StateLabel: ChorusLabel(r.ChorusState),
+	c := &Chorus{InvoiceID: r.InvoiceID, Number: r.Number, Phase: r.Phase, State: r.ChorusState, StateLabel: chorusStateLabel(r.Phase, r.ChorusState),
 		NextStep: ChorusNextStep(r.Phase, r.ChorusState, x.TypeCode == "381"), Reason: r.Reason, FluxNumber: r.FluxNumber, CPPID: r.CPPID, Deposits: r.Deposits,
 		Final: r.Phase == PhaseDone || r.Phase == PhaseFailed, History: []ChorusEvent{}, Actions: []ChorusAction{}, Attachments: []Attachment{}}
 	if r.LastError != "" && !c.Final {

@@ -312,10 +312,7 @@ func (x *Issued) ChorusLabel() string {
 	if x.ChorusPhase == "" {
 		return "Non suivie"
 	}
-	if x.ChorusPhase == PhaseFailed {
-		return "Dépôt refusé"
-	}
-	return ChorusLabel(x.ChorusState)
+	return chorusStateLabel(x.ChorusPhase, x.ChorusState)
 }
 
 // Kind is the French name of the document.

@@ -340,3 +340,65 @@ func TestChorusJourney(t *testing.T) {
 		t.Fatalf("another OF refreshes: %d", st)
 	}
 }
+
+// TestChorusRecycleAndCompleteFromThePage: Chorus Pro returns the invoice
+// (à recycler; suspendue); the OF reads what France Travail asks, a form
+// without its comment is refused next to the field, the corrected one is
+// sent to Chorus Pro (POST-redirect-GET, French confirmation, audited) and
+// the invoice goes on to its payment.
+func TestChorusRecycleAndCompleteFromThePage(t *testing.T) {
+	for _, c := range []struct{ scenario, state, action, ask string }{
+		{chorus.ScenarioRecycle, "À recycler", "recycler", "Code service exécutant"},
+		{chorus.ScenarioSuspended, "Suspendue", "completer", "Pièce justificative manquante"},
+	} {
+		t.Run(c.scenario, func(t *testing.T) {
+			dbURL := storetest.URL(t)
+			ctx := context.Background()
+			db, err := store.Open(ctx, dbURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			pre := MustStart(t, dbURL)
+			pre.Stop()
+			id, _ := readyToInvoice(t, db, wrongIBAN)
+			base := startSandbox(t, "--scenario", c.scenario)
+			in := MustStart(t, dbURL, chorusEnv(base)...)
+			of := NewBrowser(t)
+			of.Login(in, demo.Accounts[0].Email, demo.Password)
+			doc := issue(t, in, of, id)
+			page := followUntil(t, of, doc, c.state+"</span>")
+			wantIn(t, page, "returned", "Ce que demande France Travail", c.ask, `id="form-`+c.action+`"`)
+			ft := NewBrowser(t)
+			ft.Login(in, demo.Accounts[4].Email, demo.Password)
+			if _, p := ft.Get(doc); strings.Contains(p, `id="form-`+c.action+`"`) {
+				t.Fatal("France Travail is offered the OF's action")
+			}
+			if st, _ := ft.Submit(doc, doc+"/chorus/"+c.action, url.Values{"commentaire": {"x"}}); st != http.StatusForbidden {
+				t.Fatalf("France Travail %s: %d", c.action, st)
+			}
+			st, body := of.Submit(doc, doc+"/chorus/"+c.action, url.Values{"commentaire": {" "}})
+			if st != http.StatusUnprocessableEntity {
+				t.Fatalf("without comment: %d", st)
+			}
+			wantIn(t, body, "field error", "Indiquez un commentaire pour France Travail", `aria-invalid="true"`)
+			form := url.Values{"commentaire": {"Données corrigées"}}
+			if c.action == "recycler" {
+				form.Set("code_destinataire", chorus.FranceTravail.IdentifiantStructure)
+				form.Set("code_service_executant", "FT-AIF-76")
+			}
+			st, body = of.Submit(doc, doc+"/chorus/"+c.action, form)
+			if st != http.StatusSeeOther {
+				t.Fatalf("%s: %d %s", c.action, st, body)
+			}
+			_, page = of.Get(doc)
+			wantIn(t, page, "confirmation", "sur Chorus Pro", "Données corrigées", "par Claire Martin")
+			followUntil(t, of, doc, "Mise en paiement</span>")
+			var audited int
+			db.QueryRow(ctx, "SELECT COUNT(*) FROM audit_log WHERE action = ?", "invoice.chorus_"+c.action).Scan(&audited)
+			if audited != 1 {
+				t.Fatalf("audit: %d", audited)
+			}
+		})
+	}
+}

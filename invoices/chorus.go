@@ -405,15 +405,13 @@ func chorusMessage(err error) string {
 // publishes it.
 func (d *Depositor) change(ctx context.Context, tx *store.Tx, r *DepositRow, code string, at time.Time, comment string, now time.Time) error {
 	at = at.UTC().Truncate(time.Second)
-	var n int
-	if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM chorus_history WHERE invoice_id = ? AND code = ? AND at = ?", r.InvoiceID, code, at).Scan(&n); err != nil {
+	res, err := tx.Exec(ctx, "INSERT INTO chorus_history (invoice_id, code, at, comment, recorded_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (invoice_id, code, at) DO NOTHING",
+		r.InvoiceID, code, at, truncate(comment, 2000), now)
+	if err != nil {
 		return err
 	}
-	if n > 0 {
-		return nil
-	}
-	if _, err := tx.Exec(ctx, "INSERT INTO chorus_history (invoice_id, code, at, comment, recorded_at) VALUES (?, ?, ?, ?, ?)", r.InvoiceID, code, at, truncate(comment, 2000), now); err != nil {
-		return err
+	if n, _ := res.RowsAffected(); n != 1 {
+		return nil // known already (another job, or an earlier poll)
 	}
 	before := r.ChorusState
 	if _, err := tx.Exec(ctx, "UPDATE chorus_deposits SET chorus_state = ?, polls = 0, updated_at = ? WHERE invoice_id = ?", code, now, r.InvoiceID); err != nil {
@@ -549,7 +547,7 @@ type Attachment struct {
 }
 
 func (d *Depositor) pieces(ctx context.Context, r *DepositRow, now time.Time) (bool, error) {
-	if r.Attachments == "" && r.Number != "" && !strings.HasPrefix(r.Number, "AV-") {
+	if r.Attachments == "" {
 		x, err := d.issued(ctx, r.InvoiceID)
 		if err != nil {
 			return false, err

@@ -284,8 +284,7 @@ func (d *Depositor) ChorusAct(ctx context.Context, a *kairos.Actor, id int64, ac
 	if c == nil {
 		return nil, kairos.Errorf(kairos.EConflict, "Ce document n'est pas suivi sur Chorus Pro.")
 	}
-	row, err := ChorusWorkflow.Check(action, c.State, a, c)
-	if err != nil {
+	if _, err := ChorusWorkflow.Check(action, c.State, a, c); err != nil {
 		return nil, err
 	}
 	if action != ChorusRefresh {
@@ -352,7 +351,7 @@ func (d *Depositor) ChorusAct(ctx context.Context, a *kairos.Actor, id int64, ac
 	if err != nil {
 		return nil, err
 	}
-	if err := d.Advance(ctx, id, true); err != nil && row != nil {
+	if err := d.Advance(ctx, id, true); err != nil {
 		return nil, err
 	}
 	_, c, err = d.Issuer.ChorusFollowup(ctx, a, id)

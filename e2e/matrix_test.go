@@ -98,6 +98,8 @@ var objectRoutes = map[string]string{
 	"GET /api/v1/enrolments/{id}/assessment":                      "assessment",
 	"GET /api/v1/enrolments/{id}/assessment/certificate.pdf":      "assessment",
 	"POST /api/v1/enrolments/{id}/assessment/actions":             "assessment",
+	"GET /api/v1/attestations/sessions/{id}/schedule":             "attsesskey",
+	"PUT /api/v1/attestations/sessions/{id}/schedule":             "attsesskey",
 
 	// Chorus Pro follow-up of an invoice (issue 17): read by the OF and France Travail.
 	"POST /factures/documents/{id}/chorus/recycler":   "invoice",
@@ -136,6 +138,7 @@ var objectOwners = map[string][]string{
 	"movement":     {"of_admin", "of_user", "key_of"},
 	"attestation":  {"of_admin", "of_user", "of_user_assiduite", "key_of"},
 	"attsession":   {"of_admin", "of_user", "of_user_assiduite"},
+	"attsesskey":   {"key_of"},
 	"mail":         {"*"}, // the demo mailbox
 	"unknown":      {"*"},
 	"nobody":       {},
@@ -292,6 +295,7 @@ func TestRouteRoleTenantMatrix(t *testing.T) {
 		"movement":     one("SELECT id FROM enrolment_movements WHERE org_id = ? ORDER BY id LIMIT 1", formapro),
 		"attestation":  one("SELECT id FROM attestations WHERE org_id = ? ORDER BY id LIMIT 1", formapro),
 		"attsession":   one("SELECT session_id FROM enrolments WHERE org_id = ? ORDER BY id LIMIT 1", formapro),
+		"attsesskey":   one("SELECT session_id FROM enrolments WHERE org_id = ? ORDER BY id LIMIT 1", formapro),
 		"mail":         one("SELECT id FROM mails ORDER BY id LIMIT 1"),
 		"assessment":   one("SELECT id FROM enrolments WHERE org_id = ? AND demandeur_id = ? ORDER BY id LIMIT 1", formapro, karim),
 		"invoice":      one("SELECT id FROM invoices WHERE org_id = ? ORDER BY id LIMIT 1", formapro), // none until the demo has invoices

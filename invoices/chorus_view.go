@@ -340,8 +340,12 @@ func (d *Depositor) ChorusAct(ctx context.Context, a *kairos.Actor, id int64, ac
 			if _, err := tx.Exec(ctx, "INSERT INTO chorus_actions (invoice_id, action, comment, actor_label, at) VALUES (?, ?, ?, ?, ?)", id, action, f.Comment, a.Label(), now); err != nil {
 				return err
 			}
-			if err := tx.Record(ctx, store.Change{Action: "invoice.chorus_" + action, OrgID: x.OrgID, ObjectType: "invoice", ObjectID: id,
-				Before: map[string]any{"chorus_state": c.State}, After: f, At: now}); err != nil {
+			change := store.Change{Action: "invoice.chorus_recycler", OrgID: x.OrgID, ObjectType: "invoice", ObjectID: id,
+				Before: map[string]any{"chorus_state": c.State}, After: f, At: now}
+			if action == ChorusComplete {
+				change.Action = "invoice.chorus_completer"
+			}
+			if err := tx.Record(ctx, change); err != nil {
 				return err
 			}
 		}

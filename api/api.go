@@ -48,6 +48,7 @@ type API struct {
 	Assessments  *assessments.Service  // set after New; nil answers 404 on its routes
 	Invoices     *invoices.Service     // the OF's billing details
 	Issuer       *invoices.Issuer      // invoices and credit notes; nil answers 404 on their routes
+	Chorus       *invoices.Depositor   // Chorus Pro actions (issue 17); nil answers 404 on them
 	Quotes       *quotes.Service       // set after New; nil answers 404 on its routes
 	Log          *slog.Logger
 	routes       []route
@@ -163,6 +164,10 @@ func New(acc *account.Service, log *slog.Logger) *API {
 		{"GET /api/v1/invoices/{id}/facturx.pdf", invoiceReaders, a.invoicePDF},
 		{"GET /api/v1/invoices/{id}/cii.xml", invoiceReaders, a.invoiceXML},
 		{"POST /api/v1/invoices/{id}/credit-note", ofFacturation, a.creditNote},
+		{"GET /api/v1/invoices/{id}/chorus", invoiceReaders, a.getInvoiceChorus},
+		{"POST /api/v1/invoices/{id}/chorus/recycle", ofFacturation, a.invoiceChorusAction(invoices.ChorusRecycle)},
+		{"POST /api/v1/invoices/{id}/chorus/complete", ofFacturation, a.invoiceChorusAction(invoices.ChorusComplete)},
+		{"POST /api/v1/invoices/{id}/chorus/refresh", invoiceReaders, a.invoiceChorusAction(invoices.ChorusRefresh)},
 
 		{"GET /api/v1/assessments", ofBilan, a.listAssessments},
 		{"GET /api/v1/enrolments/{id}/assessment", assessmentReaders, a.getAssessment},

@@ -47,7 +47,7 @@ func (a *API) listInvoices(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	list, err := svc.ListPage(r.Context(), kairos.ActorFrom(r.Context()), r.URL.Query().Get("type"), before, p.Limit+1)
+	list, err := svc.ListPage(r.Context(), kairos.ActorFrom(r.Context()), r.URL.Query().Get("type"), before, p.Limit+1, r.URL.Query().Get("chorus"))
 	if err != nil {
 		return err
 	}

@@ -59,6 +59,10 @@ type Sandbox struct {
 	Step         time.Duration // time between two states (default 1 h)
 	TokenTTL     time.Duration // lifetime of an access token (default 3600 s)
 	Structures   []StructureTrouvee
+	// BankAccounts are the IBANs each supplier (by SIRET) registered in its
+	// Chorus Pro space: an invoice of such a supplier paid to another
+	// account is rejected (listeErreurDP). A supplier absent: any IBAN.
+	BankAccounts map[string][]string
 
 	mu       sync.Mutex
 	tokens   map[string]time.Time
@@ -83,6 +87,7 @@ type sbEvent struct {
 type sbFlux struct {
 	numero     string
 	name       string
+	number     string // the invoice number read in the file ("" when unreadable)
 	deposited  time.Time
 	done       time.Time // end of processing
 	rejected   bool
@@ -133,6 +138,10 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.init()
 	if r.URL.Path == TokenPath {
 		s.token(w, r)
+		return
+	}
+	if r.URL.Path == FluxPath && r.Method == http.MethodGet {
+		answer(w, http.StatusOK, s.received())
 		return
 	}
 	if r.URL.Path == RouteHealthCheck && r.Method == http.MethodGet {
@@ -209,6 +218,37 @@ func (s *Sandbox) token(w http.ResponseWriter, r *http.Request) {
 
 func (s *Sandbox) next() int64 { s.seq++; return s.seq }
 
+// FluxPath is the sandbox's own route (not Chorus Pro's) listing every flux
+// it received, so that tests check what was deposited (GET, no credentials:
+// the sandbox holds test data only).
+const FluxPath = "/sandbox/flux"
+
+// ReceivedFlux is one flux the sandbox received.
+type ReceivedFlux struct {
+	NumeroFluxDepot string    `json:"numeroFluxDepot"`
+	NomFichier      string    `json:"nomFichier"`
+	NumeroFacture   string    `json:"numeroFacture"`
+	DateDepot       time.Time `json:"dateDepot"`
+	Rejete          bool      `json:"rejete"`
+}
+
+// Received lists the flux received, in order.
+func (s *Sandbox) Received() []ReceivedFlux {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	return s.received()
+}
+
+func (s *Sandbox) received() []ReceivedFlux {
+	out := []ReceivedFlux{}
+	for _, f := range s.flux {
+		out = append(out, ReceivedFlux{NumeroFluxDepot: f.numero, NomFichier: f.name, NumeroFacture: f.number, DateDepot: f.deposited, Rejete: f.rejected})
+	}
+	slices.SortFunc(out, func(a, b ReceivedFlux) int { return strings.Compare(a.NumeroFluxDepot, b.NumeroFluxDepot) })
+	return out
+}
+
 var reMarker = regexp.MustCompile(`CHORUS-SANDBOX:([a-z_]+)`)
 
 // ciiSummary is what the sandbox reads of a CII invoice.
@@ -221,6 +261,7 @@ type ciiSummary struct {
 		Order          string `xml:"BuyerOrderReferencedDocument>IssuerAssignedID"`
 	} `xml:"SupplyChainTradeTransaction>ApplicableHeaderTradeAgreement"`
 	Grand string `xml:"SupplyChainTradeTransaction>ApplicableHeaderTradeSettlement>SpecifiedTradeSettlementHeaderMonetarySummation>GrandTotalAmount"`
+	IBAN  string `xml:"SupplyChainTradeTransaction>ApplicableHeaderTradeSettlement>SpecifiedTradeSettlementPaymentMeans>PayeePartyCreditorFinancialAccount>IBANID"`
 }
 
 func (s *Sandbox) deposerFlux(body []byte) (int, any) {
@@ -268,6 +309,7 @@ func (s *Sandbox) check(f *sbFlux, pdf []byte) {
 		reject("ERR_XSD_001", "ERR_XSD", err.Error())
 		return
 	}
+	f.number = c.Number
 	dp := func(msg string) {
 		f.rejected = true
 		f.dpErrors = append(f.dpErrors, ErreurDP{NumeroDP: c.Number, IdentifiantFournisseur: c.Agreement.Seller, IdentifiantDestinataire: c.Agreement.Buyer, LibelleErreurDP: msg})
@@ -292,6 +334,10 @@ func (s *Sandbox) check(f *sbFlux, pdf []byte) {
 		case !p.GestionNumeroEJOuCodeService && p.NumeroEJDoitEtreRenseigne && !ej:
 			dp("Le destinataire exige le numéro d'engagement juridique (BT-13).")
 		}
+	}
+	if known, ok := s.BankAccounts[c.Agreement.Seller]; ok && c.IBAN != "" && !slices.Contains(known, c.IBAN) {
+		dp("Les coordonnées bancaires de la facture (IBAN " + maskIBAN(c.IBAN) + ") ne font pas partie de celles enregistrées pour le fournisseur " + c.Agreement.Seller +
+			" dans Chorus Pro : corrigez l'IBAN de la facture, ou enregistrez ce compte dans l'espace Chorus Pro du fournisseur.")
 	}
 	for _, inv := range s.invoices {
 		if inv.seller == c.Agreement.Seller && inv.number == c.Number {
@@ -329,6 +375,14 @@ func (s *Sandbox) check(f *sbFlux, pdf []byte) {
 	}
 	f.invoiceID = inv.id
 	s.invoices[inv.id] = inv
+}
+
+// maskIBAN keeps the country, the key and the last 4 characters.
+func maskIBAN(iban string) string {
+	if len(iban) < 8 {
+		return iban
+	}
+	return iban[:4] + strings.Repeat("•", 4) + iban[len(iban)-4:]
 }
 
 // paidPath plans the states from first to MISE_EN_PAIEMENT from t on.

@@ -59,6 +59,23 @@ type Config struct {
 	ChorusClientSecret string // KAIROS_CHORUS_CLIENT_SECRET
 	ChorusLogin        string // KAIROS_CHORUS_LOGIN: Chorus Pro technical account (TECH_…@cpro.fr)
 	ChorusPassword     string // KAIROS_CHORUS_PASSWORD: its password (it expires)
+	// ChorusPasswordExpires is KAIROS_CHORUS_PASSWORD_EXPIRES (AAAA-MM-JJ):
+	// the day the technical account's password expires (zero: unknown).
+	ChorusPasswordExpires time.Time
+	// ChorusReminderDays is KAIROS_CHORUS_REMINDER_DAYS: how many days
+	// before that day the platform administrators are mailed (default 15).
+	ChorusReminderDays int
+	// « Infos pratiques » of the invoice pages (the seed's links).
+	ChorusDocURL  string // KAIROS_CHORUS_DOC_URL, default https://communaute-chorus-pro.finances.gouv.fr/
+	ChorusFTEmail string // KAIROS_CHORUS_FT_EMAIL, default dafgdg_chorus-pro.00135@pole-emploi.fr
+	// ChorusSandboxStep is KAIROS_CHORUS_SANDBOX_STEP: the time between two
+	// states of the in-process sandbox (demo without KAIROS_CHORUS_API_URL), default 1 min.
+	ChorusSandboxStep time.Duration
+	// ChorusCrashAfterDeposit is KAIROS_CHORUS_CRASH_AFTER_DEPOSIT, a test
+	// hook honoured in demo mode only: after Chorus Pro accepted a flux and
+	// before its answer is recorded, the deposit stops (logs « chorus crash
+	// hook » and waits), so that a test kills the process there.
+	ChorusCrashAfterDeposit bool
 }
 
 // Load reads the configuration through getenv.
@@ -85,6 +102,9 @@ func Load(getenv func(string) string) (Config, error) {
 		ChorusPassword:     getenv("KAIROS_CHORUS_PASSWORD"),
 
 		QuoteThresholds: getenv("KAIROS_DEVIS_SEUILS"),
+
+		ChorusDocURL:  or(strings.TrimSpace(getenv("KAIROS_CHORUS_DOC_URL")), "https://communaute-chorus-pro.finances.gouv.fr/"),
+		ChorusFTEmail: or(strings.TrimSpace(getenv("KAIROS_CHORUS_FT_EMAIL")), "dafgdg_chorus-pro.00135@pole-emploi.fr"),
 	}
 	var err error
 	if c.Demo, err = boolVar(getenv, "KAIROS_DEMO", false); err != nil {
@@ -158,7 +178,52 @@ func Load(getenv func(string) string) (Config, error) {
 	if err := c.checkChorus(); err != nil {
 		return c, err
 	}
+	if err := c.loadChorus(getenv); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// loadChorus reads the technical account's expiry, the sandbox step and the
+// crash hook.
+func (c *Config) loadChorus(getenv func(string) string) error {
+	if v := strings.TrimSpace(getenv("KAIROS_CHORUS_PASSWORD_EXPIRES")); v != "" {
+		t, err := time.Parse("2006-01-02", v)
+		if err != nil {
+			return fmt.Errorf("KAIROS_CHORUS_PASSWORD_EXPIRES : %q n'est pas une date AAAA-MM-JJ", v)
+		}
+		c.ChorusPasswordExpires = t
+	}
+	c.ChorusReminderDays = 15
+	if v := getenv("KAIROS_CHORUS_REMINDER_DAYS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 90 {
+			return fmt.Errorf("KAIROS_CHORUS_REMINDER_DAYS: %q is not a number of days between 1 and 90", v)
+		}
+		c.ChorusReminderDays = n
+	}
+	c.ChorusSandboxStep = time.Minute
+	if v := getenv("KAIROS_CHORUS_SANDBOX_STEP"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("KAIROS_CHORUS_SANDBOX_STEP: %q is not a positive duration (e.g. 1m)", v)
+		}
+		c.ChorusSandboxStep = d
+	}
+	var err error
+	if c.ChorusCrashAfterDeposit, err = boolVar(getenv, "KAIROS_CHORUS_CRASH_AFTER_DEPOSIT", false); err != nil {
+		return err
+	}
+	if c.ChorusCrashAfterDeposit && !c.Demo {
+		return fmt.Errorf("KAIROS_CHORUS_CRASH_AFTER_DEPOSIT is a test hook: it is accepted only with KAIROS_DEMO=1")
+	}
+	if !strings.HasPrefix(c.ChorusDocURL, "https://") && !strings.HasPrefix(c.ChorusDocURL, "http://") {
+		return fmt.Errorf("KAIROS_CHORUS_DOC_URL: %q must be an http(s):// URL", c.ChorusDocURL)
+	}
+	if !strings.Contains(c.ChorusFTEmail, "@") || strings.ContainsAny(c.ChorusFTEmail, " <>\"\n") {
+		return fmt.Errorf("KAIROS_CHORUS_FT_EMAIL: %q is not an e-mail address", c.ChorusFTEmail)
+	}
+	return nil
 }
 
 // Loopback reports whether the host of base URL u is a loopback one

@@ -3,6 +3,7 @@ package config_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"kairos/config"
 )
@@ -105,5 +106,30 @@ func TestNowOnlyInDemo(t *testing.T) {
 	_, err = config.Load(env(map[string]string{"KAIROS_DEMO": "1", "KAIROS_NOW": "30/11/2026"}))
 	if err == nil || !strings.Contains(err.Error(), "KAIROS_NOW") {
 		t.Fatalf("bad instant: %v", err)
+	}
+}
+
+func TestChorusSettings(t *testing.T) {
+	kv := func(kv ...string) func(string) string {
+		m := map[string]string{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return func(k string) string { return m[k] }
+	}
+	c, err := config.Load(kv())
+	if err != nil || !c.ChorusPasswordExpires.IsZero() || c.ChorusReminderDays != 15 || c.ChorusDocURL != "https://communaute-chorus-pro.finances.gouv.fr/" ||
+		c.ChorusFTEmail != "dafgdg_chorus-pro.00135@pole-emploi.fr" || c.ChorusSandboxStep != time.Minute || c.ChorusCrashAfterDeposit {
+		t.Fatalf("defaults: %+v %v", c, err)
+	}
+	c, err = config.Load(kv("KAIROS_CHORUS_PASSWORD_EXPIRES", "2027-03-31", "KAIROS_CHORUS_REMINDER_DAYS", "30", "KAIROS_DEMO", "1", "KAIROS_CHORUS_CRASH_AFTER_DEPOSIT", "1"))
+	if err != nil || c.ChorusPasswordExpires.Format("2006-01-02") != "2027-03-31" || c.ChorusReminderDays != 30 || !c.ChorusCrashAfterDeposit {
+		t.Fatalf("set: %+v %v", c, err)
+	}
+	for _, bad := range [][]string{{"KAIROS_CHORUS_PASSWORD_EXPIRES", "31/03/2027"}, {"KAIROS_CHORUS_REMINDER_DAYS", "0"}, {"KAIROS_CHORUS_SANDBOX_STEP", "-1s"},
+		{"KAIROS_CHORUS_CRASH_AFTER_DEPOSIT", "1"}, {"KAIROS_CHORUS_DOC_URL", "javascript:alert(1)"}, {"KAIROS_CHORUS_FT_EMAIL", "pas-une-adresse"}} {
+		if _, err := config.Load(kv(bad...)); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
 	}
 }

@@ -107,6 +107,15 @@ var objectRoutes = map[string]string{
 	"POST /admin/utilisateurs/{id}/invitation":    "anyuser",
 	"GET /ponctualite/organismes/{id}":            "of76",
 	"GET /ponctualite/organismes/{id}/export.csv": "of76",
+
+	// Chorus Pro follow-up of an invoice (issue 17): read by the OF and France Travail.
+	"POST /factures/documents/{id}/chorus/recycler":   "invoice",
+	"POST /factures/documents/{id}/chorus/completer":  "invoice",
+	"POST /factures/documents/{id}/chorus/actualiser": "invoice",
+	"GET /api/v1/invoices/{id}/chorus":                "invoice",
+	"POST /api/v1/invoices/{id}/chorus/recycle":       "invoice",
+	"POST /api/v1/invoices/{id}/chorus/complete":      "invoice",
+	"POST /api/v1/invoices/{id}/chorus/refresh":       "invoice",
 }
 
 // segmentKinds names the object of {id} from the segment before it.
@@ -145,6 +154,8 @@ var objectOwners = map[string][]string{
 	// OF of the DR Occitanie's region, for its punctuality.
 	"anyuser": {"admin"},
 	"of76":    {"ft_gestionnaire"},
+	// An invoice of the demo OF: its OF and France Travail's services of its region.
+	"invoice": {"of_admin", "of_user", "key_of", "ft_gestionnaire", "ft_comptable", "key_dr", "key_comptable"},
 }
 
 // identity is one caller of the matrix.
@@ -300,6 +311,7 @@ func TestRouteRoleTenantMatrix(t *testing.T) {
 		"anyuser":      one("SELECT id FROM users WHERE email = ?", "formateur@formapro-occitanie.example"),
 		"of76":         fmt.Sprint(formapro),
 		"assessment":   one("SELECT id FROM enrolments WHERE org_id = ? AND demandeur_id = ? ORDER BY id LIMIT 1", formapro, karim),
+		"invoice":      one("SELECT id FROM invoices WHERE org_id = ? ORDER BY id LIMIT 1", formapro), // none until the demo has invoices
 		"unknown":      "999999999",
 		"nobody":       "999999999",
 	}

@@ -327,7 +327,17 @@ type Issued struct {
 	Reason        string            `json:"reason,omitempty"`
 	ActorLabel    string            `json:"issued_by"`
 	CreatedAt     time.Time         `json:"created_at"`
+	ChorusState   string            `json:"chorus_state"` // "" : not deposited yet
+	ChorusPhase   string            `json:"chorus_phase,omitempty"`
 	Model         *einvoice.Invoice `json:"-"`
+}
+
+// ChorusLabel is the French label of its Chorus Pro state.
+func (x *Issued) ChorusLabel() string {
+	if x.ChorusPhase == "" {
+		return "Non suivie"
+	}
+	return chorusStateLabel(x.ChorusPhase, x.ChorusState)
 }
 
 // Kind is the French name of the document.
@@ -353,15 +363,17 @@ func (x *Issued) StateLabel() string {
 func (x *Issued) Total() string { return einvoice.FormatEuros(x.TotalCents) }
 
 const issuedCols = `i.id, i.org_id, o.name, i.enrolment_id, u.name, i.number, i.type_code, i.state, COALESCE(i.credit_of, 0),
-	COALESCE((SELECT c.number FROM invoices c WHERE c.credit_of = i.id), ''), i.quote_number, i.issue_date, i.total_cents, i.reason, i.actor_label, i.created_at, i.model`
+	COALESCE((SELECT c.number FROM invoices c WHERE c.credit_of = i.id), ''), i.quote_number, i.issue_date, i.total_cents, i.reason, i.actor_label, i.created_at,
+	COALESCE(cd.chorus_state, ''), COALESCE(cd.phase, ''), i.model`
 
-const issuedFrom = ` FROM invoices i JOIN organisations o ON o.id = i.org_id JOIN enrolments e ON e.id = i.enrolment_id JOIN users u ON u.id = e.demandeur_id`
+const issuedFrom = ` FROM invoices i JOIN organisations o ON o.id = i.org_id JOIN enrolments e ON e.id = i.enrolment_id JOIN users u ON u.id = e.demandeur_id
+	LEFT JOIN chorus_deposits cd ON cd.invoice_id = i.id`
 
 func scanIssued(sc interface{ Scan(...any) error }) (*Issued, error) {
 	var x Issued
 	var model string
 	if err := sc.Scan(&x.ID, &x.OrgID, &x.OrgName, &x.EnrolmentID, &x.DemandeurName, &x.Number, &x.TypeCode, &x.State, &x.CreditOf, &x.CreditNumber,
-		&x.QuoteNumber, &x.IssueDate, &x.TotalCents, &x.Reason, &x.ActorLabel, &x.CreatedAt, &model); err != nil {
+		&x.QuoteNumber, &x.IssueDate, &x.TotalCents, &x.Reason, &x.ActorLabel, &x.CreatedAt, &x.ChorusState, &x.ChorusPhase, &model); err != nil {
 		return nil, err
 	}
 	x.CreatedAt = x.CreatedAt.UTC()
@@ -394,20 +406,29 @@ func (s *Issuer) scope(ctx context.Context, a *kairos.Actor) (string, []any, err
 }
 
 // List lists the invoices and credit notes the actor reads, the most recent
-// first; kind "factures" or "avoirs" filters.
-func (s *Issuer) List(ctx context.Context, a *kairos.Actor, kind string) ([]Issued, error) {
-	return s.ListPage(ctx, a, kind, 0, 500)
+// first; kind "factures" or "avoirs" filters; chorusState (ChorusFilters)
+// filters by Chorus Pro state.
+func (s *Issuer) List(ctx context.Context, a *kairos.Actor, kind string, chorusState ...string) ([]Issued, error) {
+	return s.ListPage(ctx, a, kind, 0, 500, chorusState...)
 }
 
 // ListPage is List by pages: limit (1 to 501) documents older (smaller id)
 // than before (keyset pagination; 0: from the newest).
-func (s *Issuer) ListPage(ctx context.Context, a *kairos.Actor, kind string, before int64, limit int) ([]Issued, error) {
+func (s *Issuer) ListPage(ctx context.Context, a *kairos.Actor, kind string, before int64, limit int, chorusState ...string) ([]Issued, error) {
 	if limit <= 0 || limit > 501 {
 		limit = 500
 	}
 	where, args, err := s.scope(ctx, a)
 	if err != nil {
 		return nil, err
+	}
+	if len(chorusState) > 0 {
+		cond, cargs, err := chorusFilter(chorusState[0])
+		if err != nil {
+			return nil, err
+		}
+		where += cond
+		args = append(args, cargs...)
 	}
 	switch kind {
 	case "":
@@ -442,6 +463,7 @@ func (s *Issuer) ListPage(ctx context.Context, a *kairos.Actor, kind string, bef
 // numbered pages with their total).
 type ListFilter struct {
 	Kind   string // "", "factures" or "avoirs"
+	Chorus string // "" or a Chorus Pro state filter (ChorusFilters)
 	Offset int
 	Limit  int // 1–500, default 50
 }
@@ -468,12 +490,18 @@ func (s *Issuer) Page(ctx context.Context, a *kairos.Actor, f ListFilter) (*Issu
 	default:
 		return nil, kairos.Invalid(map[string]string{"type": "Choisissez factures ou avoirs."})
 	}
+	cond, cargs, err := chorusFilter(f.Chorus)
+	if err != nil {
+		return nil, err
+	}
+	where += cond
+	args = append(args, cargs...)
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
 	}
 	f.Offset = max(f.Offset, 0)
 	out := &IssuedPage{Items: []Issued{}}
-	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM invoices i JOIN enrolments e ON e.id = i.enrolment_id WHERE "+where, args...).Scan(&out.Total); err != nil {
+	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM invoices i JOIN enrolments e ON e.id = i.enrolment_id LEFT JOIN chorus_deposits cd ON cd.invoice_id = i.id WHERE "+where, args...).Scan(&out.Total); err != nil {
 		return nil, err
 	}
 	rows, err := s.DB.Query(ctx, "SELECT "+issuedCols+issuedFrom+" WHERE "+where+" ORDER BY i.id DESC LIMIT ? OFFSET ?", append(args, f.Limit, f.Offset)...)
@@ -494,11 +522,14 @@ func (s *Issuer) Page(ctx context.Context, a *kairos.Actor, f ListFilter) (*Issu
 // WriteCSV writes every invoice and credit note of kind the actor reads as
 // CSV (semicolons, French headers and decimal commas, as spreadsheets in
 // France expect).
-func (s *Issuer) WriteCSV(ctx context.Context, a *kairos.Actor, kind string, w io.Writer) error {
+func (s *Issuer) WriteCSV(ctx context.Context, a *kairos.Actor, kind string, w io.Writer, chorusState ...string) error {
 	cw := csv.NewWriter(w)
 	cw.Comma = ';'
 	cw.Write([]string{"Numéro", "Type", "État", "Organisme", "Stagiaire", "Devis AIF (engagement)", "Date d'émission", "Montant (€)", "Avoir / facture annulée", "Motif de l'avoir"})
 	f := ListFilter{Kind: kind, Limit: 500}
+	if len(chorusState) > 0 {
+		f.Chorus = chorusState[0]
+	}
 	for {
 		p, err := s.Page(ctx, a, f)
 		if err != nil {
@@ -716,7 +747,11 @@ func (s *Issuer) store(ctx context.Context, tx *store.Tx, a *kairos.Actor, inv *
 	if store.IsUniqueViolation(err) {
 		return 0, kairos.Errorf(kairos.EConflict, "Cette formation vient d'être facturée : rechargez la page.")
 	}
-	return id, err
+	if err != nil {
+		return 0, err
+	}
+	// The Chorus Pro deposit's intent, with the document (issue 17).
+	return id, recordIntent(ctx, tx, id, orgID, creditOf, inv.Number, now)
 }
 
 // CreditNote cancels an issued invoice of the actor's OF by a credit note

@@ -14,6 +14,7 @@ var (
 
 type invoicesPage struct {
 	View   string // a-preparer, emises, avoirs
+	Chorus string // filter by Chorus Pro state (invoices.ChorusFilters)
 	Drafts []invoices.Draft
 	List   []invoices.Issued
 	Ready  int
@@ -25,12 +26,13 @@ const invoicesPerPage = 50
 // issuedPage reads the page of issued documents of kind the request asks for.
 func (s *Server) issuedPage(r *http.Request, kind string) ([]invoices.Issued, Pager, error) {
 	a := kairos.ActorFrom(r.Context())
-	first, err := s.Issuer.Page(r.Context(), a, invoices.ListFilter{Kind: kind, Limit: 1})
+	chorus := r.URL.Query().Get("chorus")
+	first, err := s.Issuer.Page(r.Context(), a, invoices.ListFilter{Kind: kind, Chorus: chorus, Limit: 1})
 	if err != nil {
 		return nil, Pager{}, err
 	}
 	pg := NewPager(r, first.Total, invoicesPerPage)
-	p, err := s.Issuer.Page(r.Context(), a, invoices.ListFilter{Kind: kind, Limit: invoicesPerPage, Offset: pg.Offset(invoicesPerPage)})
+	p, err := s.Issuer.Page(r.Context(), a, invoices.ListFilter{Kind: kind, Chorus: chorus, Limit: invoicesPerPage, Offset: pg.Offset(invoicesPerPage)})
 	if err != nil {
 		return nil, Pager{}, err
 	}
@@ -41,15 +43,15 @@ func (s *Server) issuedPage(r *http.Request, kind string) ([]invoices.Issued, Pa
 // (type=factures or avoirs filters).
 func (s *Server) invoicesExport(w http.ResponseWriter, r *http.Request) {
 	a := kairos.ActorFrom(r.Context())
-	kind := r.URL.Query().Get("type")
-	if _, err := s.Issuer.Page(r.Context(), a, invoices.ListFilter{Kind: kind, Limit: 1}); err != nil {
+	kind, chorus := r.URL.Query().Get("type"), r.URL.Query().Get("chorus")
+	if _, err := s.Issuer.Page(r.Context(), a, invoices.ListFilter{Kind: kind, Chorus: chorus, Limit: 1}); err != nil {
 		s.errorPage(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="factures.csv"`)
 	w.Write([]byte("\uFEFF"))
-	if err := s.Issuer.WriteCSV(r.Context(), a, kind, w); err != nil {
+	if err := s.Issuer.WriteCSV(r.Context(), a, kind, w, chorus); err != nil {
 		s.Log.Error("factures: csv export", "err", err)
 	}
 }
@@ -57,7 +59,7 @@ func (s *Server) invoicesExport(w http.ResponseWriter, r *http.Request) {
 // invoicesPage is the OF's « Factures »: to prepare, issued, credit notes.
 func (s *Server) invoicesPage(w http.ResponseWriter, r *http.Request) {
 	a := kairos.ActorFrom(r.Context())
-	p := invoicesPage{View: r.URL.Query().Get("vue")}
+	p := invoicesPage{View: r.URL.Query().Get("vue"), Chorus: r.URL.Query().Get("chorus")}
 	var err error
 	switch p.View {
 	case "emises":
@@ -127,9 +129,12 @@ func (s *Server) invoiceIssue(w http.ResponseWriter, r *http.Request) {
 }
 
 type invoicePage struct {
-	X    *invoices.Issued
-	IsOF bool
-	Form *Form
+	X       *invoices.Issued
+	IsOF    bool
+	Form    *Form
+	Chorus  *invoices.Chorus // nil: not followed on Chorus Pro
+	Buyer   string           // France Travail's SIRET (the recycling form's default)
+	Service string           // the code service of the invoice
 }
 
 func (s *Server) invoiceShow(w http.ResponseWriter, r *http.Request) {
@@ -151,7 +156,12 @@ func (s *Server) invoiceShowRender(w http.ResponseWriter, r *http.Request, statu
 	if f == nil {
 		f = NewForm(nil)
 	}
-	s.render(w, r, status, "facture", invoicePage{X: x, IsOF: kairos.Authorize(a, ofFacturation) == nil, Form: f})
+	c, err := s.chorusOf(r.Context(), a, id)
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	s.render(w, r, status, "facture", invoicePage{X: x, IsOF: kairos.Authorize(a, ofFacturation) == nil, Form: f, Chorus: c, Buyer: x.Model.Buyer.SIRET, Service: x.Model.BuyerReference})
 }
 
 func (s *Server) invoiceDocument(w http.ResponseWriter, r *http.Request) {
@@ -200,13 +210,14 @@ func (s *Server) invoiceCreditNote(w http.ResponseWriter, r *http.Request) {
 }
 
 type invoicesFTPage struct {
-	List  []invoices.Issued
-	Pager Pager
-	Kind  string // "", factures, avoirs
+	List   []invoices.Issued
+	Pager  Pager
+	Kind   string // "", factures, avoirs
+	Chorus string // filter by Chorus Pro state
 }
 
 func (s *Server) invoicesFT(w http.ResponseWriter, r *http.Request) {
-	p := invoicesFTPage{Kind: r.URL.Query().Get("type")}
+	p := invoicesFTPage{Kind: r.URL.Query().Get("type"), Chorus: r.URL.Query().Get("chorus")}
 	if p.Kind != "factures" && p.Kind != "avoirs" {
 		p.Kind = ""
 	}

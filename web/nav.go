@@ -46,6 +46,7 @@ var navItems = []navItem{
 	{"Webhooks", "/organisme/webhooks", "Recevez chaque changement dans votre logiciel, en temps réel, signé et rejoué en cas de panne."},
 	{"Utilisateurs de la plateforme", "/admin/utilisateurs", "Tous les comptes, toutes organisations confondues."},
 	{"Journal d'audit", "/admin/journal", "Qui a fait quoi, quand et depuis quelle adresse."},
+	{"Chorus Pro", "/admin/chorus", "Les dépôts de factures sur Chorus Pro et l'expiration du mot de passe du compte technique."},
 	{"Mon compte", "/compte", "Votre identité, votre rôle et votre dernière connexion."},
 }
 

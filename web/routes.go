@@ -215,6 +215,11 @@ func (s *Server) routeTable() []route {
 			route{"POST /factures/documents/{id}/avoir", ofFacturation, s.invoiceCreditNote},
 			route{"GET /france-travail/factures", ftPay, s.invoicesFT},
 			route{"GET /france-travail/factures/export.csv", ftPay, s.invoicesExport},
+			// Chorus Pro follow-up (issue 17).
+			route{"POST /factures/documents/{id}/chorus/recycler", ofFacturation, s.invoiceChorusAction("recycler")},
+			route{"POST /factures/documents/{id}/chorus/completer", ofFacturation, s.invoiceChorusAction("completer")},
+			route{"POST /factures/documents/{id}/chorus/actualiser", invoiceReaders, s.invoiceChorusAction("actualiser")},
+			route{"GET /admin/chorus", admin, s.adminChorus},
 		)
 	}
 	if s.Quotes != nil {

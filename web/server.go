@@ -66,9 +66,13 @@ type Server struct {
 	Invoices     *invoices.Service     // billing details of the OF; default: built on DB and Adhesions
 	Issuer       *invoices.Issuer      // invoices and credit notes; nil: no invoice pages
 	Quotes       *quotes.Service       // nil: no quote pages
+	Chorus       *invoices.Depositor   // Chorus Pro deposits (issue 17); nil: follow-up shown, no actions
 	Metrics      *metrics.Registry
 	API          http.Handler // mounted at /api/v1/
 	Secret       []byte       // key of CSRF tokens
+
+	// ChorusPass tracks the Chorus Pro technical account's password (admin page).
+	ChorusPass *invoices.PasswordReminder
 
 	pages  map[string]*template.Template
 	routes []route
@@ -132,6 +136,8 @@ func (s *Server) funcs() template.FuncMap {
 		"minutesDecimal": func(m int) string { return attendance.Minutes(m).Decimal() },
 		// bilans tells whether the assessment pages are served.
 		"bilans": func() bool { return s.Assessments != nil },
+		// « Infos pratiques » of Chorus Pro (configurable, issue 17).
+		"chorusDocURL": s.chorusDocURL, "chorusFTEmail": s.chorusFTEmail,
 		// euros writes cents the French way; hoursQ, quarter hours as hours.
 		"euros":  einvoice.FormatEuros,
 		"hoursQ": einvoice.FormatHoursFrench,

@@ -55,6 +55,11 @@ var privateActions = map[string]string{
 	"demandeur.set":                 "rattachement d'un demandeur à son agence et à son conseiller (référentiel France Travail)",
 	"adhesion.qualiopi_reminder":    "rappel par courriel à l'organisme",
 	"adhesion.rgc_not_granted":      "incident de création de compte, traité par l'administration",
+	// Chorus Pro (issue 17): what changes for partners is published as invoice.chorus_status_changed.
+	"invoice.chorus_reconcile": "rapprochement interne d'un dépôt interrompu ; l'état retrouvé est publié par invoice.chorus_status_changed",
+	"invoice.chorus_recycler":  "action de l'organisme sur Chorus Pro ; son effet est publié par invoice.chorus_status_changed",
+	"invoice.chorus_completer": "action de l'organisme sur Chorus Pro ; son effet est publié par invoice.chorus_status_changed",
+	"chorus.password_reminder": "rappel par courriel à l'administration de la plateforme",
 }
 
 // expansions give the values of the actions built as "prefix." + a row of a

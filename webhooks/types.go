@@ -90,6 +90,7 @@ func buildTypes() []EventType {
 	}
 	add("invoice.issue", "invoice", fac, "Facture émise à France Travail", "", audOFFT)
 	add("invoice.credit_note", "invoice", fac, "Avoir émis : la facture est annulée", "", audOFFT)
+	add("invoice.chorus_status_changed", "invoice", fac, "Nouvel état de la facture sur Chorus Pro (data : état, libellé, date, commentaire)", "", audOFFT)
 	// Devis AIF (issue 12): every step of quotes.Workflow, with the quote after it.
 	const dev = "Devis AIF"
 	add("quote.create", "quote", dev, "Devis créé (brouillon de l'organisme)", "Quote", audQuote)

@@ -67,6 +67,8 @@ Configuration par variables d'environnement (voir docs/OPERATIONS.md) :
   KAIROS_WEBHOOKS_ALLOW_PRIVATE, KAIROS_API_RATE_LIMIT,
   KAIROS_CHORUS_API_URL, KAIROS_CHORUS_OAUTH_URL, KAIROS_CHORUS_CLIENT_ID, KAIROS_CHORUS_CLIENT_SECRET,
   KAIROS_CHORUS_LOGIN, KAIROS_CHORUS_PASSWORD,
+  KAIROS_CHORUS_PASSWORD_EXPIRES, KAIROS_CHORUS_REMINDER_DAYS, KAIROS_CHORUS_DOC_URL, KAIROS_CHORUS_FT_EMAIL,
+  KAIROS_CHORUS_SANDBOX_STEP, KAIROS_CHORUS_CRASH_AFTER_DEPOSIT (test, démonstration seulement),
   KAIROS_DB_MAX_CONNS,
   KAIROS_DEVIS_SEUILS (seuils régionaux des devis AIF, « région:euros:heures », défaut 3 200 € ou 400 h),
   KAIROS_DEMO_FORCE, KAIROS_METRICS_TOKEN,
@@ -270,8 +272,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		}
 	}
 	apiHandler.Invoices, apiHandler.Issuer = billing, issuer
+	deposits, stopSandbox, err := chorusDepositor(cfg, log, db, issuer, bilans, stdout) // issue 17
+	if err != nil {
+		return err
+	}
+	defer stopSandbox()
+	apiHandler.Chorus = deposits
+	chorusPassword := &invoices.PasswordReminder{DB: db, Expires: cfg.ChorusPasswordExpires, Days: cfg.ChorusReminderDays, BaseURL: cfg.BaseURL}
 	srv, err := web.New(&web.Server{Cfg: cfg, DB: db, Accounts: acc, Log: log, Metrics: reg, API: apiHandler.Handler(), Secret: []byte(secret),
-		Adhesions: adh, Catalogue: cat, Appointments: appts, Enrolment: path, Attestations: att, Assessments: bilans, Invoices: billing, Issuer: issuer, Webhooks: hooks, Quotes: devis})
+		Adhesions: adh, Catalogue: cat, Appointments: appts, Enrolment: path, Attestations: att, Assessments: bilans, Invoices: billing, Issuer: issuer, Webhooks: hooks, Quotes: devis, Chorus: deposits, ChorusPass: chorusPassword})
 	if err != nil {
 		return err
 	}
@@ -301,6 +310,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 			assessments.ReminderJob: bilans.HandleReminders,
 			quotes.ExpiryJob:        devis.HandleExpiry,
 			invoices.PDFJob:         issuer.HandlePDF,
+
+			// Chorus Pro (issue 17): deposits and follow-ups, the technical account's password.
+			invoices.ChorusJob:         deposits.Handle,
+			invoices.ChorusPasswordJob: chorusPassword.Handle,
 		},
 		Schedules: []worker.Schedule{
 			{Name: "accounts.cleanup", Every: time.Hour, Kind: "accounts.cleanup"},
@@ -311,6 +324,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 			{Name: "api.idempotency_cleanup", Every: time.Hour, Kind: "api.idempotency_cleanup"},
 			{Name: assessments.ReminderJob, Every: time.Hour, Kind: assessments.ReminderJob},
 			{Name: quotes.ExpiryJob, Every: time.Hour, Kind: quotes.ExpiryJob},
+			{Name: invoices.ChorusPasswordJob, Every: time.Hour, Kind: invoices.ChorusPasswordJob},
 		},
 		Poll: 500 * time.Millisecond,
 	}
@@ -335,6 +349,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	go func() {
 		defer close(workDone)
 		if cfg.Worker {
+			if n, err := deposits.Recover(workCtx); err != nil { // deposits a dead process held (issue 17)
+				log.Error("chorus: recover", "err", err)
+			} else if n > 0 {
+				log.Info("chorus: deposits resumed", "count", n)
+			}
 			hooksDone := make(chan struct{})
 			go func() { // dispatch of the outbox and webhook deliveries (issue 15)
 				defer close(hooksDone)

@@ -142,6 +142,7 @@ func New(acc *account.Service, log *slog.Logger) *API {
 		{"PUT /api/v1/attestations/sessions/{id}/schedule", ofAssid, a.putSchedule},
 		{"GET /api/v1/ft/attestations", ftPay, a.attestationsOverview},
 		{"GET /api/v1/ft/attestations.csv", ftPay, a.attestationsCSV},
+		{"POST /api/v1/ft/attestations/reminders", ftPay, a.remindOF},
 
 		{"GET /api/v1/event-types", loggedIn, a.eventTypes},
 		{"GET /api/v1/events", loggedIn, a.events},

@@ -252,3 +252,34 @@ func (a *API) putSchedule(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeJSON(w, http.StatusOK, sc)
 }
+
+// ReminderInput asks France Travail's reminder (« Relancer ») of an OF for
+// its missing attestations of a month.
+type ReminderInput struct {
+	OrganisationID int64  `json:"organisation_id"`
+	Month          string `json:"month"`
+}
+
+// remindOF is the page's « Relancer » (POST /france-travail/attestations/relances).
+func (a *API) remindOF(w http.ResponseWriter, r *http.Request) error {
+	svc, err := a.attestationsSvc()
+	if err != nil {
+		return err
+	}
+	var in ReminderInput
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	m, err := calendar.ParseMonth(in.Month)
+	if err != nil || m.IsZero() {
+		return kairos.Invalid(map[string]string{"month": "Indiquez le mois au format AAAA-MM."})
+	}
+	if in.OrganisationID <= 0 {
+		return kairos.Invalid(map[string]string{"organisation_id": "Indiquez l'identifiant de l'organisme à relancer."})
+	}
+	f, err := svc.RemindOF(r.Context(), kairos.ActorFrom(r.Context()), in.OrganisationID, m)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, map[string]any{"organisation": f.OrgName, "month": m.String(), "missing": f.Missing, "recipients": f.Recipients, "sent_at": f.SentAt})
+}

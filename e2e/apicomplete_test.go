@@ -63,9 +63,13 @@ var pageActionTwins = map[string][]string{
 	"POST /organisme/webhooks/{id}/suppression": {"DELETE /api/v1/webhooks/{id}"},
 	"POST /organisme/webhooks/{id}/rejeu":       {"POST /api/v1/webhooks/{id}/deliveries/{did}/replay", "POST /api/v1/webhooks/{id}/replay-failed"},
 
-	"POST /bilans/inscriptions/{id}":      {"POST /api/v1/enrolments/{id}/assessment/actions"},
-	"POST /factures/inscriptions/{id}":    {"POST /api/v1/enrolments/{id}/invoice"},
-	"POST /factures/documents/{id}/avoir": {"POST /api/v1/invoices/{id}/credit-note"},
+	"POST /bilans/inscriptions/{id}":                  {"POST /api/v1/enrolments/{id}/assessment/actions"},
+	"POST /factures/inscriptions/{id}":                {"POST /api/v1/enrolments/{id}/invoice"},
+	"POST /factures/documents/{id}/avoir":             {"POST /api/v1/invoices/{id}/credit-note"},
+	"POST /factures/documents/{id}/chorus/recycler":   {"POST /api/v1/invoices/{id}/chorus/recycle"},
+	"POST /factures/documents/{id}/chorus/completer":  {"POST /api/v1/invoices/{id}/chorus/complete"},
+	"POST /factures/documents/{id}/chorus/actualiser": {"POST /api/v1/invoices/{id}/chorus/refresh"},
+	"POST /france-travail/attestations/relances":      {"POST /api/v1/ft/attestations/reminders"},
 
 	"POST /devis":                  {"POST /api/v1/quotes"},
 	"POST /devis/{id}":             {"PATCH /api/v1/quotes/{id}"},
@@ -76,6 +80,8 @@ var pageActionTwins = map[string][]string{
 // pageOnlyActions are the state-changing page routes that have no meaning
 // in an API, each with its reason.
 var pageOnlyActions = map[string]string{
+	"POST /admin/utilisateurs/{id}/statut":     "Administration de la plateforme : aucune clé d'API n'a le rôle d'administrateur de la plateforme.",
+	"POST /admin/utilisateurs/{id}/invitation": "Administration de la plateforme : aucune clé d'API n'a le rôle d'administrateur de la plateforme.",
 	"POST /connexion":                          "Ouverture d'une session de navigateur : l'API s'authentifie par clé (Authorization: Bearer).",
 	"POST /deconnexion":                        "Fermeture d'une session de navigateur : une clé d'API n'a pas de session.",
 	"POST /mot-de-passe/oublie":                "Mot de passe d'une personne : une clé d'API n'en a pas.",

@@ -111,7 +111,8 @@ func readyToInvoice(t *testing.T, db *store.DB, iban string) (enrolmentID int64,
 		org, de, agence, enrolmentID, testNow, testNow); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(ctx, "INSERT INTO billing_details (org_id, iban, bic, account_name, vat_id, updated_at, updated_by) VALUES (?, ?, 'AGRIFRPP', 'Formapro Occitanie', ?, ?, 'test')",
+	if _, err := db.Exec(ctx, "INSERT INTO billing_details (org_id, iban, bic, account_name, vat_id, updated_at, updated_by) VALUES (?, ?, 'AGRIFRPP', 'Formapro Occitanie', ?, ?, 'test') "+
+		"ON CONFLICT (org_id) DO UPDATE SET iban = excluded.iban, bic = excluded.bic, account_name = excluded.account_name, vat_id = excluded.vat_id, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
 		org, iban, einvoice.FrenchVATID("443061841"), testNow); err != nil {
 		t.Fatal(err)
 	}
@@ -175,6 +176,29 @@ func TestChorusCrashBetweenDepositAndRecord(t *testing.T) {
 	base := startSandbox(t)
 	dbURL := storetest.URL(t)
 	ctx := context.Background()
+
+	// The demo's invoices are deposited first, by an instance without the
+	// hook: the hook must hold the deposit of this test's invoice, not theirs.
+	pre := MustStart(t, dbURL, chorusEnv(base)...)
+	predb, err := store.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for wait := time.Now().Add(30 * time.Second); ; {
+		var pending int
+		if err := predb.QueryRow(ctx, "SELECT COUNT(*) FROM chorus_deposits WHERE phase IN ('a_deposer', 'envoi')").Scan(&pending); err != nil {
+			t.Fatal(err)
+		}
+		if pending == 0 {
+			break
+		}
+		if time.Now().After(wait) {
+			t.Fatalf("%d demo deposits still pending\n%s", pending, pre.logs)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	predb.Close()
+	pre.Stop()
 
 	// The first instance, with the hook; started by hand: it dies by SIGKILL.
 	addr := freePort(t)

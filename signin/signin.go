@@ -21,6 +21,7 @@ import (
 type Person struct {
 	Name   string // "Inès Garcia"
 	Detail string // identifiant France Travail
+	Note   string // a second, smaller line under the name
 }
 
 // Sheet is what a sign-in sheet shows.
@@ -125,7 +126,19 @@ func PDF(s Sheet) ([]byte, error) {
 			p.SetFont("dejavu", "", 9)
 		}
 		p.CellFormat(cols[0].w, rowH, strconv.Itoa(i+1), "1", 0, "C", false, 0, "")
-		p.CellFormat(cols[1].w, rowH, fit(p, clean(pe.Name), cols[1].w-2), "1", 0, "L", false, 0, "")
+		if pe.Note == "" {
+			p.CellFormat(cols[1].w, rowH, fit(p, clean(pe.Name), cols[1].w-2), "1", 0, "L", false, 0, "")
+		} else {
+			x, y := p.GetXY()
+			p.Rect(x, y, cols[1].w, rowH, "D")
+			p.SetXY(x, y+1)
+			p.CellFormat(cols[1].w, 5, fit(p, clean(pe.Name), cols[1].w-2), "", 0, "L", false, 0, "")
+			p.SetFont("dejavu", "", 7)
+			p.SetXY(x, y+5.5)
+			p.CellFormat(cols[1].w, 4, fit(p, clean(pe.Note), cols[1].w-2), "", 0, "L", false, 0, "")
+			p.SetFont("dejavu", "", 9)
+			p.SetXY(x+cols[1].w, y)
+		}
 		p.CellFormat(cols[2].w, rowH, fit(p, clean(pe.Detail), cols[2].w-2), "1", 0, "L", false, 0, "")
 		for _, c := range cols[3:] {
 			p.CellFormat(c.w, rowH, "", "1", 0, "L", false, 0, "")

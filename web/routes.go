@@ -114,6 +114,8 @@ func (s *Server) routeTable() []route {
 			route{"POST /rendez-vous/{id}", ofRDV, s.rdvUpdate},
 			route{"POST /rendez-vous/{id}/annulation", ofRDV, s.rdvCancel},
 			route{"POST /rendez-vous/{id}/presences", ofRDV, s.rdvRecord},
+			route{"GET /rendez-vous/{id}/dupliquer", ofRDV, s.rdvDuplicateForm},
+			route{"GET /rendez-vous/{id}/emargement.pdf", ofRDV, s.rdvSignInSheet},
 			// The OF's calendar feed, at a secret address.
 			route{"GET /agenda/{token}", public, s.rdvFeed},
 			// Job seekers and counsellors.

@@ -54,6 +54,7 @@ func (s *Server) routeTable() []route {
 
 		{"GET /accueil", loggedIn, s.home},
 		{"GET /compte", loggedIn, s.myAccount},
+		{"POST /compte/mot-de-passe", loggedIn, s.changePassword},
 
 		{"GET /organisme/utilisateurs", ofAdmin, s.orgUsers},
 		{"GET /organisme/utilisateurs/inviter", ofAdmin, s.inviteForm},
@@ -152,6 +153,7 @@ func (s *Server) routeTable() []route {
 			route{"GET /attestations", ofAssid, s.attestationsPage},
 			route{"POST /attestations/session", ofAssid, s.attestSession},
 			route{"POST /attestations/sessions/{id}/rythme", ofAssid, s.attestationSchedule},
+			route{"GET /attestations/sessions/{id}/emargement.pdf", ofAssid, s.attestationSignInSheet},
 			route{"GET /attestations/{id}", ofAssid, s.attestationShow},
 			route{"POST /attestations/{id}/rectificative", ofAssid, s.attestationRectify},
 			route{"GET /france-travail/attestations", ftPay, s.attestationsFollow},

@@ -124,3 +124,52 @@ func TestBrowserAppointmentSheetsAndDuplicate(t *testing.T) {
 		t.Error("no reason shown for a Sunday")
 	}
 }
+
+// TestKeyboardChangePassword: the change of password on /compte with the
+// keyboard only: a wrong current password puts the focus on the error
+// summary; the right one changes it, with a French confirmation.
+func TestKeyboardChangePassword(t *testing.T) {
+	ctx := newChromeFor(t, 2*time.Minute)
+	in := MustStart(t, storetest.URL(t))
+	email := demo.Accounts[2].Email
+	if err := keyboardLogin(ctx, in.URL, email); err != nil {
+		t.Fatalf("login: %v", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(in.URL+"/compte"), chromedp.WaitVisible(chromedp.ID("current"))); err != nil {
+		t.Fatal(err)
+	}
+	const pw = "une toute nouvelle phrase de passe"
+	fill := func(current string) {
+		t.Helper()
+		for _, f := range [][2]string{{"#current", current}, {"#new", pw}, {"#confirm", pw}} {
+			if err := tabTo(ctx, f[0], 80); err != nil {
+				t.Fatal(err)
+			}
+			if err := chromedp.Do(ctx, chromedp.KeyEvent(f[1])); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	fill("pas le bon mot de passe")
+	if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.ID("erreurs"))); err != nil {
+		t.Fatal(err)
+	}
+	if f := focused(ctx); f != "erreurs" {
+		t.Fatalf("after a wrong current password the focus is on %q", f)
+	}
+	if err := tabTo(ctx, `#erreurs a[href="#current"]`, 1); err != nil {
+		t.Error(err)
+	}
+	fill(demo.Password)
+	if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS(".fr-alert--success"))); err != nil {
+		t.Fatal(err)
+	}
+	msg, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".fr-alert--success")))
+	if !strings.Contains(msg, "Votre mot de passe est changé") {
+		t.Errorf("confirmation: %q", msg)
+	}
+	b := NewBrowser(t)
+	if st := b.Login(in, email, pw); st != http.StatusSeeOther {
+		t.Errorf("login with the new password: %d", st)
+	}
+}

@@ -51,15 +51,28 @@ func rdvRows(list []appointments.Appointment, now time.Time) []rdvListRow {
 func (s *Server) rdvList(w http.ResponseWriter, r *http.Request) {
 	a := kairos.ActorFrom(r.Context())
 	now := s.now()
-	up, err := s.Appointments.List(r.Context(), a, appointments.Filter{From: now.Add(-12 * time.Hour), Cancelled: true})
+	// Upcoming and past are split at this instant (the end of each
+	// appointment), not by date: this morning's session is past at noon.
+	started, err := s.Appointments.List(r.Context(), a, appointments.Filter{From: now.AddDate(0, 0, -1), Cancelled: true})
 	if err != nil {
 		s.errorPage(w, r, err)
 		return
 	}
-	past, err := s.Appointments.List(r.Context(), a, appointments.Filter{From: now.AddDate(0, -3, 0), To: now.Add(-12 * time.Hour), Cancelled: true})
+	before, err := s.Appointments.List(r.Context(), a, appointments.Filter{From: now.AddDate(0, -3, 0), To: now, Cancelled: true})
 	if err != nil {
 		s.errorPage(w, r, err)
 		return
+	}
+	var up, past []appointments.Appointment
+	for _, x := range started {
+		if x.EndsAt.After(now) {
+			up = append(up, x)
+		}
+	}
+	for _, x := range before {
+		if !x.EndsAt.After(now) {
+			past = append(past, x)
+		}
 	}
 	todo, err := s.Appointments.ToComplete(r.Context(), a)
 	if err != nil {

@@ -118,3 +118,48 @@ func TestNoResultForAnAbsentPerson(t *testing.T) {
 		t.Fatalf("the result of an absent person is offered:\n%s", body[max(i, 0):min(len(body), max(i, 0)+300)])
 	}
 }
+
+// An appointment that ended an hour ago, today, is past: in the OF's list
+// and in the counsellor's view it is no longer « à venir ».
+func TestTodaysPastAppointmentIsNotUpcoming(t *testing.T) {
+	e, svc, rdv := newRdvEnv(t)
+	day := fixture.Now(t).In(appointments.Paris).AddDate(0, 0, 1)
+	x, err := svc.Create(fixture.Ctx(), rdv, appointments.Input{Kind: "collectif", Title: "ICO du matin", Date: day.Format("2006-01-02"),
+		Start: "09:00", End: "10:00", Place: "Atelier", Capacity: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	later, err := svc.Create(fixture.Ctx(), rdv, appointments.Input{Kind: "collectif", Title: "ICO du soir", Date: day.Format("2006-01-02"),
+		Start: "18:00", End: "19:00", Place: "Atelier", Capacity: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	de := e.Users[kairos.RoleDemandeur]
+	for _, a := range []*appointments.Appointment{x, later} {
+		if _, err := svc.Register(fixture.Ctx(), de.Actor(), a.ID, de.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.DB().Clock = kairos.FixedClock(x.EndsAt.Add(time.Hour)) // 11:00 that day
+	section := func(body, from, to string) string {
+		i, j := strings.Index(body, from), strings.Index(body, to)
+		if i < 0 || j < i {
+			t.Fatalf("no section %q … %q", from, to)
+		}
+		return body[i:j]
+	}
+	of := e.client(t)
+	of.login("rdv@a.example")
+	_, body := of.get("/rendez-vous")
+	up, past := section(body, "À venir et en cours", "Trois derniers mois"), body[strings.Index(body, "Trois derniers mois"):]
+	if strings.Contains(up, "ICO du matin") || !strings.Contains(up, "ICO du soir") || !strings.Contains(past, "ICO du matin") {
+		t.Errorf("OF list: upcoming %v/%v, past %v", strings.Contains(up, "ICO du matin"), strings.Contains(up, "ICO du soir"), strings.Contains(past, "ICO du matin"))
+	}
+	cons := e.client(t)
+	cons.login(e.Users[kairos.RoleConseiller].Email)
+	_, body = cons.get("/conseiller/rendez-vous")
+	up, past = section(body, "À venir", "Résultats"), section(body, "Résultats", "Rendez-vous proposés")
+	if strings.Contains(up, "ICO du matin") || !strings.Contains(up, "ICO du soir") || !strings.Contains(past, "ICO du matin") {
+		t.Errorf("counsellor: upcoming %v/%v, past %v", strings.Contains(up, "ICO du matin"), strings.Contains(up, "ICO du soir"), strings.Contains(past, "ICO du matin"))
+	}
+}

@@ -46,7 +46,7 @@ func TestSignInSheetOfASessionDay(t *testing.T) {
 	// Tuesday 10 March: de00 (entered), de02 and de03 (entry planned, not
 	// declared); de01 enters on the 16th.
 	txt := text(calendar.NewDate(2026, 3, 10))
-	for _, want := range []string{"Feuille d'émargement", "Développeur web — mardi 10/03/2026", "Signature du matin", "Signature de l'après-midi",
+	for _, want := range []string{"Feuille d'émargement", "Développeur web — mardi 10/03/2026", "Signature du matin", "l'après-midi",
 		"Demandeur 00", "Demandeur 02", "Demandeur 03", "entrée prévue le 02/03/2026, non déclarée", "Nombre de personnes attendues : 3"} {
 		if !strings.Contains(txt, want) {
 			t.Errorf("10 March lacks %q:\n%s", want, txt)

@@ -60,18 +60,20 @@ func PDF(s Sheet) ([]byte, error) {
 		loc = time.UTC
 	}
 	_, pageH := p.GetPageSize()
+	var width float64
 	footer := func() {
 		p.SetY(pageH - 12)
 		p.SetFont("dejavu", "", 7.5)
 		p.SetTextColor(90, 90, 90)
-		p.CellFormat(0, 4, clean(fmt.Sprintf("%s — %s — éditée par Kairos le %s — page %d/{nb}", s.Title, s.Subject,
-			s.Now.In(loc).Format("02/01/2006 à 15:04"), p.PageNo())), "", 0, "C", false, 0, "")
+		tail := fmt.Sprintf(" — éditée par Kairos le %s — page %d/{nb}", s.Now.In(loc).Format("02/01/2006 à 15:04"), p.PageNo())
+		head := fit(p, clean(s.Title+" — "+s.Subject), width-p.GetStringWidth(tail)-4)
+		p.CellFormat(0, 4, head+tail, "", 0, "C", false, 0, "")
 		p.SetTextColor(0, 0, 0)
 	}
-	p.SetFooterFunc(footer)
 	left, _, right, _ := p.GetMargins()
 	pageW, _ := p.GetPageSize()
-	width := pageW - left - right
+	width = pageW - left - right
+	p.SetFooterFunc(footer)
 	cols := []struct {
 		label string
 		w     float64
@@ -91,13 +93,21 @@ func PDF(s Sheet) ([]byte, error) {
 			w     float64
 		}{"Signature", rest})
 	}
-	header := func() {
-		p.SetFont("dejavu", "B", 8.5)
+	header := func() { // two lines a cell: the labels are long
+		p.SetFont("dejavu", "B", 8)
 		p.SetFillColor(232, 237, 255)
+		x, y := p.GetXY()
 		for _, c := range cols {
-			p.CellFormat(c.w, 8, clean(c.label), "1", 0, "C", true, 0, "")
+			p.Rect(x, y, c.w, 10, "FD")
+			lines := p.SplitText(clean(c.label), c.w-2)
+			top := y + 5 - float64(len(lines))*3.6/2
+			for i, l := range lines {
+				p.SetXY(x, top+float64(i)*3.6)
+				p.CellFormat(c.w, 3.6, l, "", 0, "C", false, 0, "")
+			}
+			x += c.w
 		}
-		p.Ln(-1)
+		p.SetXY(left, y+10)
 	}
 	p.AddPage()
 	p.SetFont("dejavu", "B", 9)

@@ -36,7 +36,7 @@ func TestSheetTrainingDayHasBothBoxesOnEveryPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	txt := pdfText(t, b)
-	for _, want := range []string{"Feuille d'émargement", "CAP Cuisine — mardi 12 mai 2026", "Signature du matin", "Signature de l'après-midi",
+	for _, want := range []string{"Feuille d'émargement", "CAP Cuisine — mardi 12 mai 2026", "Signature du matin", "Signature de", "l'après-midi",
 		"Stagiaire 1 Łukasz Ștefan", "Stagiaire 40 Łukasz Ștefan", "FT1039", "page 1/", "page 2/", "Nombre de personnes attendues : 40", "Le formateur"} {
 		if !strings.Contains(txt, want) {
 			t.Errorf("the sheet lacks %q:\n%s", want, txt)

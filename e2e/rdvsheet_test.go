@@ -173,3 +173,47 @@ func TestKeyboardChangePassword(t *testing.T) {
 		t.Errorf("login with the new password: %d", st)
 	}
 }
+
+// TestBrowserCatalogueLayout: the filters of the catalogue stay in their
+// grid columns (four a row at 1280 px), the ended sessions' checkbox is
+// there, and the card « La session » shows its title above its list.
+func TestBrowserCatalogueLayout(t *testing.T) {
+	ctx := newChromeFor(t, 2*time.Minute)
+	in := MustStart(t, storetest.URL(t))
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
+		t.Fatal(err)
+	}
+	if err := keyboardLogin(ctx, in.URL, demo.Accounts[2].Email); err != nil {
+		t.Fatalf("login: %v", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(in.URL+"/catalogue?region=76&terminees=1"), chromedp.WaitVisible(chromedp.ID("terminees"))); err != nil {
+		t.Fatal(err)
+	}
+	over, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => {
+		const row = document.querySelector('.kairos-filters .fr-grid-row'), rr = row.getBoundingClientRect();
+		return [...row.children].filter(c => c.getBoundingClientRect().width > rr.width / 4 + 1 && c.className.includes('fr-col-md-3'))
+		  .map(c => c.querySelector('label').textContent.trim() + ' ' + Math.round(c.getBoundingClientRect().width));
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(over) > 0 {
+		t.Errorf("filters wider than their column: %v", over)
+	}
+	region, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#region option:checked').textContent`))
+	if region != "Occitanie" {
+		t.Errorf("region select shows %q", region)
+	}
+	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('main table a[href^="/catalogue/sessions/"]').getAttribute('href')`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(in.URL+href), chromedp.WaitVisible(chromedp.CSS(".fr-card__title"))); err != nil {
+		t.Fatal(err)
+	}
+	above, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const c = document.querySelector('.fr-card__content');
+		return c.querySelector('.fr-card__title').getBoundingClientRect().top < c.querySelector('dl').getBoundingClientRect().top })()`))
+	if err != nil || !above {
+		t.Errorf("the card title is not above its list (%v)", err)
+	}
+}

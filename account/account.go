@@ -361,10 +361,15 @@ type UserFilter struct {
 	OrgID  int64  // 0: every organisation (admin)
 	Query  string // name or e-mail contains
 	Offset int
-	Limit  int
+	Limit  int // 1 to 201 (50 when out of range)
+	// After continues a list after the user (AfterName, AfterID) in the
+	// order by name then id (keyset pagination); AfterID 0: from the start.
+	AfterName string
+	AfterID   int64
 }
 
-// Users lists users matching f, by name, with the total count.
+// Users lists users matching f, by name, with the total count (of every
+// match, whatever After).
 func (s *Service) Users(ctx context.Context, f UserFilter) ([]User, int, error) {
 	where := " WHERE 1=1"
 	var args []any
@@ -381,8 +386,12 @@ func (s *Service) Users(ctx context.Context, f UserFilter) ([]User, int, error) 
 	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM users u"+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	if f.Limit <= 0 || f.Limit > 200 {
+	if f.Limit <= 0 || f.Limit > 201 {
 		f.Limit = 50
+	}
+	if f.AfterID > 0 {
+		where += " AND (u.name > ? OR (u.name = ? AND u.id > ?))"
+		args = append(args, f.AfterName, f.AfterName, f.AfterID)
 	}
 	rows, err := s.DB.Query(ctx, "SELECT "+userCols+" FROM users u LEFT JOIN organisations o ON o.id = u.org_id"+where+
 		" ORDER BY u.name, u.id LIMIT ? OFFSET ?", append(args, f.Limit, f.Offset)...)

@@ -590,7 +590,11 @@ type Filter struct {
 	Region string // "" every region (national services only)
 	State  State  // "" every state
 	Offset int
-	Limit  int
+	Limit  int // 1 to 201 (50 when out of range)
+	// After continues the queue after the adhesion (AfterSubmitted, AfterID)
+	// in its order (keyset pagination); AfterID 0: from the start.
+	AfterSubmitted time.Time
+	AfterID        int64
 }
 
 // List returns the queue of an FT manager: adhesions of its region (a
@@ -631,8 +635,12 @@ func (s *Service) List(ctx context.Context, actor *kairos.Actor, f Filter) ([]Ad
 	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM adhesions"+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	if f.Limit <= 0 || f.Limit > 200 {
+	if f.Limit <= 0 || f.Limit > 201 {
 		f.Limit = 50
+	}
+	if f.AfterID > 0 {
+		where += " AND (submitted_at > ? OR (submitted_at = ? AND id > ?))"
+		args = append(args, f.AfterSubmitted, f.AfterSubmitted, f.AfterID)
 	}
 	rows, err := s.DB.Query(ctx, "SELECT "+adhesionCols+" FROM adhesions"+where+" ORDER BY submitted_at, id LIMIT ? OFFSET ?", append(args, f.Limit, f.Offset)...)
 	if err != nil {

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"kairos"
 	"kairos/adhesion"
@@ -34,6 +35,8 @@ type AdhesionDetail struct {
 	*adhesion.Adhesion
 	History      []adhesion.Event       `json:"history"`
 	Certificates []adhesion.Certificate `json:"qualiopi_certificates"`
+	// AllowedActions are the decisions the caller may take now (adhesion.Workflow, guards included).
+	AllowedActions []string `json:"allowed_actions"`
 }
 
 func (a *API) detail(r *http.Request, ad *adhesion.Adhesion) (*AdhesionDetail, error) {
@@ -45,7 +48,13 @@ func (a *API) detail(r *http.Request, ad *adhesion.Adhesion) (*AdhesionDetail, e
 	if err != nil {
 		return nil, err
 	}
-	return &AdhesionDetail{Adhesion: ad, History: h, Certificates: c}, nil
+	allowed := []string{}
+	if actor := kairos.ActorFrom(r.Context()); actor != nil {
+		for _, t := range adhesion.Allowed(ad, actor.Role, a.now()) {
+			allowed = append(allowed, string(t.Action))
+		}
+	}
+	return &AdhesionDetail{Adhesion: ad, History: h, Certificates: c, AllowedActions: allowed}, nil
 }
 
 // adhesionStatus reads an adhesion with its follow-up token (header
@@ -72,26 +81,48 @@ type AdhesionList struct {
 	Total  int                 `json:"total"`
 	Offset int                 `json:"offset"`
 	Limit  int                 `json:"limit"`
+	Next   string              `json:"next,omitempty"` // pass as ?after= for the next page
 }
 
 func (a *API) listAdhesions(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	offset, limit, err := paging(q.Get("offset"), q.Get("limit"))
+	offset, _, err := paging(q.Get("offset"), "")
 	if err != nil {
 		return err
+	}
+	p, err := readPage(r, 0)
+	if err != nil {
+		return err
+	}
+	f := adhesion.Filter{Region: q.Get("region"), Offset: offset, Limit: p.Limit + 1}
+	if p.After != nil {
+		var at time.Time
+		id, ok := int64(0), len(p.After) == 2
+		if ok {
+			at, ok = keyTime(p.After[0])
+		}
+		if ok {
+			id, ok = keyInt(p.After[1])
+		}
+		if !ok {
+			return badCursor()
+		}
+		f.AfterSubmitted, f.AfterID = at, id
 	}
 	st := adhesion.State(q.Get("state"))
 	if st != "" && !st.Valid() {
 		return kairos.Invalid(map[string]string{"state": "État inconnu."})
 	}
-	items, total, err := a.Adhesions.List(r.Context(), kairos.ActorFrom(r.Context()), adhesion.Filter{Region: q.Get("region"), State: st, Offset: offset, Limit: limit})
+	f.State = st
+	items, total, err := a.Adhesions.List(r.Context(), kairos.ActorFrom(r.Context()), f)
 	if err != nil {
 		return err
 	}
+	items, next := nextOf(items, p.Limit, func(x adhesion.Adhesion) []string { return []string{kTime(x.SubmittedAt), kInt(x.ID)} })
 	if items == nil {
 		items = []adhesion.Adhesion{}
 	}
-	return writeJSON(w, http.StatusOK, AdhesionList{Items: items, Total: total, Offset: offset, Limit: limit})
+	return writeJSON(w, http.StatusOK, AdhesionList{Items: items, Total: total, Offset: offset, Limit: p.Limit, Next: next})
 }
 
 func (a *API) getAdhesion(w http.ResponseWriter, r *http.Request) error {

@@ -89,6 +89,7 @@ func New(acc *account.Service, log *slog.Logger) *API {
 		{"POST /api/v1/users", ofAdmin, a.inviteUser},
 		{"PUT /api/v1/users/{id}/habilitations", ofAdmin, a.setHabilitations},
 		{"PUT /api/v1/users/{id}/status", ofAdmin, a.setUserStatus},
+		{"POST /api/v1/users/{id}/invitation", ofAdmin, a.resendInvitation},
 		{"POST /api/v1/adhesions", public, a.submitAdhesion},
 		{"GET /api/v1/adhesions", ftGest, a.listAdhesions},
 		{"GET /api/v1/adhesions/{id}", ftOrOF, a.getAdhesion},
@@ -114,6 +115,8 @@ func New(acc *account.Service, log *slog.Logger) *API {
 		{"POST /api/v1/appointments/{id}/registrations", agence, a.registerDemandeur},
 		{"DELETE /api/v1/appointments/{id}/registrations/{pid}", ofOrAgence, a.unregisterParticipant},
 		{"POST /api/v1/appointments/{id}/attendance", ofRDV, a.recordAttendance},
+		{"PUT /api/v1/appointments/{id}", ofRDV, a.updateAppointment},
+		{"POST /api/v1/appointments/calendar-feed", ofRDV, a.regenerateCalendarFeed},
 
 		{"GET /api/v1/enrolments", ofCand, a.listEnrolments},
 		{"POST /api/v1/enrolments", ofOrAgence, a.proposeEnrolment},
@@ -134,6 +137,8 @@ func New(acc *account.Service, log *slog.Logger) *API {
 		{"POST /api/v1/attestations", ofAssid, a.attest},
 		{"GET /api/v1/attestations/{id}", ofAssid, a.getAttestation},
 		{"POST /api/v1/attestations/{id}/rectificatives", ofAssid, a.rectifyAttestation},
+		{"GET /api/v1/attestations/sessions/{id}/schedule", ofAssid, a.getSchedule},
+		{"PUT /api/v1/attestations/sessions/{id}/schedule", ofAssid, a.putSchedule},
 		{"GET /api/v1/ft/attestations", ftPay, a.attestationsOverview},
 		{"GET /api/v1/ft/attestations.csv", ftPay, a.attestationsCSV},
 

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"kairos"
@@ -18,6 +19,7 @@ type AppointmentDetail struct {
 // AppointmentList is a list of appointments.
 type AppointmentList struct {
 	Items []appointments.Appointment `json:"items"`
+	Next  string                     `json:"next,omitempty"` // pass as ?after= for the next page
 }
 
 func (a *API) appts() (*appointments.Service, error) {
@@ -52,11 +54,29 @@ func (a *API) listAppointments(w http.ResponseWriter, r *http.Request) error {
 	if len(fields) > 0 {
 		return kairos.Invalid(fields)
 	}
+	p, err := readPage(r, 0)
+	if err != nil {
+		return err
+	}
+	if p.After != nil {
+		ok := len(p.After) == 2
+		if ok {
+			f.AfterStart, ok = keyTime(p.After[0])
+		}
+		if ok {
+			f.AfterID, ok = keyInt(p.After[1])
+		}
+		if !ok {
+			return badCursor()
+		}
+	}
+	f.Limit = p.Limit + 1
 	list, err := svc.List(r.Context(), kairos.ActorFrom(r.Context()), f)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, AppointmentList{Items: list})
+	list, next := nextOf(list, p.Limit, func(x appointments.Appointment) []string { return []string{kTime(x.StartsAt), kInt(x.ID)} })
+	return writeJSON(w, http.StatusOK, AppointmentList{Items: list, Next: next})
 }
 
 func (a *API) createAppointment(w http.ResponseWriter, r *http.Request) error {
@@ -195,4 +215,57 @@ func (a *API) recordAttendance(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return a.appointmentDetail(w, r, svc, id, http.StatusOK)
+}
+
+// updateAppointment replaces an appointment's details (the page's
+// « Modifier » form): participants get an updated invitation when the date,
+// the time or the place change.
+func (a *API) updateAppointment(w http.ResponseWriter, r *http.Request) error {
+	svc, err := a.appts()
+	if err != nil {
+		return err
+	}
+	id, err := pathInt(r, "id", "Rendez-vous")
+	if err != nil {
+		return err
+	}
+	var in appointments.Input
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	if _, err := svc.Update(r.Context(), kairos.ActorFrom(r.Context()), id, in); err != nil {
+		return err
+	}
+	return a.appointmentDetail(w, r, svc, id, http.StatusOK)
+}
+
+// CalendarFeed is the OF's secret calendar address, shown once.
+type CalendarFeed struct {
+	URL       string    `json:"url"`
+	Path      string    `json:"path"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// regenerateCalendarFeed gives the OF a new secret calendar (ICS) address;
+// the previous one stops working.
+func (a *API) regenerateCalendarFeed(w http.ResponseWriter, r *http.Request) error {
+	svc, err := a.appts()
+	if err != nil {
+		return err
+	}
+	actor := kairos.ActorFrom(r.Context())
+	tok, err := svc.RegenerateFeed(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	t, err := svc.FeedCreated(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	out := CalendarFeed{Path: "/agenda/" + tok + ".ics"}
+	out.URL = strings.TrimRight(svc.BaseURL, "/") + out.Path
+	if t != nil {
+		out.CreatedAt = t.UTC()
+	}
+	return writeJSON(w, http.StatusCreated, out)
 }

@@ -6,6 +6,7 @@ import (
 
 	"kairos"
 	"kairos/assessments"
+	"kairos/calendar"
 )
 
 var (
@@ -27,14 +28,28 @@ func (a *API) listAssessments(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	f := assessments.Filter{State: assessments.State(q.Get("state")), Q: q.Get("q")}
-	if n, err := strconv.Atoi(q.Get("limit")); err == nil {
-		f.Limit = n
+	p, err := readPage(r, 0)
+	if err != nil {
+		return err
 	}
+	exit, id, err := afterIntInt(p)
+	if err != nil {
+		return err
+	}
+	f.AfterExit, f.AfterID, f.Limit = calendar.Date(exit), id, p.Limit+1
 	list, err := svc.List(r.Context(), kairos.ActorFrom(r.Context()), f)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	out := AssessmentList{}
+	out.Items, out.Next = nextOf(list, p.Limit, func(x assessments.Assessment) []string { return []string{kInt(int64(x.ExitOn)), kInt(x.EnrolmentID)} })
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// AssessmentList is a page of the OF's assessments, the most recent exits first.
+type AssessmentList struct {
+	Items []assessments.Assessment `json:"items"`
+	Next  string                   `json:"next,omitempty"` // pass as ?after= for the next page
 }
 
 func (a *API) getAssessment(w http.ResponseWriter, r *http.Request) error {

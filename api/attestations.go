@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"kairos"
+	"kairos/attendance"
 	"kairos/attestations"
 	"kairos/calendar"
 )
@@ -22,6 +23,7 @@ type AttestationMonth struct {
 	Due     calendar.Date               `json:"due_on"`
 	Overdue bool                        `json:"overdue"`
 	Items   []*attestations.Attestation `json:"items"`
+	Next    string                      `json:"next,omitempty"` // pass as ?after= (with the same month) for the next page
 }
 
 // AttestRequest attests many attestations of one month.
@@ -78,11 +80,21 @@ func (a *API) listAttestations(w http.ResponseWriter, r *http.Request) error {
 			return kairos.Invalid(map[string]string{"session_id": "Numéro de session invalide."})
 		}
 	}
+	p, err := readPage(r, pageMax)
+	if err != nil {
+		return err
+	}
+	// The month is computed whole (each attestation is pre-filled from the
+	// enrolment's movements and absences): cut here, by session then enrolment.
 	list, err := svc.Month(r.Context(), kairos.ActorFrom(r.Context()), m, sid)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, AttestationMonth{Month: m, Due: svc.Due.Date(m), Overdue: svc.IsOverdue(m), Items: list})
+	out := AttestationMonth{Month: m, Due: svc.Due.Date(m), Overdue: svc.IsOverdue(m)}
+	if out.Items, out.Next, err = pageOf(p, list, false, func(x *attestations.Attestation) []string { return []string{kInt(x.SessionID), kInt(x.EnrolmentID)} }); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
 }
 
 // attest attests one or many attestations; each is atomic on its own, and
@@ -189,4 +201,54 @@ func (a *API) attestationsCSV(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Disposition", `attachment; filename="attestations-`+m.String()+`.csv"`)
 	_, err = io.WriteString(w, buf.String())
 	return err
+}
+
+// ScheduleInput is the rhythm of a session: its hours per week (in minutes,
+// a multiple of 15) and its days off (dates AAAA-MM-JJ).
+type ScheduleInput struct {
+	WeekMinutes attendance.Minutes `json:"week_minutes"`
+	DaysOff     []calendar.Date    `json:"days_off"`
+}
+
+// getSchedule returns the rhythm of one of the OF's sessions.
+func (a *API) getSchedule(w http.ResponseWriter, r *http.Request) error {
+	svc, err := a.attestationsSvc()
+	if err != nil {
+		return err
+	}
+	id, err := pathInt(r, "id", "Session")
+	if err != nil {
+		return err
+	}
+	sc, err := svc.ScheduleOf(r.Context(), kairos.ActorFrom(r.Context()), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, sc)
+}
+
+// putSchedule sets the rhythm of one of the OF's sessions (the page's
+// « Rythme de la session »): the attestations to fill are pre-filled from it.
+func (a *API) putSchedule(w http.ResponseWriter, r *http.Request) error {
+	svc, err := a.attestationsSvc()
+	if err != nil {
+		return err
+	}
+	id, err := pathInt(r, "id", "Session")
+	if err != nil {
+		return err
+	}
+	var in ScheduleInput
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	actor := kairos.ActorFrom(r.Context())
+	if err := svc.SetSchedule(r.Context(), actor, attestations.Schedule{SessionID: id, Week: in.WeekMinutes, DaysOff: in.DaysOff}); err != nil {
+		return err
+	}
+	sc, err := svc.ScheduleOf(r.Context(), actor, id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, sc)
 }

@@ -7,6 +7,7 @@ import (
 
 	"kairos"
 	"kairos/catalogue"
+	"kairos/lheo"
 )
 
 // Rules of the catalogue routes, declared by the capability.
@@ -39,17 +40,36 @@ func filterFrom(r *http.Request) (catalogue.Filter, error) {
 			fields[k] = v
 		}
 	}
+	// A search is run again for each page: its cursor is the rank of the
+	// next result (see SessionPage).
+	if v := q.Get("after"); v != "" {
+		k, ok := decodeCursor(v)
+		var n int64
+		if ok && len(k) == 2 && k[0] == "rang" {
+			n, ok = keyInt(k[1])
+		} else {
+			ok = false
+		}
+		if !ok || n > catalogue.MaxCount {
+			fields["after"] = "Curseur invalide : reprenez la valeur « next » d'une page précédente de cette recherche."
+		}
+		f.Offset = int(n)
+	}
 	if len(fields) > 0 {
 		return f, kairos.Invalid(fields)
 	}
 	return f, nil
 }
 
-// SessionPage is a page of catalogue sessions.
+// SessionPage is a page of catalogue sessions. A search is not a list of
+// objects to walk: it is run again for each page and its cursor is a rank
+// (the first 1 000 results); the complete, stable catalogue is the LHÉO
+// export (GET /api/v1/catalogue/lheo).
 type SessionPage struct {
 	*catalogue.Result
-	Offset int `json:"offset"`
-	Limit  int `json:"limit"`
+	Offset int    `json:"offset"`
+	Limit  int    `json:"limit"`
+	Next   string `json:"next,omitempty"` // pass as ?after= for the next page
 }
 
 func (a *API) searchSessions(w http.ResponseWriter, r *http.Request) error {
@@ -61,7 +81,11 @@ func (a *API) searchSessions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, SessionPage{Result: res, Offset: f.Offset, Limit: f.Limit})
+	out := SessionPage{Result: res, Offset: f.Offset, Limit: f.Limit}
+	if n := f.Offset + len(res.Items); len(res.Items) == f.Limit && n < res.Total && n <= catalogue.MaxCount {
+		out.Next = encodeCursor([]string{"rang", kInt(int64(n))})
+	}
+	return writeJSON(w, http.StatusOK, out)
 }
 
 func (a *API) getSession(w http.ResponseWriter, r *http.Request) error {
@@ -156,18 +180,34 @@ type ImportList struct {
 	Total  int                `json:"total"`
 	Offset int                `json:"offset"`
 	Limit  int                `json:"limit"`
+	Next   string             `json:"next,omitempty"` // pass as ?after= for the next page
 }
 
 func (a *API) listImports(w http.ResponseWriter, r *http.Request) error {
-	offset, limit, err := paging(r.URL.Query().Get("offset"), r.URL.Query().Get("limit"))
+	offset, _, err := paging(r.URL.Query().Get("offset"), "")
 	if err != nil {
 		return err
 	}
-	items, total, err := a.catalogue().Imports(r.Context(), offset, limit)
+	p, err := readPage(r, 25)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, ImportList{Items: items, Total: total, Offset: offset, Limit: limit})
+	var before int64
+	if p.After != nil {
+		ok := len(p.After) == 1
+		if ok {
+			before, ok = keyInt(p.After[0])
+		}
+		if !ok {
+			return badCursor()
+		}
+	}
+	items, total, err := a.catalogue().ImportsBefore(r.Context(), before, offset, p.Limit+1)
+	if err != nil {
+		return err
+	}
+	items, next := nextOf(items, p.Limit, func(x catalogue.Import) []string { return []string{kInt(x.ID)} })
+	return writeJSON(w, http.StatusOK, ImportList{Items: items, Total: total, Offset: offset, Limit: p.Limit, Next: next})
 }
 
 func (a *API) getImport(w http.ResponseWriter, r *http.Request) error {
@@ -196,13 +236,59 @@ func (a *API) importCSV(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) myOffer(w http.ResponseWriter, r *http.Request) error {
-	offset, limit, err := paging(r.URL.Query().Get("offset"), r.URL.Query().Get("limit"))
+	offset, _, err := paging(r.URL.Query().Get("offset"), "")
 	if err != nil {
 		return err
 	}
-	o, err := a.catalogue().Offer(r.Context(), kairos.ActorFrom(r.Context()), offset, limit)
+	p, err := readPage(r, 0)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, o)
+	var after *catalogue.OfferKey
+	if p.After != nil {
+		k, ok := offerKey(p.After)
+		if !ok {
+			return badCursor()
+		}
+		after = &k
+	}
+	o, err := a.catalogue().OfferAfter(r.Context(), kairos.ActorFrom(r.Context()), after, offset, p.Limit+1)
+	if err != nil {
+		return err
+	}
+	out := OfferPage{Offer: o}
+	o.Sessions, out.Next = nextOf(o.Sessions, p.Limit, func(x catalogue.OfferSession) []string {
+		k := catalogue.KeyOf(x.Session)
+		w := int64(0)
+		if k.Withdrawn {
+			w = 1
+		}
+		return []string{kInt(w), kInt(int64(k.Debut)), kInt(k.ID)}
+	})
+	o.Visible = 0
+	for _, x := range o.Sessions {
+		if x.Visibility.Visible {
+			o.Visible++
+		}
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// OfferPage is a page of the OF's offer: current sessions first, newest start first.
+type OfferPage struct {
+	*catalogue.Offer
+	Next string `json:"next,omitempty"` // pass as ?after= for the next page
+}
+
+func offerKey(k []string) (catalogue.OfferKey, bool) {
+	if len(k) != 3 {
+		return catalogue.OfferKey{}, false
+	}
+	w, ok1 := keyInt(k[0])
+	d, ok2 := keyInt(k[1])
+	id, ok3 := keyInt(k[2])
+	if !ok1 || !ok2 || !ok3 || w > 1 || d > 1<<32-1 {
+		return catalogue.OfferKey{}, false
+	}
+	return catalogue.OfferKey{Withdrawn: w == 1, Debut: lheo.Date(d), ID: id}, true
 }

@@ -12,7 +12,7 @@ import (
 // EnrolmentList is a page of enrolments.
 type EnrolmentList struct {
 	Items []enrolment.Enrolment `json:"items"`
-	Next  int64                 `json:"next,omitempty"` // pass as "after" for the next page
+	Next  string                `json:"next,omitempty"` // pass as ?after= for the next page
 }
 
 var (
@@ -36,16 +36,26 @@ func (a *API) listEnrolments(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f := enrolment.Filter{State: q.Get("state")}
 	f.SessionID, _ = strconv.ParseInt(q.Get("session_id"), 10, 64)
-	f.After, _ = strconv.ParseInt(q.Get("after"), 10, 64)
-	f.Limit, _ = strconv.Atoi(q.Get("limit"))
+	p, err := readPage(r, 100)
+	if err != nil {
+		return err
+	}
+	if p.After != nil {
+		ok := len(p.After) == 1
+		if ok {
+			f.After, ok = keyInt(p.After[0])
+		}
+		if !ok {
+			return badCursor()
+		}
+	}
+	f.Limit = p.Limit + 1
 	list, err := svc.List(r.Context(), kairos.ActorFrom(r.Context()), f)
 	if err != nil {
 		return err
 	}
-	out := EnrolmentList{Items: list}
-	if lim := f.Limit; len(list) > 0 && (len(list) == lim || (lim <= 0 || lim > 500) && len(list) == 100) {
-		out.Next = list[len(list)-1].ID
-	}
+	out := EnrolmentList{}
+	out.Items, out.Next = nextOf(list, p.Limit, func(x enrolment.Enrolment) []string { return []string{kInt(x.ID)} })
 	return writeJSON(w, http.StatusOK, out)
 }
 
@@ -67,11 +77,29 @@ func (a *API) proposeEnrolment(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) enrolmentDetail(w http.ResponseWriter, r *http.Request, svc *enrolment.Service, id int64, status int) error {
-	x, err := svc.Get(r.Context(), kairos.ActorFrom(r.Context()), id)
+	actor := kairos.ActorFrom(r.Context())
+	x, err := svc.Get(r.Context(), actor, id)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, status, x)
+	return writeJSON(w, status, EnrolmentDetail{Enrolment: x, AllowedActions: enrolmentActions(x.State, actor)})
+}
+
+// EnrolmentDetail is an enrolment with the actions the caller may request
+// in its state: the rows of enrolment.Workflow its role and habilitation
+// allow (the page's buttons); the guards (dates, reasons, overlaps) are
+// checked with the request and refuse with their French reason.
+type EnrolmentDetail struct {
+	*enrolment.Enrolment
+	AllowedActions []string `json:"allowed_actions"`
+}
+
+func enrolmentActions(state string, a *kairos.Actor) []string {
+	out := []string{}
+	for _, t := range enrolment.Offered(state, a) {
+		out = append(out, t.Action)
+	}
+	return out
 }
 
 func (a *API) getEnrolment(w http.ResponseWriter, r *http.Request) error {
@@ -280,14 +308,34 @@ func (a *API) portfolio(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	list, err := svc.Portfolio(r.Context(), kairos.ActorFrom(r.Context()))
+	p, err := readPage(r, 0)
 	if err != nil {
 		return err
 	}
-	if list == nil {
-		list = []enrolment.Path{}
+	var afterName string
+	var afterID int64
+	if p.After != nil {
+		ok := len(p.After) == 2
+		if ok {
+			afterName = p.After[0]
+			afterID, ok = keyInt(p.After[1])
+		}
+		if !ok {
+			return badCursor()
+		}
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	list, err := svc.PortfolioPage(r.Context(), kairos.ActorFrom(r.Context()), afterName, afterID, p.Limit+1)
+	if err != nil {
+		return err
+	}
+	list, next := nextOf(list, p.Limit, func(x enrolment.Path) []string { return []string{x.Name, kInt(x.DemandeurID)} })
+	return writeJSON(w, http.StatusOK, PortfolioPage{Items: list, Next: next})
+}
+
+// PortfolioPage is a page of the agence's job seekers, by name, with their paths.
+type PortfolioPage struct {
+	Items []enrolment.Path `json:"items"`
+	Next  string           `json:"next,omitempty"` // pass as ?after= for the next page
 }
 
 func (a *API) punctuality(w http.ResponseWriter, r *http.Request) error {
@@ -295,9 +343,32 @@ func (a *API) punctuality(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	list, err := svc.PunctualityByOF(r.Context(), kairos.ActorFrom(r.Context()))
+	p, err := readPage(r, 0)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	var afterName string
+	var afterID int64
+	if p.After != nil {
+		ok := len(p.After) == 2
+		if ok {
+			afterName = p.After[0]
+			afterID, ok = keyInt(p.After[1])
+		}
+		if !ok {
+			return badCursor()
+		}
+	}
+	list, err := svc.PunctualityPage(r.Context(), kairos.ActorFrom(r.Context()), afterName, afterID, p.Limit+1)
+	if err != nil {
+		return err
+	}
+	list, next := nextOf(list, p.Limit, func(x enrolment.Punctuality) []string { return []string{x.OrgName, kInt(x.OrgID)} })
+	return writeJSON(w, http.StatusOK, PunctualityPage{Items: list, Next: next})
+}
+
+// PunctualityPage is a page of the OFs' punctuality, by name.
+type PunctualityPage struct {
+	Items []enrolment.Punctuality `json:"items"`
+	Next  string                  `json:"next,omitempty"` // pass as ?after= for the next page
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"kairos"
+	"kairos/calendar"
 	"kairos/invoices"
 )
 
@@ -38,11 +39,33 @@ func (a *API) listInvoices(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	list, err := svc.List(r.Context(), kairos.ActorFrom(r.Context()), r.URL.Query().Get("type"))
+	p, err := readPage(r, 0)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	before, err := afterInt(p)
+	if err != nil {
+		return err
+	}
+	list, err := svc.ListPage(r.Context(), kairos.ActorFrom(r.Context()), r.URL.Query().Get("type"), before, p.Limit+1)
+	if err != nil {
+		return err
+	}
+	out := InvoiceList{}
+	out.Items, out.Next = nextOf(list, p.Limit, func(x invoices.Issued) []string { return []string{kInt(x.ID)} })
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// InvoiceList is a page of invoices and credit notes, the most recent first.
+type InvoiceList struct {
+	Items []invoices.Issued `json:"items"`
+	Next  string            `json:"next,omitempty"` // pass as ?after= for the next page
+}
+
+// DraftList is a page of the exited trainees to invoice, the most recent exits first.
+type DraftList struct {
+	Items []invoices.Draft `json:"items"`
+	Next  string           `json:"next,omitempty"` // pass as ?after= for the next page
 }
 
 func (a *API) invoicesToPrepare(w http.ResponseWriter, r *http.Request) error {
@@ -50,11 +73,21 @@ func (a *API) invoicesToPrepare(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	list, err := svc.ToPrepare(r.Context(), kairos.ActorFrom(r.Context()))
+	p, err := readPage(r, 0)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	exit, id, err := afterIntInt(p)
+	if err != nil {
+		return err
+	}
+	list, err := svc.ToPreparePage(r.Context(), kairos.ActorFrom(r.Context()), calendar.Date(exit), id, p.Limit+1)
+	if err != nil {
+		return err
+	}
+	out := DraftList{}
+	out.Items, out.Next = nextOf(list, p.Limit, func(x invoices.Draft) []string { return []string{kInt(int64(x.ExitOn)), kInt(x.EnrolmentID)} })
+	return writeJSON(w, http.StatusOK, out)
 }
 
 func (a *API) invoiceDraft(w http.ResponseWriter, r *http.Request) error {

@@ -34,12 +34,34 @@ func (a *API) listQuotes(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f := quotes.Filter{State: quotes.State(q.Get("state")), Search: q.Get("q")}
 	f.Offset, _ = strconv.Atoi(q.Get("offset"))
-	f.Limit, _ = strconv.Atoi(q.Get("limit"))
+	pg, err := readPage(r, 0)
+	if err != nil {
+		return err
+	}
+	if pg.After != nil {
+		ok := len(pg.After) == 1
+		if ok {
+			f.Before, ok = keyInt(pg.After[0])
+		}
+		if !ok {
+			return badCursor()
+		}
+	}
+	f.Limit = pg.Limit + 1
 	p, err := svc.List(r.Context(), kairos.ActorFrom(r.Context()), f)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, p)
+	out := QuoteList{Total: p.Total}
+	out.Items, out.Next = nextOf(p.Items, pg.Limit, func(x quotes.Quote) []string { return []string{kInt(x.ID)} })
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// QuoteList is a page of quotes, newest first.
+type QuoteList struct {
+	Items []quotes.Quote `json:"items"`
+	Total int            `json:"total"`
+	Next  string         `json:"next,omitempty"` // pass as ?after= for the next page
 }
 
 func (a *API) createQuote(w http.ResponseWriter, r *http.Request) error {

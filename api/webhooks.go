@@ -18,17 +18,27 @@ type SubscriptionCreated struct {
 // SubscriptionList lists an organisation's subscriptions.
 type SubscriptionList struct {
 	Items []webhooks.Subscription `json:"items"`
+	Next  string                  `json:"next,omitempty"` // pass as ?after= for the next page
 }
 
 // DeliveryList is a page of a subscription's deliveries.
 type DeliveryList struct {
 	Items      []webhooks.Delivery `json:"items"`
 	NextBefore int64               `json:"next_before,omitempty"` // pass as ?before= for the next page
+	Next       string              `json:"next,omitempty"`        // or this as ?after=
 }
 
 // EventTypeList is the catalogue of event types.
 type EventTypeList struct {
 	Items []webhooks.EventType `json:"items"`
+	Next  string               `json:"next,omitempty"` // pass as ?after= for the next page
+}
+
+// FeedPage is a page of the change feed: next is given when more events
+// are already there (has_more), next_cursor always (where to resume polling).
+type FeedPage struct {
+	*webhooks.FeedPage
+	Next string `json:"next,omitempty"`
 }
 
 func (a *API) hooks() (*webhooks.Service, error) {
@@ -39,7 +49,20 @@ func (a *API) hooks() (*webhooks.Service, error) {
 }
 
 func (a *API) eventTypes(w http.ResponseWriter, r *http.Request) error {
-	return writeJSON(w, http.StatusOK, EventTypeList{Items: webhooks.Types})
+	p, err := readPage(r, pageMax)
+	if err != nil {
+		return err
+	}
+	// The catalogue's order is fixed (by family): the key is the position.
+	pos := make(map[string]int, len(webhooks.Types))
+	for i, t := range webhooks.Types {
+		pos[t.Name] = i
+	}
+	out := EventTypeList{}
+	if out.Items, out.Next, err = pageOf(p, webhooks.Types, false, func(t webhooks.EventType) []string { return []string{kInt(int64(pos[t.Name]))} }); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
 }
 
 // events is the change feed: ?after=<cursor>&limit=&types=a,b
@@ -67,7 +90,11 @@ func (a *API) events(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, page)
+	out := FeedPage{FeedPage: page}
+	if page.HasMore {
+		out.Next = page.NextCursor
+	}
+	return writeJSON(w, http.StatusOK, out)
 }
 
 func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request) error {
@@ -75,11 +102,20 @@ func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	p, err := readPage(r, 0)
+	if err != nil {
+		return err
+	}
+	// An organisation's subscriptions are few (webhooks.MaxSubscriptions): read whole, cut here.
 	list, err := svc.List(r.Context(), kairos.ActorFrom(r.Context()))
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, SubscriptionList{Items: list})
+	out := SubscriptionList{}
+	if out.Items, out.Next, err = pageOf(p, list, false, func(s webhooks.Subscription) []string { return []string{kInt(s.ID)} }); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
 }
 
 func (a *API) createWebhook(w http.ResponseWriter, r *http.Request) error {
@@ -210,11 +246,24 @@ func (a *API) webhookDeliveries(w http.ResponseWriter, r *http.Request) error {
 			return kairos.Invalid(map[string]string{"limit": "Nombre de livraisons par page : de 1 à 200."})
 		}
 	}
+	if r.URL.Query().Get("after") != "" {
+		p, err := readPage(r, 0)
+		if err != nil {
+			return err
+		}
+		if f.Before, err = afterInt(p); err != nil {
+			return err
+		}
+	}
 	list, next, err := svc.Deliveries(r.Context(), kairos.ActorFrom(r.Context()), id, f)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, DeliveryList{Items: list, NextBefore: next})
+	out := DeliveryList{Items: list, NextBefore: next}
+	if next > 0 {
+		out.Next = encodeCursor([]string{kInt(next)})
+	}
+	return writeJSON(w, http.StatusOK, out)
 }
 
 // Replayed counts the deliveries queued again.

@@ -424,6 +424,10 @@ type Filter struct {
 	From, To  time.Time // starts_at in [From, To); zero: unbounded
 	Cancelled bool      // include cancelled appointments
 	Limit     int
+	// After continues the list after the appointment (AfterStart, AfterID)
+	// in its order by start then id (keyset pagination); AfterID 0: from the start.
+	AfterStart time.Time
+	AfterID    int64
 }
 
 // List lists the appointments of the actor's OF, by start.
@@ -461,6 +465,10 @@ func (s *Service) list(ctx context.Context, where string, args []any, f Filter) 
 	}
 	if !f.Cancelled {
 		q += " AND a.status = 'planifie'"
+	}
+	if f.AfterID > 0 {
+		q += " AND (a.starts_at > ? OR (a.starts_at = ? AND a.id > ?))"
+		args = append(args, f.AfterStart.UTC(), f.AfterStart.UTC(), f.AfterID)
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 200

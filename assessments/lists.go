@@ -17,6 +17,10 @@ type Filter struct {
 	State State  // None: to write (exited, nothing transmitted); "tous": all
 	Q     string // a trainee's name or session title
 	Limit int    // default 200
+	// After continues the list after the enrolment (AfterExit, AfterID) in
+	// its order, the most recent exits first (keyset pagination); AfterID 0: from the start.
+	AfterExit calendar.Date
+	AfterID   int64
 }
 
 // All is the Filter.State of every assessment.
@@ -51,6 +55,10 @@ func (s *Service) List(ctx context.Context, a *kairos.Actor, f Filter) ([]Assess
 	limit := f.Limit
 	if limit <= 0 || limit > 1000 {
 		limit = 200
+	}
+	if f.AfterID > 0 {
+		where += " AND (e.exit_on < ? OR (e.exit_on = ? AND e.id < ?))"
+		args = append(args, int64(f.AfterExit), int64(f.AfterExit), f.AfterID)
 	}
 	rows, err := s.DB.Query(ctx, "SELECT "+cols+from+" WHERE "+where+" ORDER BY e.exit_on DESC, e.id DESC LIMIT "+itoa(int64(limit)), args...)
 	if err != nil {

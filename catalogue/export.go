@@ -94,13 +94,28 @@ func importScope(ctx context.Context) (string, []any) {
 
 // Imports lists the imports the actor of ctx may read (importScope), with their total number.
 func (s *Service) Imports(ctx context.Context, offset, limit int) ([]Import, int, error) {
-	if limit <= 0 || limit > 200 {
+	return s.ImportsBefore(ctx, 0, offset, limit)
+}
+
+// ImportsBefore lists, newest first, the imports older than the import
+// before (0: from the newest; keyset pagination), with the total number of
+// imports the actor may read. limit: 1 to 201 (25 when out of range).
+func (s *Service) ImportsBefore(ctx context.Context, before int64, offset, limit int) ([]Import, int, error) {
+	if limit <= 0 || limit > 201 {
 		limit = 25
 	}
 	where, args := importScope(ctx)
 	var total int
 	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM catalogue_imports"+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
+	}
+	if before > 0 {
+		if where == "" {
+			where = " WHERE id < ?"
+		} else {
+			where += " AND id < ?"
+		}
+		args = append(args, before)
 	}
 	rows, err := s.DB.Query(ctx, "SELECT "+importCols+" FROM catalogue_imports"+where+" ORDER BY id DESC LIMIT "+strconv.Itoa(limit)+" OFFSET "+strconv.Itoa(max(offset, 0)), args...)
 	if err != nil {

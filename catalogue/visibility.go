@@ -131,6 +131,23 @@ type Offer struct {
 // Offer lists the sessions whose organisme responsable has the SIRET of
 // the actor's organisation, withdrawn ones included, newest start first.
 func (s *Service) Offer(ctx context.Context, a *kairos.Actor, offset, limit int) (*Offer, error) {
+	return s.OfferAfter(ctx, a, nil, offset, limit)
+}
+
+// OfferKey is the place of a session in the offer's order (current sessions
+// first, then the newest start, then the id), for keyset pagination.
+type OfferKey struct {
+	Withdrawn bool
+	Debut     lheo.Date
+	ID        int64
+}
+
+// KeyOf returns the place of a session of the offer.
+func KeyOf(x Session) OfferKey { return OfferKey{x.WithdrawnAt != nil, x.Debut, x.ID} }
+
+// OfferAfter is Offer continued after the session at key after (nil: from
+// the start); limit 1 to 201 (50 when out of range).
+func (s *Service) OfferAfter(ctx context.Context, a *kairos.Actor, after *OfferKey, offset, limit int) (*Offer, error) {
 	if a == nil || a.OrgID == 0 {
 		return nil, kairos.NotFound("Organisme")
 	}
@@ -142,14 +159,24 @@ func (s *Service) Offer(ctx context.Context, a *kairos.Actor, offset, limit int)
 	if siret == "" {
 		return o, nil
 	}
-	if limit <= 0 || limit > 200 {
+	if limit <= 0 || limit > 201 {
 		limit = 50
 	}
 	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM catalogue_sessions WHERE siret = ?", siret).Scan(&o.Total); err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Query(ctx, "SELECT "+sessionSelect+" FROM catalogue_sessions s WHERE s.siret = ? ORDER BY s.withdrawn_at IS NOT NULL, s.debut DESC, s.id LIMIT "+
-		strconv.Itoa(limit)+" OFFSET "+strconv.Itoa(max(offset, 0)), siret)
+	where, args := "", []any{siret}
+	if after != nil {
+		w := 0
+		if after.Withdrawn {
+			w = 1
+		}
+		const flag = "(CASE WHEN s.withdrawn_at IS NULL THEN 0 ELSE 1 END)"
+		where = " AND (" + flag + " > ? OR (" + flag + " = ? AND (s.debut < ? OR (s.debut = ? AND s.id > ?))))"
+		args = append(args, w, w, int64(after.Debut), int64(after.Debut), after.ID)
+	}
+	rows, err := s.DB.Query(ctx, "SELECT "+sessionSelect+" FROM catalogue_sessions s WHERE s.siret = ?"+where+" ORDER BY s.withdrawn_at IS NOT NULL, s.debut DESC, s.id LIMIT "+
+		strconv.Itoa(limit)+" OFFSET "+strconv.Itoa(max(offset, 0)), args...)
 	if err != nil {
 		return nil, err
 	}

@@ -99,6 +99,8 @@ var objectRoutes = map[string]string{
 	"GET /api/v1/enrolments/{id}/assessment":                      "assessment",
 	"GET /api/v1/enrolments/{id}/assessment/certificate.pdf":      "assessment",
 	"POST /api/v1/enrolments/{id}/assessment/actions":             "assessment",
+	"GET /api/v1/attestations/sessions/{id}/schedule":             "attsesskey",
+	"PUT /api/v1/attestations/sessions/{id}/schedule":             "attsesskey",
 }
 
 // segmentKinds names the object of {id} from the segment before it.
@@ -128,6 +130,7 @@ var objectOwners = map[string][]string{
 	"movement":     {"of_admin", "of_user", "key_of"},
 	"attestation":  {"of_admin", "of_user", "of_user_assiduite", "key_of"},
 	"attsession":   {"of_admin", "of_user", "of_user_assiduite"},
+	"attsesskey":   {"key_of"},
 	"mail":         {"*"}, // the demo mailbox
 	"unknown":      {"*"},
 	"nobody":       {},
@@ -281,6 +284,7 @@ func TestRouteRoleTenantMatrix(t *testing.T) {
 		"movement":     one("SELECT id FROM enrolment_movements WHERE org_id = ? ORDER BY id LIMIT 1", formapro),
 		"attestation":  one("SELECT id FROM attestations WHERE org_id = ? ORDER BY id LIMIT 1", formapro),
 		"attsession":   one("SELECT session_id FROM enrolments WHERE org_id = ? ORDER BY id LIMIT 1", formapro),
+		"attsesskey":   one("SELECT session_id FROM enrolments WHERE org_id = ? ORDER BY id LIMIT 1", formapro),
 		"mail":         one("SELECT id FROM mails ORDER BY id LIMIT 1"),
 		"assessment":   one("SELECT id FROM enrolments WHERE org_id = ? AND demandeur_id = ? ORDER BY id LIMIT 1", formapro, karim),
 		"unknown":      "999999999",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"kairos"
 	"kairos/calendar"
@@ -242,6 +243,26 @@ type Punctuality struct {
 // PunctualityByOF lists each OF's declared movements and late ones (France
 // Travail's view), most late first.
 func (s *Service) PunctualityByOF(ctx context.Context, a *kairos.Actor) ([]Punctuality, error) {
+	return s.punctuality(ctx, a, " ORDER BY 4 DESC, 2 LIMIT 500", nil)
+}
+
+// PunctualityPage lists limit (1 to 501) OFs of PunctualityByOF by name then
+// id, after the OF (afterName, afterID) (keyset pagination; afterID 0: from
+// the start).
+func (s *Service) PunctualityPage(ctx context.Context, a *kairos.Actor, afterName string, afterID int64, limit int) ([]Punctuality, error) {
+	if limit <= 0 || limit > 501 {
+		limit = 100
+	}
+	var having []any
+	tail := " ORDER BY 2, 1 LIMIT " + strconv.Itoa(limit)
+	if afterID > 0 {
+		tail = " HAVING o.name > ? OR (o.name = ? AND m.org_id > ?)" + tail
+		having = []any{afterName, afterName, afterID}
+	}
+	return s.punctuality(ctx, a, tail, having)
+}
+
+func (s *Service) punctuality(ctx context.Context, a *kairos.Actor, tail string, tailArgs []any) ([]Punctuality, error) {
 	if err := kairos.Authorize(a, kairos.Rule{Roles: []kairos.Role{kairos.RoleFTGestionnaire, kairos.RoleAdmin}}); err != nil {
 		return nil, err
 	}
@@ -258,7 +279,7 @@ func (s *Service) PunctualityByOF(ctx context.Context, a *kairos.Actor) ([]Punct
 		}
 	}
 	rows, err := s.DB.Query(ctx, `SELECT m.org_id, o.name, COUNT(*), COALESCE(SUM(m.late), 0) FROM enrolment_movements m JOIN organisations o ON o.id = m.org_id
-		WHERE m.action IN ('entrer', 'interrompre', 'reprendre', 'sortir')`+where+` GROUP BY m.org_id, o.name ORDER BY 4 DESC, 2 LIMIT 500`, args...)
+		WHERE m.action IN ('entrer', 'interrompre', 'reprendre', 'sortir')`+where+` GROUP BY m.org_id, o.name`+tail, append(args, tailArgs...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -326,11 +347,43 @@ func (s *Service) path(ctx context.Context, a *kairos.Actor, id int64) (*Path, e
 // Portfolio lists the counsellor's job seekers (an agence's API key: all
 // the agence's) with their derived path status, those needing an action first.
 func (s *Service) Portfolio(ctx context.Context, a *kairos.Actor) ([]Path, error) {
+	out, err := s.portfolio(ctx, a, "", 0, 1000)
+	if err != nil {
+		return nil, err
+	}
+	var first, rest []Path
+	for _, p := range out {
+		if p.Status.Action != "" {
+			first = append(first, p)
+		} else {
+			rest = append(rest, p)
+		}
+	}
+	return append(first, rest...), nil
+}
+
+// PortfolioPage lists limit (1 to 1001) job seekers of the portfolio by name
+// then id, after the job seeker (afterName, afterID) (keyset pagination;
+// afterID 0: from the start), each with his path and its derived status.
+func (s *Service) PortfolioPage(ctx context.Context, a *kairos.Actor, afterName string, afterID int64, limit int) ([]Path, error) {
+	if limit <= 0 || limit > 1001 {
+		limit = 100
+	}
+	return s.portfolio(ctx, a, afterName, afterID, limit)
+}
+
+func (s *Service) portfolio(ctx context.Context, a *kairos.Actor, afterName string, afterID int64, limit int) ([]Path, error) {
 	if err := kairos.Authorize(a, kairos.Rule{Roles: []kairos.Role{kairos.RoleConseiller}}); err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Query(ctx, `SELECT d.user_id, u.name, d.ft_id FROM demandeurs d JOIN users u ON u.id = d.user_id
-		WHERE d.agence_id = ? AND (? = 0 OR d.conseiller_id = ?) ORDER BY u.name, d.user_id LIMIT 1000`, a.OrgID, a.UserID, a.UserID)
+	q := `SELECT d.user_id, u.name, d.ft_id FROM demandeurs d JOIN users u ON u.id = d.user_id
+		WHERE d.agence_id = ? AND (? = 0 OR d.conseiller_id = ?)`
+	args := []any{a.OrgID, a.UserID, a.UserID}
+	if afterID > 0 {
+		q += " AND (u.name > ? OR (u.name = ? AND d.user_id > ?))"
+		args = append(args, afterName, afterName, afterID)
+	}
+	rows, err := s.DB.Query(ctx, q+" ORDER BY u.name, d.user_id LIMIT "+strconv.Itoa(limit), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -349,8 +402,19 @@ func (s *Service) Portfolio(ctx context.Context, a *kairos.Actor) ([]Path, error
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	list, err := s.query(ctx, `e.agence_id = ? AND e.demandeur_id IN (SELECT user_id FROM demandeurs WHERE agence_id = ? AND (? = 0 OR conseiller_id = ?))
+	var list []Enrolment
+	if afterID == 0 && len(out) < limit {
+		// The whole portfolio: one query for every enrolment of the agence's job seekers.
+		list, err = s.query(ctx, `e.agence_id = ? AND e.demandeur_id IN (SELECT user_id FROM demandeurs WHERE agence_id = ? AND (? = 0 OR conseiller_id = ?))
 		ORDER BY e.demandeur_id, e.session_debut DESC, e.id DESC`, a.OrgID, a.OrgID, a.UserID, a.UserID)
+	} else if len(out) > 0 {
+		ph, ids := make([]string, len(out)), []any{a.OrgID}
+		for i, p := range out {
+			ph[i], ids = "?", append(ids, p.DemandeurID)
+		}
+		list, err = s.query(ctx, `e.agence_id = ? AND e.demandeur_id IN (`+strings.Join(ph, ", ")+`)
+		ORDER BY e.demandeur_id, e.session_debut DESC, e.id DESC`, ids...)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -360,14 +424,8 @@ func (s *Service) Portfolio(ctx context.Context, a *kairos.Actor) ([]Path, error
 		}
 	}
 	today := s.Today()
-	var first, rest []Path
-	for _, p := range out {
-		p.Status = DeriveStatus(p.Enrolments, today, s.Rule)
-		if p.Status.Action != "" {
-			first = append(first, p)
-		} else {
-			rest = append(rest, p)
-		}
+	for i := range out {
+		out[i].Status = DeriveStatus(out[i].Enrolments, today, s.Rule)
 	}
-	return append(first, rest...), nil
+	return out, nil
 }

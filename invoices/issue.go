@@ -247,11 +247,26 @@ func (s *Issuer) Prepare(ctx context.Context, a *kairos.Actor, id int64) (*Draft
 // ToPrepare lists the OF's exited trainees not invoiced yet, each with its
 // draft (ready, or what it lacks), the most recent exits first.
 func (s *Issuer) ToPrepare(ctx context.Context, a *kairos.Actor) ([]Draft, error) {
+	return s.ToPreparePage(ctx, a, 0, 0, 500)
+}
+
+// ToPreparePage is ToPrepare by pages: limit (1 to 501) trainees after the
+// enrolment (afterExit, afterID) in its order (keyset pagination; afterID 0:
+// from the start).
+func (s *Issuer) ToPreparePage(ctx context.Context, a *kairos.Actor, afterExit calendar.Date, afterID int64, limit int) ([]Draft, error) {
 	if err := kairos.Authorize(a, ofFacturation); err != nil {
 		return nil, err
 	}
+	if limit <= 0 || limit > 501 {
+		limit = 500
+	}
+	after, args := "", []any{a.OrgID}
+	if afterID > 0 {
+		after = " AND (e.exit_on < ? OR (e.exit_on = ? AND e.id < ?))"
+		args = append(args, int64(afterExit), int64(afterExit), afterID)
+	}
 	rows, err := s.DB.Query(ctx, `SELECT e.id FROM enrolments e WHERE e.org_id = ? AND e.state = 'sortie'
-		AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.enrolment_id = e.id AND i.type_code = '380' AND i.state = 'emise') ORDER BY e.exit_on DESC, e.id DESC LIMIT 500`, a.OrgID)
+		AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.enrolment_id = e.id AND i.type_code = '380' AND i.state = 'emise')`+after+` ORDER BY e.exit_on DESC, e.id DESC LIMIT `+strconv.Itoa(limit), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -371,6 +386,15 @@ func (s *Issuer) scope(ctx context.Context, a *kairos.Actor) (string, []any, err
 // List lists the invoices and credit notes the actor reads, the most recent
 // first; kind "factures" or "avoirs" filters.
 func (s *Issuer) List(ctx context.Context, a *kairos.Actor, kind string) ([]Issued, error) {
+	return s.ListPage(ctx, a, kind, 0, 500)
+}
+
+// ListPage is List by pages: limit (1 to 501) documents older (smaller id)
+// than before (keyset pagination; 0: from the newest).
+func (s *Issuer) ListPage(ctx context.Context, a *kairos.Actor, kind string, before int64, limit int) ([]Issued, error) {
+	if limit <= 0 || limit > 501 {
+		limit = 500
+	}
 	where, args, err := s.scope(ctx, a)
 	if err != nil {
 		return nil, err
@@ -384,7 +408,11 @@ func (s *Issuer) List(ctx context.Context, a *kairos.Actor, kind string) ([]Issu
 	default:
 		return nil, kairos.Invalid(map[string]string{"type": "Choisissez factures ou avoirs."})
 	}
-	rows, err := s.DB.Query(ctx, "SELECT "+issuedCols+issuedFrom+" WHERE "+where+" ORDER BY i.id DESC LIMIT 500", args...)
+	if before > 0 {
+		where += " AND i.id < ?"
+		args = append(args, before)
+	}
+	rows, err := s.DB.Query(ctx, "SELECT "+issuedCols+issuedFrom+" WHERE "+where+" ORDER BY i.id DESC LIMIT "+strconv.Itoa(limit), args...)
 	if err != nil {
 		return nil, err
 	}

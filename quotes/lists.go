@@ -17,6 +17,7 @@ type Filter struct {
 	Search string `json:"q,omitempty"` // number, job seeker, title
 	Offset int    `json:"offset,omitempty"`
 	Limit  int    `json:"limit,omitempty"` // 1–500, default 50
+	Before int64  `json:"-"`               // keyset pagination: quotes older (smaller id) than Before; 0: from the newest
 }
 
 // Page is a page of quotes.
@@ -84,6 +85,10 @@ func (s *Service) List(ctx context.Context, a *kairos.Actor, f Filter) (*Page, e
 	p := &Page{Items: []Quote{}}
 	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*)"+from+" WHERE "+where, args...).Scan(&p.Total); err != nil {
 		return nil, err
+	}
+	if f.Before > 0 {
+		where += " AND q.id < ?"
+		args = append(args, f.Before)
 	}
 	rows, err := s.DB.Query(ctx, "SELECT "+cols+from+" WHERE "+where+" ORDER BY q.id DESC LIMIT "+strconv.Itoa(f.Limit)+" OFFSET "+strconv.Itoa(f.Offset), args...)
 	if err != nil {

@@ -83,6 +83,7 @@ func (s *Server) developers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	schemas, _ := dig(doc, "components", "schemas").(map[string]any)
+	sharedParams, _ := dig(doc, "components", "parameters").(map[string]any)
 	paths, _ := doc["paths"].(map[string]any)
 	groups := map[string]*apiGroup{}
 	var names []string
@@ -105,6 +106,9 @@ func (s *Server) developers(w http.ResponseWriter, r *http.Request) {
 			params, _ := op["parameters"].([]any)
 			for _, pp := range params {
 				pm, _ := pp.(map[string]any)
+				if ref := str(pm["$ref"]); ref != "" { // a shared parameter (Idempotency-Key)
+					pm, _ = sharedParams[refName(ref)].(map[string]any)
+				}
 				x.Params = append(x.Params, apiParam{Name: str(pm["name"]), In: str(pm["in"]), Type: typeOf(pm["schema"]), Desc: str(pm["description"])})
 			}
 			var example string

@@ -157,7 +157,8 @@ func TestDevelopersPage(t *testing.T) {
 		t.Fatalf("status %d", status)
 	}
 	for _, want := range []string{"GET</span> <code>/api/v1/events</code>", "curl -X POST", "Idempotency-Key: $(uuidgen)", "webhook-signature", "hmac.New(sha256.New, key)",
-		"enrolment.entrer.v1", `id="schema-Enrolment"`, "api/v1/appointments", "Content-Type: application/json"} {
+		"enrolment.entrer.v1", `id="schema-Enrolment"`, "api/v1/appointments", "Content-Type: application/json",
+		"<code>Idempotency-Key</code> (header", "<code>after</code> (query", "quote.valider.v1", "<strong>Pagination</strong>"} {
 		if !strings.Contains(body, html.EscapeString(want)) && !strings.Contains(body, want) {
 			t.Errorf("page lacks %q", want)
 		}

@@ -194,7 +194,9 @@ func activeSubs(ctx context.Context, q store.Querier, org int64) ([]subRef, erro
 // region, a national service every region):
 //   - an enrolment, a movement, an absence, a participant: the job seeker's agence;
 //   - an attestation: the FT services of the agence's region and the national ones;
-//   - an adhesion: the FT services of its region and the national ones.
+//   - an adhesion: the FT services of its region and the national ones;
+//   - a quote: the job seeker's agence and the FT services of its region (and
+//     the national ones) that instruct quotes.
 //
 // Appointments, catalogue imports and the rest are seen by their owner only.
 // Another OF is never in an audience.
@@ -208,6 +210,10 @@ var audienceQueries = map[string]string{
 	"adhesion": `SELECT o.id FROM adhesions a JOIN organisations o ON o.kind = 'ft_service' AND (o.region = '' OR o.region = a.region) WHERE a.id = ?`,
 	"assessment": `SELECT o.id FROM assessments s JOIN organisations ag ON ag.id = s.agence_id
 		JOIN organisations o ON o.id = s.agence_id OR (o.kind = 'ft_service' AND (o.region = '' OR o.region = ag.region)) WHERE s.id = ?`,
+	// A quote: the job seeker's agence, and France Travail's services of the
+	// quote's region that instruct quotes (those with a manager).
+	"quote": `SELECT o.id FROM quotes q JOIN organisations o ON o.id = q.agence_id OR (o.kind = 'ft_service' AND (o.region = '' OR o.region = q.region)
+		AND EXISTS (SELECT 1 FROM users u WHERE u.org_id = o.id AND u.role = 'ft_gestionnaire')) WHERE q.id = ?`,
 	"invoice": `SELECT o.id FROM invoices i JOIN enrolments e ON e.id = i.enrolment_id JOIN organisations ag ON ag.id = e.agence_id
 		JOIN organisations o ON o.kind = 'ft_service' AND (o.region = '' OR o.region = ag.region) WHERE i.id = ?`,
 }

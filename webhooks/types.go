@@ -33,6 +33,7 @@ const (
 	audOFFT       = "l'organisme de formation et les services France Travail de la région (et nationaux)"
 	audCarif      = "le Carif-Oref qui a déposé l'import"
 	audOFAgenceFT = "l'organisme de formation, l'agence France Travail du demandeur et les services France Travail de la région (et nationaux)"
+	audQuote      = "l'organisme de formation, l'agence France Travail du demandeur et la direction régionale France Travail (et les services nationaux) qui instruisent les devis"
 )
 
 // Types is the catalogue of public event types. An outbox action that is not
@@ -68,27 +69,43 @@ func buildTypes() []EventType {
 		add("enrolment."+a.s, "enrolment", path, a.l, "Enrolment", audOFAgence)
 	}
 	add("enrolment.absence", "enrolment", path, "Absence déclarée (data : l'absence)", "Absence", audOFAgence)
-	add("enrolment.absence_correct", "enrolment_absence", path, "Absence corrigée (data : l'absence corrigée et le commentaire)", "", audOFAgence)
-	add("enrolment.absence_withdraw", "enrolment_absence", path, "Absence retirée (data : date du retrait et commentaire)", "", audOFAgence)
-	add("enrolment.correct", "enrolment_movement", path, "Date d'un mouvement corrigée", "", audOFAgence)
-	add("attestation.attest", "attestation", att, "Attestation mensuelle attestée", "", audOFFT)
-	add("attestation.rectify", "attestation", att, "Attestation rectificative", "", audOFFT)
-	add("attestation.transmit", "attestation", att, "Attestation transmise à France Travail", "", audOFFT)
+	add("enrolment.absence_correct", "enrolment_absence", path, "Absence corrigée (data : l'absence corrigée et le commentaire)", "AbsenceCorrection", audOFAgence)
+	add("enrolment.absence_withdraw", "enrolment_absence", path, "Absence retirée (data : date du retrait et commentaire)", "AbsenceWithdrawal", audOFAgence)
+	add("enrolment.correct", "enrolment_movement", path, "Date d'un mouvement corrigée", "MovementCorrection", audOFAgence)
+	add("attestation.attest", "attestation", att, "Attestation mensuelle attestée", "AttestationChange", audOFFT)
+	add("attestation.rectify", "attestation", att, "Attestation rectificative", "AttestationChange", audOFFT)
+	add("attestation.transmit", "attestation", att, "Attestation transmise à France Travail", "AttestationChange", audOFFT)
 	add("adhesion.submit", "adhesion", adh, "Demande d'adhésion déposée", "Adhesion", audOFFT)
 	for _, a := range []struct{ s, l string }{{"instruire", "Adhésion mise en instruction"}, {"valider", "Adhésion validée"}, {"refuser", "Adhésion refusée"},
 		{"suspendre", "Adhésion suspendue"}, {"reactiver", "Adhésion réactivée"}, {"resilier", "Adhésion résiliée"}} {
 		add("adhesion."+a.s, "adhesion", adh, a.l, "Adhesion", audOFFT)
 	}
 	add("adhesion.qualiopi", "adhesion", adh, "Certificat Qualiopi renouvelé", "Certificate", audOFFT)
-	add("catalogue.import", "catalogue_import", cat, "Import LHÉO terminé", "", audCarif)
+	add("catalogue.import", "catalogue_import", cat, "Import LHÉO terminé", "ImportResult", audCarif)
 	// Bilans de formation (the drafts stay the OF's: « enregistrer » is not published).
 	const bil, fac = "Bilans de formation", "Factures"
 	for _, a := range []struct{ s, l string }{{"transmettre", "Bilan de formation transmis"}, {"corriger", "Bilan de formation corrigé (nouvelle version)"},
 		{"retirer", "Bilan de formation retiré"}, {"rouvrir", "Bilan de formation rouvert"}} {
-		add("assessment."+a.s, "assessment", bil, a.l, "", audOFAgenceFT)
+		add("assessment."+a.s, "assessment", bil, a.l, "AssessmentChange", audOFAgenceFT)
 	}
 	add("invoice.issue", "invoice", fac, "Facture émise à France Travail", "", audOFFT)
 	add("invoice.credit_note", "invoice", fac, "Avoir émis : la facture est annulée", "", audOFFT)
+	// Devis AIF (issue 12): every step of quotes.Workflow, with the quote after it.
+	const dev = "Devis AIF"
+	add("quote.create", "quote", dev, "Devis créé (brouillon de l'organisme)", "Quote", audQuote)
+	add("quote.update", "quote", dev, "Devis modifié par l'organisme", "Quote", audQuote)
+	for _, a := range []struct{ s, l string }{
+		{"transmettre", "Devis transmis au demandeur d'emploi"}, {"accepter", "Devis accepté par le demandeur d'emploi"},
+		{"refuser_de", "Devis refusé par le demandeur d'emploi"}, {"reviser", "Devis repris en brouillon par l'organisme"},
+		{"valider", "Devis validé par l'agence : AIF accordée (le parcours est confirmé)"}, {"soumettre_region", "Devis transmis à la décision régionale (au-delà du seuil)"},
+		{"refuser", "Devis refusé par l'agence"}, {"a_completer", "Compléments demandés par l'agence"},
+		{"valider_region", "Devis validé par la direction régionale : AIF accordée"}, {"refuser_region", "Devis refusé par la direction régionale"},
+		{"a_completer_region", "Compléments demandés par la direction régionale"}, {"annuler", "Devis annulé par l'organisme"},
+		{"expirer", "Devis expiré : la session a commencé sans décision"},
+	} {
+		add("quote."+a.s, "quote", dev, a.l, "Quote", audQuote)
+	}
+	add("enrolment.devis_valide", "enrolment", path, "Inscription confirmée par la validation d'un devis AIF (AIS)", "Enrolment", audOFAgence)
 	byAction = map[string]*EventType{}
 	byName = map[string]*EventType{}
 	for i := range out {

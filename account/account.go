@@ -448,6 +448,7 @@ func (s *Service) SetHabilitations(ctx context.Context, a *kairos.Actor, userID 
 		}
 		return tx.Record(ctx, store.Change{Action: "user.habilitations", OrgID: before.OrgID, ObjectType: "user", ObjectID: userID, Before: before, After: after})
 	})
+	s.cache().dropUser(userID)
 	return after, err
 }
 
@@ -498,6 +499,7 @@ func (s *Service) SetStatus(ctx context.Context, a *kairos.Actor, userID int64, 
 		}
 		return tx.Record(ctx, store.Change{Action: action, OrgID: before.OrgID, ObjectType: "user", ObjectID: userID, Before: before, After: after})
 	})
+	s.cache().dropUser(userID)
 	return after, err
 }
 

@@ -87,13 +87,14 @@ func (s *Service) APIKeys(ctx context.Context, orgID int64) ([]APIKey, error) {
 	return out, rows.Err()
 }
 
-// RevokeAPIKey revokes a key of the actor's organisation. It is immediate on
-// every instance, since each call checks the database.
+// RevokeAPIKey revokes a key of the actor's organisation. It is immediate in this
+// process (its cached lookup is dropped) and, on another instance, once
+// that instance's cached lookup expires (AuthCacheTTL).
 func (s *Service) RevokeAPIKey(ctx context.Context, a *kairos.Actor, id int64) error {
 	if a == nil || a.Role != kairos.RoleOFAdmin {
 		return kairos.Errorf(kairos.EForbidden, "Seul le responsable du compte de l'organisme peut révoquer une clé d'API.")
 	}
-	return s.DB.Tx(ctx, func(tx *store.Tx) error {
+	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
 		var orgID int64
 		var revoked sql.NullTime
 		err := tx.QueryRow(ctx, "SELECT org_id, revoked_at FROM api_keys WHERE id = ?", id).Scan(&orgID, &revoked)
@@ -112,34 +113,51 @@ func (s *Service) RevokeAPIKey(ctx context.Context, a *kairos.Actor, id int64) e
 		}
 		return tx.Record(ctx, store.Change{Action: "apikey.revoke", OrgID: orgID, ObjectType: "api_key", ObjectID: id, After: map[string]any{"revoked_at": now}, At: now})
 	})
+	s.cache().dropKey(id)
+	return err
 }
 
 // APIKeyActor returns the actor of an API token, or an EUnauthorized error
 // when the token is unknown or revoked. The key acts for its organisation
-// with the role of its account manager.
+// with the role of its account manager. A lookup is reused for
+// AuthCacheTTL (see authCache); a revocation drops it at once.
 func (s *Service) APIKeyActor(ctx context.Context, token string) (*kairos.Actor, error) {
 	unauth := kairos.Errorf(kairos.EUnauthorized, "Clé d'API absente, inconnue ou révoquée.")
 	if !strings.HasPrefix(token, APIKeyPrefix) {
 		return nil, unauth
 	}
+	hash := HashToken(token)
+	c := s.cache()
+	now := s.now()
+	if e, ok := c.key(hash); ok {
+		if e.lastUsed.IsZero() || now.Sub(e.lastUsed) > time.Minute {
+			if _, err := s.DB.Exec(ctx, "UPDATE api_keys SET last_used_at = ? WHERE id = ?", now, e.actor.APIKeyID); err != nil {
+				return nil, err
+			}
+			c.touchKey(e.actor.APIKeyID, now)
+		}
+		a := e.actor
+		return &a, nil
+	}
+	epoch := c.start()
 	var id, orgID int64
-	var name, orgName string
+	var name, orgName, scopes string
 	var kind kairos.OrgKind
 	var revoked, lastUsed sql.NullTime
-	err := s.DB.QueryRow(ctx, `SELECT k.id, k.org_id, k.name, o.name, o.kind, k.revoked_at, k.last_used_at
-		FROM api_keys k JOIN organisations o ON o.id = k.org_id WHERE k.token_hash = ?`, HashToken(token)).
-		Scan(&id, &orgID, &name, &orgName, &kind, &revoked, &lastUsed)
+	err := s.DB.QueryRow(ctx, `SELECT k.id, k.org_id, k.name, o.name, o.kind, k.revoked_at, k.last_used_at, k.scopes
+		FROM api_keys k JOIN organisations o ON o.id = k.org_id WHERE k.token_hash = ?`, hash).
+		Scan(&id, &orgID, &name, &orgName, &kind, &revoked, &lastUsed, &scopes)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && revoked.Valid) {
 		return nil, unauth
 	}
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
 	if !lastUsed.Valid || now.Sub(lastUsed.Time) > time.Minute {
 		if _, err := s.DB.Exec(ctx, "UPDATE api_keys SET last_used_at = ? WHERE id = ?", now, id); err != nil {
 			return nil, err
 		}
+		lastUsed = sql.NullTime{Time: now, Valid: true}
 	}
 	role := kairos.RoleOFAdmin
 	switch kind {
@@ -161,5 +179,17 @@ func (s *Service) APIKeyActor(ctx context.Context, token string) (*kairos.Actor,
 			role = kairos.RoleFTGestionnaire
 		}
 	}
-	return &kairos.Actor{APIKeyID: id, OrgID: orgID, OrgName: orgName, Role: role, Name: name}, nil
+	a := &kairos.Actor{APIKeyID: id, OrgID: orgID, OrgName: orgName, Role: role, Name: name}
+	lookupRead()
+	c.putKey(epoch, keyEntry{at: time.Now(), hash: hash, actor: *a, kind: kind, scopes: Scopes(strings.Fields(scopes)), lastUsed: lastUsed.Time})
+	return a, nil
+}
+
+// APIKeyOrganisation returns the organisation a key acts for (its id, name
+// and kind), from the key's cached lookup when there is one.
+func (s *Service) APIKeyOrganisation(ctx context.Context, a *kairos.Actor) (*Organisation, error) {
+	if ka, kind, ok := s.cache().keyOrg(a.APIKeyID); ok && ka.OrgID == a.OrgID {
+		return &Organisation{ID: ka.OrgID, Name: ka.OrgName, Kind: kind}, nil
+	}
+	return s.Organisation(ctx, a.OrgID)
 }

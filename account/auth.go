@@ -163,11 +163,26 @@ func (s *Service) CreateSession(ctx context.Context, userID int64, ip, userAgent
 
 // SessionActor returns the actor of a session token, extending the session's
 // idle expiry, or nil when the token is unknown, expired or its user disabled.
+// A lookup is reused for AuthCacheTTL (see authCache); logout, password
+// changes, disabling and new habilitations drop it at once.
 func (s *Service) SessionActor(ctx context.Context, token string) (*kairos.Actor, error) {
 	if token == "" {
 		return nil, nil
 	}
 	hash := HashToken(token)
+	c := s.cache()
+	now := s.now()
+	if e, ok := c.session(hash); ok && now.Before(e.expires) && now.Sub(e.created) <= SessionMaxAge {
+		if now.Sub(e.seen) > time.Minute { // avoid a write per request
+			if _, err := s.DB.Exec(ctx, "UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id = ?", now, now.Add(SessionIdle), e.sid); err != nil {
+				return nil, err
+			}
+			c.touchSession(hash, e.sid, now, now.Add(SessionIdle))
+		}
+		a := e.actor
+		return &a, nil
+	}
+	epoch := c.start()
 	var sid, uid int64
 	var created, seen, expires time.Time
 	err := s.DB.QueryRow(ctx, "SELECT id, user_id, created_at, last_seen_at, expires_at FROM sessions WHERE token_hash = ?", hash).Scan(&sid, &uid, &created, &seen, &expires)
@@ -177,7 +192,6 @@ func (s *Service) SessionActor(ctx context.Context, token string) (*kairos.Actor
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
 	if !now.Before(expires) || now.Sub(created) > SessionMaxAge {
 		_, err := s.DB.Exec(ctx, "DELETE FROM sessions WHERE id = ?", sid)
 		return nil, err
@@ -193,13 +207,19 @@ func (s *Service) SessionActor(ctx context.Context, token string) (*kairos.Actor
 		if _, err := s.DB.Exec(ctx, "UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id = ?", now, now.Add(SessionIdle), sid); err != nil {
 			return nil, err
 		}
+		seen, expires = now, now.Add(SessionIdle)
 	}
-	return u.Actor(), nil
+	a := u.Actor()
+	lookupRead()
+	c.putSession(epoch, hash, sessionEntry{at: time.Now(), sid: sid, uid: uid, created: created, seen: seen, expires: expires, actor: *a})
+	return a, nil
 }
 
 // DeleteSession ends the session of token (logout).
 func (s *Service) DeleteSession(ctx context.Context, token string) error {
-	_, err := s.DB.Exec(ctx, "DELETE FROM sessions WHERE token_hash = ?", HashToken(token))
+	hash := HashToken(token)
+	_, err := s.DB.Exec(ctx, "DELETE FROM sessions WHERE token_hash = ?", hash)
+	s.cache().dropSession(hash)
 	return err
 }
 
@@ -364,6 +384,9 @@ func (s *Service) SetPasswordWithToken(ctx context.Context, token, password stri
 		}
 		return tx.Record(ctx, store.Change{Action: action, OrgID: u.OrgID, ObjectType: "user", ObjectID: uid, Before: before, After: u, At: now})
 	})
+	if u != nil {
+		s.cache().dropUser(u.ID)
+	}
 	return u, err
 }
 

@@ -123,16 +123,22 @@ func (s *Service) CreateScopedAPIKey(ctx context.Context, a *kairos.Actor, orgID
 		}
 		return tx.Record(ctx, store.Change{Action: "apikey.scopes", OrgID: orgID, ObjectType: "api_key", ObjectID: k.ID, After: map[string]any{"scopes": sc}, At: s.now()})
 	})
+	s.cache().dropKey(k.ID)
 	if err != nil {
 		// Never leave a key with more access than asked for.
 		s.DB.Exec(ctx, "UPDATE api_keys SET revoked_at = ? WHERE id = ?", s.now(), k.ID)
+		s.cache().dropKey(k.ID)
 		return nil, "", err
 	}
 	return k, token, nil
 }
 
-// APIKeyScopes returns the scopes of key id.
+// APIKeyScopes returns the scopes of key id (from the key's cached lookup
+// when there is one).
 func (s *Service) APIKeyScopes(ctx context.Context, id int64) (Scopes, error) {
+	if sc, ok := s.cache().keyScopes(id); ok {
+		return sc, nil
+	}
 	var v string
 	if err := s.DB.QueryRow(ctx, "SELECT scopes FROM api_keys WHERE id = ?", id).Scan(&v); err != nil {
 		return nil, store.NotFoundIf(err, "Clé d'API")

@@ -785,6 +785,12 @@ func (s *Service) CanTrade(ctx context.Context, orgID int64) (ok bool, reason st
 	if err != nil {
 		return false, "", err
 	}
+	return s.CanTradeWith(ctx, a)
+}
+
+// CanTradeWith is CanTrade for the adhesion a already read by Current (nil:
+// none), so that a caller that needs it too reads it once.
+func (s *Service) CanTradeWith(ctx context.Context, a *Adhesion) (ok bool, reason string, err error) {
 	now := s.now()
 	if a == nil {
 		return false, "L'organisme n'a pas d'adhésion à Kairos : son responsable doit déposer une demande d'adhésion.", nil

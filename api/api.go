@@ -395,7 +395,7 @@ type OrgRef struct {
 
 func (a *API) me(w http.ResponseWriter, r *http.Request) error {
 	actor := kairos.ActorFrom(r.Context())
-	org, err := a.Accounts.Organisation(r.Context(), actor.OrgID)
+	org, err := a.Accounts.APIKeyOrganisation(r.Context(), actor)
 	if err != nil {
 		return err
 	}

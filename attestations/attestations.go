@@ -22,6 +22,7 @@ package attestations
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"log/slog"
 	"slices"
 	"strings"
@@ -323,13 +324,17 @@ func (s *Service) load(ctx context.Context, q store.Querier, m calendar.Month, h
 			scheds[r.SessionID] = &sc
 		}
 	}
-	// Attested versions.
-	cur := "AND current = 1 "
+	// Attested versions, reached from the selected enrolments by
+	// (enrolment_id, month): CROSS JOIN makes SQLite start from the
+	// enrolments, and the unary + on current keeps it from the index on
+	// (month, current), which walks every attestation of the month of every
+	// OF and made a month-end cost grow with the table.
+	cur := "AND +a.current = 1 " // unary +: not an index key (see above)
 	if history {
 		cur = ""
 	}
-	rows, err = q.Query(ctx, `SELECT id, enrolment_id, version, kind, state, planned, attended, justified, unjustified, reason, late, attested_label, attested_at, transmitted_at
-		FROM attestations WHERE month = ? `+cur+`AND enrolment_id IN (`+sub+`) ORDER BY enrolment_id, version`, append([]any{int64(m)}, all...)...)
+	rows, err = q.Query(ctx, `SELECT a.id, a.enrolment_id, a.version, a.kind, a.state, a.planned, a.attended, a.justified, a.unjustified, a.reason, a.late, a.attested_label, a.attested_at, a.transmitted_at
+		FROM enrolments e CROSS JOIN attestations a WHERE a.enrolment_id = e.id AND a.month = ? `+cur+`AND `+activeWhere+` AND `+where+` ORDER BY a.enrolment_id, a.version`, append([]any{int64(m)}, all...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -642,10 +647,9 @@ const chunk = 500
 
 // Attest attests the items of month m and transmits them to France Travail;
 // it returns one result per item, in order. Each item is atomic on its own:
-// items are written by chunks of 500 in one transaction, each item inside
-// its own savepoint, so an invalid or conflicting item is rolled back alone
-// and reported while the others are attested (and one commit serves the
-// chunk). An error is returned only when nothing could be tried (rights,
+// items are written by chunks of 500 in one transaction; an invalid or
+// conflicting item is refused before it writes anything and reported while
+// the others are attested (and one commit serves the chunk). An error is returned only when nothing could be tried (rights,
 // month, too many items) or on an internal error, which stops the call: the
 // items of the chunk in progress are then not attested (their result says
 // so) and attesting them again is safe.
@@ -703,18 +707,12 @@ func (s *Service) Attest(ctx context.Context, a *kairos.Actor, m calendar.Month,
 					f := it.Hours.Figures()
 					it.Figures = &f
 				}
-				if _, err := tx.Exec(ctx, "SAVEPOINT attestation"); err != nil {
-					return err
-				}
+				// No savepoint: write refuses an item before its first
+				// statement, or meets a concurrent attestation on its
+				// INSERT without an error (ON CONFLICT DO NOTHING), so a
+				// refused item has written nothing; any other error stops
+				// the chunk.
 				x, err := s.write(ctx, tx, a, m, before, it, "", false, now)
-				if err != nil {
-					if _, err := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT attestation"); err != nil {
-						return err
-					}
-				}
-				if _, err := tx.Exec(ctx, "RELEASE SAVEPOINT attestation"); err != nil {
-					return err
-				}
 				if err != nil {
 					if kairos.ErrorCode(err) == kairos.EInternal {
 						return err
@@ -801,11 +799,14 @@ func (s *Service) write(ctx context.Context, tx *store.Tx, a *kairos.Actor, m ca
 		return nil, conflict("L'attestation de " + before.DemandeurName + " pour " + m.French() + " a déjà été attestée (" + before.Current.AttestedBy + ") ; corrigez-la par une attestation rectificative.")
 	}
 	late := !rectify && calendar.DateOf(now) > before.Due
+	// The row is written transmitted: the transmission to France Travail is
+	// synchronous (see the package doc), audited below after the attestation.
 	id, err := tx.Insert(ctx, `INSERT INTO attestations (enrolment_id, org_id, agence_id, session_id, month, version, kind, state, current, planned, attended, justified, unjustified,
-		reason, due_on, late, attested_by, attested_label, attested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		it.EnrolmentID, before.OrgID, before.AgenceID, before.SessionID, int64(m), version, kind, StAttestee, int64(f.Planned), int64(f.Attended), int64(f.Justified), int64(f.Unjustified),
-		reason, int64(before.Due), boolInt(late), nullID(a.UserID), a.Label(), now)
-	if store.IsUniqueViolation(err) {
+		reason, due_on, late, attested_by, attested_label, attested_at, transmitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (enrolment_id, month, version) DO NOTHING`,
+		it.EnrolmentID, before.OrgID, before.AgenceID, before.SessionID, int64(m), version, kind, StTransmise, int64(f.Planned), int64(f.Attended), int64(f.Justified), int64(f.Unjustified),
+		reason, int64(before.Due), boolInt(late), nullID(a.UserID), a.Label(), now, now)
+	if errors.Is(err, sql.ErrNoRows) || store.IsUniqueViolation(err) {
 		return nil, conflict("L'attestation de " + before.DemandeurName + " pour " + m.French() + " a déjà été attestée ; corrigez-la par une attestation rectificative.")
 	}
 	if err != nil {
@@ -824,9 +825,6 @@ func (s *Service) write(ctx context.Context, tx *store.Tx, a *kairos.Actor, m ca
 		return nil, err
 	}
 	// Transmission to France Travail (synchronous, see the package doc).
-	if _, err := tx.Exec(ctx, "UPDATE attestations SET state = ?, transmitted_at = ? WHERE id = ? AND state = ?", StTransmise, now, id, StAttestee); err != nil {
-		return nil, err
-	}
 	if err := tx.Record(ctx, store.Change{Action: "attestation.transmit", OrgID: before.OrgID, ObjectType: "attestation", ObjectID: id, After: change, At: now}); err != nil {
 		return nil, err
 	}

@@ -22,6 +22,8 @@ echo "== bench/all.sh: $S sessions, $N enrolments, $(nproc) cores, load average 
 go build -o "$dir/catalogue" ./bench
 go build -o "$dir/dashboard" ./bench/dashboard
 go build -o "$dir/attestations" ./bench/attestations
+go build -o "$dir/einvoice" ./bench/einvoice
+go build -o "$dir/invoices" ./bench/invoices
 
 echo
 echo "== catalogue: import, re-import, search, other writes during the import"
@@ -52,6 +54,13 @@ for engine in sqlite ${PG:+postgres}; do
 	echo "== $engine: month-end bulk attestation, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	url $engine att
 	"$dir/attestations" -db "$URL" -n "$N" -requests 50
+	echo
+	echo "== $engine: month-end invoicing, 10 000 invoices prepared and issued (against a bare number + row transaction), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+	url $engine inv
+	"$dir/invoices" -db "$URL" -n 10000
 done
+echo
+echo "== one invoice's XML + Factur-X PDF (against encoding/xml and a one-page fpdf document), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+"$dir/einvoice"
 echo
 echo "== end, load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,7 +25,19 @@ import (
 // previous design (the whole import in one transaction holding SQLite's
 // write lock) each of them waited for the lock and failed with
 // SQLITE_BUSY once the busy timeout had passed.
-func TestImportDoesNotBlockOtherWriters(t *testing.T) {
+// writersWorld is an OF with 12 trainees entered on 2 March 2026 (to attest
+// in March), the catalogue, accounts and attestations services on one
+// database.
+type writersWorld struct {
+	acc   *account.Service
+	cat   *catalogue.Service
+	att   *attestations.Service
+	of    *kairos.Actor
+	ids   []int64
+	email string
+}
+
+func mustWritersWorld(t *testing.T) writersWorld {
 	acc := fixture.MustAccounts(t)
 	w := fixture.MustWorld(t, acc)
 	now := time.Date(2026, 4, 3, 8, 0, 0, 0, time.UTC)
@@ -59,6 +72,12 @@ func TestImportDoesNotBlockOtherWriters(t *testing.T) {
 		ids = append(ids, x.ID)
 	}
 
+	return writersWorld{acc: acc, cat: cat, att: att, of: of, ids: ids, email: w.Users[kairos.RoleOFUser].Email}
+}
+
+func TestImportDoesNotBlockOtherWriters(t *testing.T) {
+	ww := mustWritersWorld(t)
+	acc, cat, att, of, ids := ww.acc, ww.cat, ww.att, ww.of, ww.ids
 	// About 5 MB: the import reports its progress every megabyte.
 	doc := lheotest.MustGenerate(t, 3000, 5)
 	tick, resume := make(chan int64), make(chan struct{})
@@ -75,7 +94,7 @@ func TestImportDoesNotBlockOtherWriters(t *testing.T) {
 		close(tick)
 		done <- outcome{imp, err}
 	}()
-	email := w.Users[kairos.RoleOFUser].Email
+	email := ww.email
 	writes := 0
 	for n := range tick {
 		if n >= int64(len(doc)) {
@@ -139,4 +158,62 @@ func TestImportPublishedMeanwhileIsRefused(t *testing.T) {
 	if imp := mustImport(t, s, doc, catalogue.ImportOptions{Source: "meanwhile"}); imp.Status != catalogue.StatusDone || imp.Counts.Sessions.Created != 1200 {
 		t.Fatalf("%+v", imp)
 	}
+}
+
+// Issue 18: an import running on its own in another goroutine, from its
+// first bytes to its publication, makes no concurrent login or attestation
+// fail (the test above stops the import in the middle of its file; this one
+// lets it run, so the publication is crossed too).
+func TestImportRunningAlongsideLoginsAndAttestations(t *testing.T) {
+	ww := mustWritersWorld(t)
+	doc := lheotest.MustGenerate(t, 3000, 5)
+	started := make(chan struct{})
+	var once sync.Once
+	done := make(chan error, 1)
+	go func() {
+		imp, err := ww.cat.Import(ctx(), bytes.NewReader(doc), catalogue.ImportOptions{Source: "alongside", Size: int64(len(doc)), Progress: func(int64) {
+			once.Do(func() { close(started) })
+		}})
+		once.Do(func() { close(started) })
+		if err == nil && (imp.Status != catalogue.StatusDone || imp.Counts.Sessions.Created != 3000) {
+			err = fmt.Errorf("import: %+v", imp)
+		}
+		done <- err
+	}()
+	<-started
+	overlapped, attested := 0, 0
+	for running := true; running; {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			running = false
+			continue
+		default:
+		}
+		u, err := ww.acc.Authenticate(ctx(), ww.email, fixture.Password, "192.0.2.8")
+		if err != nil {
+			t.Fatalf("login during the import: %v", err)
+		}
+		if _, err := ww.acc.CreateSession(ctx(), u.ID, "192.0.2.8", "test"); err != nil {
+			t.Fatalf("session during the import: %v", err)
+		}
+		if attested < len(ww.ids) {
+			res, err := ww.att.Attest(ctx(), ww.of, calendar.NewMonth(2026, time.March), []attestations.Item{{EnrolmentID: ww.ids[attested]}})
+			if err != nil || len(res) != 1 || !res[0].OK {
+				t.Fatalf("attestation during the import: %+v %v", res, err)
+			}
+			attested++
+		}
+		overlapped++
+	}
+	if overlapped == 0 {
+		t.Fatal("no write overlapped the import")
+	}
+	var n int
+	if err := ww.acc.DB.QueryRow(ctx(), "SELECT COUNT(*) FROM attestations").Scan(&n); err != nil || n != attested {
+		t.Fatalf("%d attestations stored (%v), want %d", n, err, attested)
+	}
+	t.Logf("%d logins and %d attestations during the import", overlapped, attested)
 }

@@ -16,8 +16,8 @@ import (
 )
 
 // TestInvoiceJourney: the demo trainee whose months are attested and whose
-// assessment is transmitted (Sarah Lopez) gets a validated AIF quote; the OF
-// enters its bank details once; the invoice is then prepared with no amount
+// assessment is transmitted (Sarah Lopez) gets a validated AIF quote (the
+// demo OF has its bank details); the invoice is then prepared with no amount
 // typed, issued, its PDF carries the XML byte for byte, France Travail
 // reads it; a credit note cancels it.
 func TestInvoiceJourney(t *testing.T) {
@@ -49,11 +49,13 @@ func TestInvoiceJourney(t *testing.T) {
 		org, de, agence, id, testNow, testNow); err != nil {
 		t.Fatal(err)
 	}
+	// The demo filled the OF's billing details and issued invoices.
 	_, page = of.Get(in.URL + "/factures")
-	wantIn(t, page, "without bank details", "coordonnées bancaires")
-	if _, err := db.Exec(ctx, "INSERT INTO billing_details (org_id, iban, bic, account_name, vat_id, updated_at, updated_by) VALUES (?, 'FR7630006000011234567890189', 'AGRIFRPP', 'Formapro Occitanie', ?, ?, 'test')", org, einvoice.FrenchVATID("443061841"), testNow); err != nil {
-		t.Fatal(err)
-	}
+	wantIn(t, page, "demo invoice to issue", demo.Invoiced[2].Name)
+	_, page = of.Get(in.URL + "/factures?vue=emises")
+	wantIn(t, page, "demo invoices", demo.Invoiced[0].Name, demo.Invoiced[1].Name, "Annulée par avoir")
+	_, page = of.Get(in.URL + "/factures?vue=avoirs")
+	wantIn(t, page, "demo credit note", demo.Invoiced[1].Name, "AV-")
 	draft := in.URL + "/factures/inscriptions/" + eid
 	_, page = of.Get(draft)
 	if strings.Contains(page, `id="controles"`) {

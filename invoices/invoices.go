@@ -216,6 +216,11 @@ func (s *Service) Seller(ctx context.Context, orgID int64) (einvoice.Party, *Bil
 	if err != nil {
 		return einvoice.Party{}, nil, err
 	}
+	return s.sellerOf(ctx, orgID, a)
+}
+
+// sellerOf is Seller with the OF's current adhesion a already read.
+func (s *Service) sellerOf(ctx context.Context, orgID int64, a *adhesion.Adhesion) (einvoice.Party, *BillingDetails, error) {
 	if a == nil {
 		return einvoice.Party{}, nil, kairos.Errorf(kairos.EConflict, "Votre organisme n'a pas d'adhésion : il ne peut pas facturer France Travail.")
 	}

@@ -3,8 +3,11 @@ package invoices
 import (
 	"context"
 	"database/sql"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +18,7 @@ import (
 	"kairos/calendar"
 	"kairos/einvoice"
 	"kairos/store"
+	"kairos/worker"
 )
 
 // The invoice of a trainee's training (issue 14): once he has left, his
@@ -285,12 +289,18 @@ func (s *Issuer) ToPreparePage(ctx context.Context, a *kairos.Actor, afterExit c
 	}
 	today := calendar.DateOf(s.now())
 	out := []Draft{}
+	var sel *seller // read once for the whole list
+	if len(ids) > 0 {
+		if sel, err = s.sellerOf(ctx, a.OrgID); err != nil {
+			return nil, err
+		}
+	}
 	for _, id := range ids {
 		e, err := loadEnrolment(ctx, s.DB, id, false)
 		if err != nil {
 			return nil, err
 		}
-		d, err := s.prepare(ctx, s.DB, e, today, nil)
+		d, err := s.prepare(ctx, s.DB, e, today, sel)
 		if err != nil {
 			return nil, err
 		}
@@ -428,6 +438,97 @@ func (s *Issuer) ListPage(ctx context.Context, a *kairos.Actor, kind string, bef
 	return out, rows.Err()
 }
 
+// ListFilter selects a page of issued documents (the pages of the portal:
+// numbered pages with their total).
+type ListFilter struct {
+	Kind   string // "", "factures" or "avoirs"
+	Offset int
+	Limit  int // 1–500, default 50
+}
+
+// IssuedPage is a page of issued documents and how many match in all.
+type IssuedPage struct {
+	Items []Issued `json:"items"`
+	Total int      `json:"total"`
+}
+
+// Page returns a page of the invoices and credit notes the actor reads,
+// the most recent first, with how many there are in all.
+func (s *Issuer) Page(ctx context.Context, a *kairos.Actor, f ListFilter) (*IssuedPage, error) {
+	where, args, err := s.scope(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	switch f.Kind {
+	case "":
+	case "factures":
+		where += " AND i.type_code = '380'"
+	case "avoirs":
+		where += " AND i.type_code = '381'"
+	default:
+		return nil, kairos.Invalid(map[string]string{"type": "Choisissez factures ou avoirs."})
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 50
+	}
+	f.Offset = max(f.Offset, 0)
+	out := &IssuedPage{Items: []Issued{}}
+	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM invoices i JOIN enrolments e ON e.id = i.enrolment_id WHERE "+where, args...).Scan(&out.Total); err != nil {
+		return nil, err
+	}
+	rows, err := s.DB.Query(ctx, "SELECT "+issuedCols+issuedFrom+" WHERE "+where+" ORDER BY i.id DESC LIMIT ? OFFSET ?", append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		x, err := scanIssued(rows)
+		if err != nil {
+			return nil, err
+		}
+		out.Items = append(out.Items, *x)
+	}
+	return out, rows.Err()
+}
+
+// WriteCSV writes every invoice and credit note of kind the actor reads as
+// CSV (semicolons, French headers and decimal commas, as spreadsheets in
+// France expect).
+func (s *Issuer) WriteCSV(ctx context.Context, a *kairos.Actor, kind string, w io.Writer) error {
+	cw := csv.NewWriter(w)
+	cw.Comma = ';'
+	cw.Write([]string{"Numéro", "Type", "État", "Organisme", "Stagiaire", "Devis AIF (engagement)", "Date d'émission", "Montant (€)", "Avoir / facture annulée", "Motif de l'avoir"})
+	f := ListFilter{Kind: kind, Limit: 500}
+	for {
+		p, err := s.Page(ctx, a, f)
+		if err != nil {
+			return err
+		}
+		for _, x := range p.Items {
+			link := x.CreditNumber
+			if x.CreditOf != 0 {
+				link = x.Model.PrecedingNumber
+			}
+			cw.Write([]string{x.Number, x.Kind(), x.StateLabel(), csvSafe(x.OrgName), csvSafe(x.DemandeurName), x.QuoteNumber, x.IssueDate.French(),
+				strings.ReplaceAll(fmt.Sprintf("%d.%02d", x.TotalCents/100, x.TotalCents%100), ".", ","), link, csvSafe(x.Reason)})
+		}
+		if f.Offset+len(p.Items) >= p.Total || len(p.Items) == 0 {
+			break
+		}
+		f.Offset += len(p.Items)
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// csvSafe neutralises cells a spreadsheet would run as a formula.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
 // Get returns one issued document the actor reads.
 func (s *Issuer) Get(ctx context.Context, a *kairos.Actor, id int64) (*Issued, error) {
 	where, args, err := s.scope(ctx, a)
@@ -463,8 +564,8 @@ func (s *Issuer) Document(ctx context.Context, a *kairos.Actor, id int64, kind s
 }
 
 // pdfOf returns the Factur-X PDF of x, building and storing it when it is
-// not yet (right after the issue, or if the process stopped in between):
-// from the stored model and XML, dated at the issue, so it is the same.
+// not yet (the job PDFJob, enqueued by the issue, has not run yet): from
+// the stored model and XML, dated at the issue, so it is the same.
 func (s *Issuer) pdfOf(ctx context.Context, x *Issued) ([]byte, error) {
 	var pdf, xml []byte
 	if err := s.DB.QueryRow(ctx, "SELECT pdf, xml FROM invoices WHERE id = ?", x.ID).Scan(&pdf, &xml); err != nil {
@@ -483,6 +584,40 @@ func (s *Issuer) pdfOf(ctx context.Context, x *Issued) ([]byte, error) {
 	return pdf, nil
 }
 
+// PDFJob builds and stores the Factur-X PDF of an issued document. The
+// issuing transaction enqueues it: the PDF (≈ 10 ms of CPU, most of the
+// cost of an invoice) is built neither inside the transaction nor in the
+// request that issues, so that a month-end of thousands of invoices is not
+// bound by it; a download before the job has run builds it at once (the
+// same bytes: it is made from the stored model and XML, dated at the issue).
+const PDFJob = "invoices.pdf"
+
+type pdfJob struct {
+	InvoiceID int64 `json:"invoice_id"`
+}
+
+// HandlePDF runs PDFJob.
+func (s *Issuer) HandlePDF(ctx context.Context, payload json.RawMessage) error {
+	var p pdfJob
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return err
+	}
+	var n int64
+	err := s.DB.QueryRow(ctx, "SELECT length(pdf) FROM invoices WHERE id = ?", p.InvoiceID).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && n > 0) {
+		return nil // gone, or built by a download meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	x, err := scanIssued(s.DB.QueryRow(ctx, "SELECT "+issuedCols+issuedFrom+" WHERE i.id = ?", p.InvoiceID))
+	if err != nil {
+		return err
+	}
+	_, err = s.pdfOf(ctx, x)
+	return err
+}
+
 // Issue issues the prepared invoice of enrolment id: its number is taken
 // from the OF's series inside the transaction (no gap, no duplicate), the
 // EN 16931 checks must pass, the XML and the PDF are stored, the assessment
@@ -491,23 +626,35 @@ func (s *Issuer) Issue(ctx context.Context, a *kairos.Actor, id int64) (*Issued,
 	if err := kairos.Authorize(a, ofFacturation); err != nil {
 		return nil, err
 	}
-	if s.Invoices.Adhesions != nil {
-		ok, reason, err := s.Invoices.Adhesions.CanTrade(ctx, a.OrgID)
+	// The adhesion is read once, for the right to trade and the seller.
+	var sel *seller
+	if adh := s.Invoices.Adhesions; adh != nil {
+		cur, err := adh.Current(ctx, a.OrgID)
+		if err != nil {
+			return nil, err
+		}
+		ok, reason, err := adh.CanTradeWith(ctx, cur)
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
 			return nil, kairos.Errorf(kairos.EConflict, "%s", reason)
 		}
-	}
-	sel, err := s.sellerOf(ctx, a.OrgID)
-	if err != nil {
-		return nil, err
+		p, b, err := s.Invoices.sellerOf(ctx, a.OrgID, cur)
+		if err != nil && kairos.ErrorCode(err) != kairos.EConflict {
+			return nil, err
+		}
+		sel = &seller{p, b, err}
+	} else {
+		var err error
+		if sel, err = s.sellerOf(ctx, a.OrgID); err != nil {
+			return nil, err
+		}
 	}
 	now := s.now()
 	today := calendar.DateOf(now)
 	var newID int64
-	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
+	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
 		e, err := loadEnrolment(ctx, tx, id, true)
 		if err != nil {
 			return err
@@ -536,25 +683,22 @@ func (s *Issuer) Issue(ctx context.Context, a *kairos.Actor, id int64) (*Issued,
 		if err := assessments.Lock(ctx, tx, e.id, inv.Number); err != nil {
 			return err
 		}
+		if _, err := worker.Enqueue(ctx, tx, PDFJob, pdfJob{InvoiceID: newID}, time.Time{}); err != nil {
+			return err
+		}
 		return tx.Record(ctx, store.Change{Action: "invoice.issue", OrgID: e.org, ObjectType: "invoice", ObjectID: newID,
 			After: map[string]any{"number": inv.Number, "enrolment_id": e.id, "quote_number": inv.OrderReference, "total_cents": inv.Totals.DuePayable}, At: now})
 	})
 	if err != nil {
 		return nil, err
 	}
-	x, err := s.Get(ctx, a, newID)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.pdfOf(ctx, x); err != nil {
-		return nil, err
-	}
-	return x, nil
+	return s.Get(ctx, a, newID)
 }
 
 // store writes an issued document: its model and its XML, in the issuing
 // transaction; the PDF (which embeds the XML byte for byte) is built after
-// the commit by pdfOf, so that the OF's series stays locked only briefly.
+// the commit (PDFJob, or the first download), so that the OF's series stays
+// locked only briefly.
 func (s *Issuer) store(ctx context.Context, tx *store.Tx, a *kairos.Actor, inv *einvoice.Invoice, enrolmentID, orgID, creditOf int64, reason string, now time.Time) (int64, error) {
 	xml := einvoice.XML(inv)
 	pdf := []byte{}
@@ -622,18 +766,14 @@ func (s *Issuer) CreditNote(ctx context.Context, a *kairos.Actor, invoiceID int6
 		if _, err := tx.Exec(ctx, "UPDATE assessments SET invoice_ref = '' WHERE enrolment_id = ? AND invoice_ref = ?", x.EnrolmentID, x.Number); err != nil {
 			return err
 		}
+		if _, err := worker.Enqueue(ctx, tx, PDFJob, pdfJob{InvoiceID: newID}, time.Time{}); err != nil {
+			return err
+		}
 		return tx.Record(ctx, store.Change{Action: "invoice.credit_note", OrgID: x.OrgID, ObjectType: "invoice", ObjectID: newID,
 			Before: map[string]any{"invoice": x.Number}, After: map[string]any{"number": number, "reason": reason, "total_cents": cn.Totals.DuePayable}, At: now})
 	})
 	if err != nil {
 		return nil, err
 	}
-	x, err := s.Get(ctx, a, newID)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.pdfOf(ctx, x); err != nil {
-		return nil, err
-	}
-	return x, nil
+	return s.Get(ctx, a, newID)
 }

@@ -2,6 +2,8 @@ package invoices_test
 
 import (
 	"bytes"
+	"encoding/json"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -158,9 +160,51 @@ func TestInvoiceFromWhatKairosHolds(t *testing.T) {
 	if err != nil || again.Number != "FA-2026-00002" {
 		t.Fatalf("invoiced again: %+v %v", again, err)
 	}
+	// The issue enqueued the PDF's job; it stores the PDF a download returns.
+	var payload string
+	if err := db.QueryRow(e.ctx, "SELECT payload FROM jobs WHERE kind = ? AND payload LIKE ?", invoices.PDFJob, "%:"+strconv.FormatInt(again.ID, 10)+"}").Scan(&payload); err != nil {
+		t.Fatalf("no PDF job for %s: %v", again.Number, err)
+	}
+	if err := iss.HandlePDF(e.ctx, json.RawMessage(payload)); err != nil {
+		t.Fatal(err)
+	}
+	var stored []byte
+	if err := db.QueryRow(e.ctx, "SELECT pdf FROM invoices WHERE id = ?", again.ID).Scan(&stored); err != nil || len(stored) == 0 {
+		t.Fatalf("the job stored no PDF (%v)", err)
+	}
+	_, againXML, _ := iss.Document(e.ctx, rgc, again.ID, "xml")
+	if _, got, err := iss.Document(e.ctx, rgc, again.ID, "pdf"); err != nil || !bytes.Equal(got, stored) {
+		t.Fatalf("the download differs from the PDF of the job (%v)", err)
+	}
+	if x, err := einvoice.ExtractFacturX(stored); err != nil || !bytes.Equal(x, againXML) {
+		t.Fatalf("factur-x.xml of the job's PDF differs from the XML (%v)", err)
+	}
+	if err := iss.HandlePDF(e.ctx, json.RawMessage(payload)); err != nil {
+		t.Fatalf("the job run twice: %v", err)
+	}
 	list, err := iss.List(e.ctx, e.Users[kairos.RoleFTComptable].Actor(), "")
 	if err != nil || len(list) != 3 || list[2].State != invoices.StAnnulee || list[2].CreditNumber != "AV-2026-00001" {
 		t.Fatalf("FT list: %+v %v", list, err)
+	}
+	// Pages and the CSV export.
+	if p, err := iss.Page(e.ctx, e.Users[kairos.RoleFTComptable].Actor(), invoices.ListFilter{Kind: "factures", Limit: 1, Offset: 1}); err != nil || p.Total != 2 || len(p.Items) != 1 || p.Items[0].Number != "FA-2026-00001" {
+		t.Fatalf("page 2 of the invoices: %+v %v", p, err)
+	}
+	if _, err := iss.Page(e.ctx, rgc, invoices.ListFilter{Kind: "brouillons"}); kairos.FieldErrors(err)["type"] == "" {
+		t.Fatalf("unknown kind: %v", err)
+	}
+	var csvOut bytes.Buffer
+	if err := iss.WriteCSV(e.ctx, rgc, "", &csvOut); err != nil {
+		t.Fatal(err)
+	}
+	csvLines := strings.Split(strings.TrimSpace(csvOut.String()), "\n")
+	if len(csvLines) != 4 || !strings.HasPrefix(csvLines[0], "Numéro;Type;État") || !strings.Contains(csvOut.String(), "FA-2026-00001;Facture;Annulée par avoir;") ||
+		!strings.Contains(csvOut.String(), "AV-2026-00001;Avoir;Émis;") || !strings.Contains(csvOut.String(), ";2400,00;AV-2026-00001;") || !strings.Contains(csvOut.String(), "Taux horaire erroné sur le devis") {
+		t.Fatalf("CSV:\n%s", csvOut.String())
+	}
+	var other bytes.Buffer
+	if err := iss.WriteCSV(e.ctx, e.OFBAdmin.Actor(), "", &other); err != nil || strings.Count(other.String(), "\n") != 1 {
+		t.Fatalf("another OF's export: %v\n%s", err, other.String())
 	}
 	einvoicetest.MustValid(t, map[string][]byte{"invoice.xml": xmlDoc, "credit-note.xml": cnXML})
 	_ = account.StatusActive

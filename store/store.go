@@ -42,6 +42,8 @@ type DB struct {
 
 	listenMu  sync.Mutex
 	listeners map[chan struct{}]struct{}
+
+	stmts *stmtCache // SQLite only
 }
 
 // Open connects to url: "postgres://…" or "postgresql://…" selects
@@ -78,6 +80,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		if err == nil {
 			db.sql.SetMaxOpenConns(8)
 			db.sql.SetMaxIdleConns(8)
+			db.stmts = &stmtCache{db: db.sql, m: map[string]*sql.Stmt{}}
 		}
 	}
 	if err != nil {
@@ -137,26 +140,125 @@ type q struct {
 	r      runner
 	engine Engine
 	clock  kairos.Clock
+	stmts  *stmtCache // prepared statements to reuse (SQLite DB and Tx); nil: none
+	tx     *sql.Tx    // the transaction r is, if any
+}
+
+// run returns what runs query: a prepared statement of the cache when there
+// is one (bound to the transaction), else the plain runner.
+func (x q) run(ctx context.Context, query string) runner {
+	if x.stmts == nil {
+		return x.r
+	}
+	st := x.stmts.get(query)
+	if st == nil {
+		return x.r
+	}
+	if x.tx != nil {
+		st = x.tx.StmtContext(ctx, st)
+	}
+	return stmtRunner{st}
+}
+
+// stmtRunner runs a prepared statement (its query is the one passed).
+type stmtRunner struct{ st *sql.Stmt }
+
+func (r stmtRunner) ExecContext(ctx context.Context, _ string, args ...any) (sql.Result, error) {
+	return r.st.ExecContext(ctx, args...)
+}
+
+func (r stmtRunner) QueryContext(ctx context.Context, _ string, args ...any) (*sql.Rows, error) {
+	return r.st.QueryContext(ctx, args...)
+}
+
+func (r stmtRunner) QueryRowContext(ctx context.Context, _ string, args ...any) *sql.Row {
+	return r.st.QueryRowContext(ctx, args...)
 }
 
 func (x q) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return x.r.ExecContext(ctx, rebind(x.engine, query), args...)
+	query = rebind(x.engine, query)
+	return x.run(ctx, query).ExecContext(ctx, query, args...)
 }
 
 func (x q) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return x.r.QueryContext(ctx, rebind(x.engine, query), args...)
+	query = rebind(x.engine, query)
+	return x.run(ctx, query).QueryContext(ctx, query, args...)
 }
 
 func (x q) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return x.r.QueryRowContext(ctx, rebind(x.engine, query), args...)
+	query = rebind(x.engine, query)
+	return x.run(ctx, query).QueryRowContext(ctx, query, args...)
 }
 
 // Insert runs an INSERT and returns the generated "id" (the statement must
 // not carry its own RETURNING clause).
 func (x q) Insert(ctx context.Context, query string, args ...any) (int64, error) {
 	var id int64
-	err := x.r.QueryRowContext(ctx, rebind(x.engine, query+" RETURNING id"), args...).Scan(&id)
+	query = rebind(x.engine, query+" RETURNING id")
+	err := x.run(ctx, query).QueryRowContext(ctx, query, args...).Scan(&id)
 	return id, err
+}
+
+// stmtCache keeps prepared statements of an SQLite database, by query text,
+// so that a statement run again skips SQLite's parser and planner (a fifth
+// of the CPU of a bulk attestation). A query is prepared in the background
+// after its first use (preparing needs a connection: a caller inside a
+// transaction must not wait for a second one), then reused by every
+// connection and transaction (database/sql prepares it once per
+// connection). At most stmtCacheMax queries are kept, the first ones seen;
+// queries with many placeholders (IN lists of a variable length) and long
+// ones are not cached (see cacheable).
+// PostgreSQL needs none of this: pgx caches prepared statements per
+// connection itself.
+type stmtCache struct {
+	db *sql.DB
+	mu sync.Mutex
+	m  map[string]*sql.Stmt // nil value: being prepared, or could not be
+}
+
+const (
+	stmtCacheMax   = 512
+	stmtCacheQuery = 4000 // longest query text cached
+	stmtCacheArgs  = 64   // most placeholders of a query cached
+)
+
+// cacheable reports whether query is worth a place in the cache: a
+// SELECT, INSERT, UPDATE, DELETE or WITH statement (never DDL, PRAGMA or
+// transaction control), short, without a long list of placeholders.
+func cacheable(query string) bool {
+	if len(query) > stmtCacheQuery || strings.Count(query, "?") > stmtCacheArgs {
+		return false
+	}
+	head := strings.TrimLeft(query, " \t\r\n")
+	if len(head) < 6 {
+		return false
+	}
+	switch strings.ToUpper(head[:4]) {
+	case "SELE", "INSE", "UPDA", "DELE", "WITH":
+		return true
+	}
+	return false
+}
+
+func (c *stmtCache) get(query string) *sql.Stmt {
+	c.mu.Lock()
+	st, seen := c.m[query]
+	if seen || len(c.m) >= stmtCacheMax || !cacheable(query) {
+		c.mu.Unlock()
+		return st
+	}
+	c.m[query] = nil
+	c.mu.Unlock()
+	go func() {
+		st, err := c.db.PrepareContext(context.Background(), query)
+		if err != nil {
+			return // stays nil: run unprepared
+		}
+		c.mu.Lock()
+		c.m[query] = st
+		c.mu.Unlock()
+	}()
+	return nil
 }
 
 func (x q) Engine() Engine { return x.engine }
@@ -164,7 +266,7 @@ func (x q) Engine() Engine { return x.engine }
 // Now returns the time of the clock the database was given.
 func (x q) Now() time.Time { return x.clock.Now() }
 
-func (db *DB) q() q { return q{db.sql, db.engine, db.Clock} }
+func (db *DB) q() q { return q{db.sql, db.engine, db.Clock, db.stmts, nil} }
 
 // Now returns the time of db's clock: the one clock of the process (set by
 // cmd/kairos from KAIROS_NOW in demo mode, else the system clock), which
@@ -205,7 +307,7 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	tx := &Tx{q: q{stx, db.engine, db.Clock}, tx: stx, db: db}
+	tx := &Tx{q: q{stx, db.engine, db.Clock, db.stmts, stx}, tx: stx, db: db}
 	defer func() {
 		if p := recover(); p != nil {
 			stx.Rollback()
@@ -325,7 +427,7 @@ func (db *DB) Conn(ctx context.Context) (*Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: conn: %w", err)
 	}
-	return &Conn{q: q{c, db.engine, db.Clock}, c: c, db: db}, nil
+	return &Conn{q: q{c, db.engine, db.Clock, nil, nil}, c: c, db: db}, nil
 }
 
 // Close gives the connection back to the pool.
@@ -337,7 +439,7 @@ func (c *Conn) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	tx := &Tx{q: q{stx, c.db.engine, c.db.Clock}, tx: stx, db: c.db}
+	tx := &Tx{q: q{stx, c.db.engine, c.db.Clock, nil, stx}, tx: stx, db: c.db}
 	defer func() {
 		if p := recover(); p != nil {
 			stx.Rollback()

@@ -17,6 +17,41 @@ type invoicesPage struct {
 	Drafts []invoices.Draft
 	List   []invoices.Issued
 	Ready  int
+	Pager  Pager
+}
+
+const invoicesPerPage = 50
+
+// issuedPage reads the page of issued documents of kind the request asks for.
+func (s *Server) issuedPage(r *http.Request, kind string) ([]invoices.Issued, Pager, error) {
+	a := kairos.ActorFrom(r.Context())
+	first, err := s.Issuer.Page(r.Context(), a, invoices.ListFilter{Kind: kind, Limit: 1})
+	if err != nil {
+		return nil, Pager{}, err
+	}
+	pg := NewPager(r, first.Total, invoicesPerPage)
+	p, err := s.Issuer.Page(r.Context(), a, invoices.ListFilter{Kind: kind, Limit: invoicesPerPage, Offset: pg.Offset(invoicesPerPage)})
+	if err != nil {
+		return nil, Pager{}, err
+	}
+	return p.Items, pg, nil
+}
+
+// invoicesExport is the CSV of the issued documents the actor reads
+// (type=factures or avoirs filters).
+func (s *Server) invoicesExport(w http.ResponseWriter, r *http.Request) {
+	a := kairos.ActorFrom(r.Context())
+	kind := r.URL.Query().Get("type")
+	if _, err := s.Issuer.Page(r.Context(), a, invoices.ListFilter{Kind: kind, Limit: 1}); err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="factures.csv"`)
+	w.Write([]byte("\uFEFF"))
+	if err := s.Issuer.WriteCSV(r.Context(), a, kind, w); err != nil {
+		s.Log.Error("factures: csv export", "err", err)
+	}
 }
 
 // invoicesPage is the OF's « Factures »: to prepare, issued, credit notes.
@@ -26,9 +61,9 @@ func (s *Server) invoicesPage(w http.ResponseWriter, r *http.Request) {
 	var err error
 	switch p.View {
 	case "emises":
-		p.List, err = s.Issuer.List(r.Context(), a, "factures")
+		p.List, p.Pager, err = s.issuedPage(r, "factures")
 	case "avoirs":
-		p.List, err = s.Issuer.List(r.Context(), a, "avoirs")
+		p.List, p.Pager, err = s.issuedPage(r, "avoirs")
 	default:
 		p.View = "a-preparer"
 		p.Drafts, err = s.Issuer.ToPrepare(r.Context(), a)
@@ -165,14 +200,20 @@ func (s *Server) invoiceCreditNote(w http.ResponseWriter, r *http.Request) {
 }
 
 type invoicesFTPage struct {
-	List []invoices.Issued
+	List  []invoices.Issued
+	Pager Pager
+	Kind  string // "", factures, avoirs
 }
 
 func (s *Server) invoicesFT(w http.ResponseWriter, r *http.Request) {
-	list, err := s.Issuer.List(r.Context(), kairos.ActorFrom(r.Context()), "")
-	if err != nil {
+	p := invoicesFTPage{Kind: r.URL.Query().Get("type")}
+	if p.Kind != "factures" && p.Kind != "avoirs" {
+		p.Kind = ""
+	}
+	var err error
+	if p.List, p.Pager, err = s.issuedPage(r, p.Kind); err != nil {
 		s.errorPage(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "factures-ft", invoicesFTPage{List: list})
+	s.render(w, r, http.StatusOK, "factures-ft", p)
 }

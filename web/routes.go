@@ -194,12 +194,14 @@ func (s *Server) routeTable() []route {
 			// Invoices to France Travail (issue 14): the OF (habilitation
 			// facturation) prepares, issues and cancels; France Travail reads.
 			route{"GET /factures", ofFacturation, s.invoicesPage},
+			route{"GET /factures/export.csv", ofFacturation, s.invoicesExport},
 			route{"GET /factures/inscriptions/{id}", ofFacturation, s.invoiceDraft},
 			route{"POST /factures/inscriptions/{id}", ofFacturation, s.invoiceIssue},
 			route{"GET /factures/documents/{id}", invoiceReaders, s.invoiceShow},
 			route{"GET /factures/documents/{id}/{doc}", invoiceReaders, s.invoiceDocument},
 			route{"POST /factures/documents/{id}/avoir", ofFacturation, s.invoiceCreditNote},
 			route{"GET /france-travail/factures", ftPay, s.invoicesFT},
+			route{"GET /france-travail/factures/export.csv", ftPay, s.invoicesExport},
 		)
 	}
 	if s.Quotes != nil {

@@ -34,10 +34,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"kairos"
@@ -57,12 +59,23 @@ func main() {
 	per := flag.Int("per", 300, "trainees per OF")
 	reqs := flag.Int("requests", 100, "page requests")
 	clients := flag.Int("clients", 2, "concurrent API clients")
+	flag.StringVar(&profile, "profile", "", "file for a CPU profile of the bulk attestation (go tool pprof)")
 	flag.Parse()
 	if err := run(*dbURL, *n, *per, *reqs, *clients); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
+
+// cpuTime is the CPU time (user + system) this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// profile receives a CPU profile of the bulk step when set.
+var profile string
 
 func run(dbURL string, n, per, reqs, clients int) error {
 	ctx := kairos.WithActor(context.Background(), kairos.System)
@@ -168,6 +181,24 @@ func run(dbURL string, n, per, reqs, clients int) error {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	errc := make(chan error, clients)
+	if profile != "" {
+		f, err := os.Create(profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	// The rate of each fifth of the run: the table grows from one to the
+	// next, so a cost that grows with it shows as a falling rate.
+	fifths, cpu := make([]time.Duration, 5), make([]time.Duration, 6)
+	cpu[0] = cpuTime()
+	var fmu sync.Mutex
+	var existing int64
+	db.QueryRow(ctx, "SELECT COUNT(*) FROM attestations").Scan(&existing)
 	t0 = time.Now()
 	for c := 0; c < clients; c++ {
 		wg.Add(1)
@@ -209,8 +240,15 @@ func run(dbURL string, n, per, reqs, clients int) error {
 					errc <- fmt.Errorf("attest: status %d: %v", resp.StatusCode, err)
 					return
 				}
-				attested.Add(int64(out.Attested))
+				done := attested.Add(int64(out.Attested))
 				failed.Add(int64(out.Failed))
+				fmu.Lock()
+				for f := range fifths {
+					if fifths[f] == 0 && done*5 >= int64(f+1)*int64(n) {
+						fifths[f], cpu[f+1] = time.Since(t0), cpuTime()
+					}
+				}
+				fmu.Unlock()
 			}
 		}()
 	}
@@ -222,6 +260,22 @@ func run(dbURL string, n, per, reqs, clients int) error {
 	el = time.Since(t0)
 	fmt.Printf("bulk API: %d attested (%d refused, already attested) in %s: %.0f attestations/s with %d clients\n",
 		attested.Load(), failed.Load(), el.Round(time.Millisecond), float64(attested.Load())/el.Seconds(), clients)
+	if existing == 0 && fifths[4] != 0 {
+		fmt.Printf("bulk API by fifth of the run (the table grows from 0 to %d attestations):", n)
+		prev := time.Duration(0)
+		for _, d := range fifths {
+			fmt.Printf(" %.0f/s", float64(n)/5/(d-prev).Seconds())
+			prev = d
+		}
+		fmt.Println()
+		// CPU time of this process (server and clients) per attestation:
+		// what the machine's other load changes least.
+		fmt.Printf("bulk API, CPU time of the process per attestation by fifth:")
+		for f := 1; f <= 5; f++ {
+			fmt.Printf(" %.0f µs", float64((cpu[f]-cpu[f-1]).Microseconds())/(float64(n)/5))
+		}
+		fmt.Println()
+	}
 	return nil
 }
 

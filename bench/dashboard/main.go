@@ -22,6 +22,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -45,6 +47,7 @@ func main() {
 	ofs := flag.Int("ofs", 800, "other OFs")
 	reqs := flag.Int("requests", 200, "requests per measure")
 	flag.DurationVar(&loopFor, "loop", loopFor, "duration of each closed-loop throughput measure")
+	flag.StringVar(&profileDir, "profile", "", "directory for a CPU profile of each closed loop (go tool pprof)")
 	flag.Parse()
 	if err := run(*dbURL, *n, *big, *ofs, *reqs); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -95,6 +98,7 @@ func run(dbURL string, n, big, ofs, reqs int) error {
 	path := &enrolment.Service{DB: db, Log: log}
 	a := api.New(acc, log)
 	a.Enrolment = path
+	a.RateLimit = 1 << 30 // the loops measure the request path, not the per-key limit (6 000 a minute)
 	srv, err := web.New(&web.Server{Cfg: config.Config{BaseURL: "http://bench.local"}, DB: db, Accounts: acc, Log: log, API: a.Handler(),
 		Secret: []byte("bench-secret-bench-secret"), Enrolment: path})
 	if err != nil {
@@ -174,11 +178,39 @@ func run(dbURL string, n, big, ofs, reqs int) error {
 		{"GET /tableau-de-bord (page), 100 clients", "/tableau-de-bord", cookie, 100},
 	} {
 		b := closedLoop(bare.URL+"/", nil, m.clients, loopFor)
+		stop := startProfile(m.label, m.clients)
 		x := closedLoop(hs.URL+m.path, m.hdr, m.clients, loopFor)
+		stop()
 		fmt.Printf("%-44s %d clients: %.0f req/s (bare net/http %.0f req/s, ratio %.3f), p95 %s, p99 %s, errors %d of %d\n", m.label, m.clients,
 			x.rate, b.rate, x.rate/b.rate, x.p95, x.p99, x.errors, x.n)
 	}
 	return nil
+}
+
+// profileDir receives a CPU profile of each closed loop when set.
+var profileDir string
+
+func startProfile(label string, clients int) func() {
+	if profileDir == "" {
+		return func() {}
+	}
+	name := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '-'
+	}, strings.ToLower(label))
+	f, err := os.Create(filepath.Join(profileDir, fmt.Sprintf("%s-%d.pprof", strings.Trim(name, "-"), clients)))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench: profile:", err)
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: profile:", err)
+		f.Close()
+		return func() {}
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
 // loopFor is how long each closed loop runs.

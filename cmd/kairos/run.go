@@ -264,6 +264,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	apiHandler.Webhooks, apiHandler.RateLimit = hooks, cfg.APIRateLimit
 	billing := &invoices.Service{DB: db, Adhesions: adh}
 	issuer := &invoices.Issuer{DB: db, Invoices: billing, CodeService: cfg.FTCodeService}
+	if cfg.Demo {
+		if err := demo.LoadInvoices(kairos.WithActor(ctx, kairos.System), acc, devis, path, att, bilans, issuer, db.Now()); err != nil {
+			return err
+		}
+	}
 	apiHandler.Invoices, apiHandler.Issuer = billing, issuer
 	srv, err := web.New(&web.Server{Cfg: cfg, DB: db, Accounts: acc, Log: log, Metrics: reg, API: apiHandler.Handler(), Secret: []byte(secret),
 		Adhesions: adh, Catalogue: cat, Appointments: appts, Enrolment: path, Attestations: att, Assessments: bilans, Invoices: billing, Issuer: issuer, Webhooks: hooks, Quotes: devis})
@@ -295,6 +300,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 			},
 			assessments.ReminderJob: bilans.HandleReminders,
 			quotes.ExpiryJob:        devis.HandleExpiry,
+			invoices.PDFJob:         issuer.HandlePDF,
 		},
 		Schedules: []worker.Schedule{
 			{Name: "accounts.cleanup", Every: time.Hour, Kind: "accounts.cleanup"},

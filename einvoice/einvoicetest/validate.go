@@ -188,3 +188,39 @@ func (r Report) String() string {
 	}
 	return b.String()
 }
+
+// MustFacturXPDF fails tb unless the Factur-X PDF named name passes
+// `qpdf --check` with no error nor warning and carries, as its one embedded
+// file factur-x.xml, the XML byte for byte as `pdfdetach` extracts it. It
+// fails (not skips) when qpdf or pdfdetach is missing: they need no
+// standards folder.
+func MustFacturXPDF(tb testing.TB, name string, pdf, xmlDoc []byte) {
+	tb.Helper()
+	for _, tool := range []string{"qpdf", "pdfdetach"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			tb.Fatalf("einvoice: %s is missing (apt-get install qpdf poppler-utils)", tool)
+		}
+	}
+	dir := tb.TempDir()
+	path := filepath.Join(dir, "facture.pdf")
+	if err := os.WriteFile(path, pdf, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	out, err := exec.Command("qpdf", "--check", path).CombinedOutput()
+	if err != nil || bytes.Contains(out, []byte("WARNING")) || !bytes.Contains(out, []byte("No syntax or stream encoding errors")) {
+		tb.Errorf("%s: qpdf --check: %v\n%s", name, err, out)
+	}
+	list, err := exec.Command("pdfdetach", "-list", path).CombinedOutput()
+	if err != nil || !strings.Contains(string(list), "1 embedded files") || !strings.Contains(string(list), "1: factur-x.xml") {
+		tb.Errorf("%s: pdfdetach -list: %v\n%s", name, err, list)
+		return
+	}
+	saved := filepath.Join(dir, "factur-x.xml")
+	if out, err := exec.Command("pdfdetach", "-save", "1", "-o", saved, path).CombinedOutput(); err != nil {
+		tb.Errorf("%s: pdfdetach -save: %v\n%s", name, err, out)
+		return
+	}
+	if got, err := os.ReadFile(saved); err != nil || !bytes.Equal(got, xmlDoc) {
+		tb.Errorf("%s: factur-x.xml extracted by pdfdetach differs from the XML (%d vs %d bytes, %v)", name, len(got), len(xmlDoc), err)
+	}
+}

@@ -157,7 +157,7 @@ func (s *Service) event(a *Appointment, seq int, p *Participant, cancelled bool)
 	if loc == "" {
 		loc = "Visioconférence"
 	}
-	e := Event{UID: a.UID, Sequence: seq, Stamp: s.now(), Start: a.StartsAt, End: a.EndsAt, Summary: KindLabel(a.Kind) + " — " + a.Title,
+	e := Event{UID: a.UID, Sequence: seq, Stamp: s.now(), Start: a.StartsAt, End: a.EndsAt, Summary: a.FullTitle(),
 		Location: loc, URL: a.VideoURL, Description: desc, Organizer: s.organizer(), OrgName: a.OrgName, Cancelled: cancelled}
 	if p != nil {
 		e.Attendee, e.AttendeeCN = p.Email, p.Name

@@ -39,17 +39,17 @@ func invitation(method string, data []byte) []mail.Attachment {
 func (s *Service) seq(a *Appointment, p *Participant) int { return a.Sequence + p.Sequence }
 
 func (s *Service) mailConvocation(ctx context.Context, tx *store.Tx, a *Appointment, p *Participant) error {
-	body := fmt.Sprintf("Bonjour %s,\n\nVous êtes inscrit(e) à ce rendez-vous : %s — %s.\n\n%s\nL'invitation jointe (fichier .ics) l'ajoute à votre agenda.\n"+
+	body := fmt.Sprintf("Bonjour %s,\n\nVous êtes inscrit(e) à ce rendez-vous : %s.\n\n%s\nL'invitation jointe (fichier .ics) l'ajoute à votre agenda.\n"+
 		"Si vous ne pouvez pas venir, désinscrivez-vous pour libérer la place : %s\n\nL'équipe Kairos\n",
-		p.Name, KindLabel(a.Kind), a.Title, practical(a), s.link("/mes-rendez-vous"))
+		p.Name, a.FullTitle(), practical(a), s.link("/mes-rendez-vous"))
 	return mail.Enqueue(ctx, tx, mail.Message{To: p.Email, Subject: "Convocation : " + a.Title + ", " + a.Day(), Body: body,
 		Attachments: invitation(MethodRequest, ICS(MethodRequest, "", s.event(a, s.seq(a, p), p, false)))})
 }
 
 func (s *Service) mailWaiting(ctx context.Context, tx *store.Tx, a *Appointment, p *Participant) error {
-	body := fmt.Sprintf("Bonjour %s,\n\nCe rendez-vous est complet : %s — %s, %s.\nVous êtes sur la liste d'attente. Si une place se libère, "+
+	body := fmt.Sprintf("Bonjour %s,\n\nCe rendez-vous est complet : %s, %s.\nVous êtes sur la liste d'attente. Si une place se libère, "+
 		"elle vous est attribuée dans l'ordre d'inscription et vous recevez aussitôt votre convocation.\n\nVos rendez-vous : %s\n\nL'équipe Kairos\n",
-		p.Name, KindLabel(a.Kind), a.Title, a.Day(), s.link("/mes-rendez-vous"))
+		p.Name, a.FullTitle(), a.Day(), s.link("/mes-rendez-vous"))
 	return mail.Enqueue(ctx, tx, mail.Message{To: p.Email, Subject: "Liste d'attente : " + a.Title, Body: body})
 }
 
@@ -62,9 +62,9 @@ func (s *Service) mailChange(ctx context.Context, tx *store.Tx, a *Appointment, 
 }
 
 func (s *Service) mailReminder(ctx context.Context, tx *store.Tx, a *Appointment, p *Participant) error {
-	body := fmt.Sprintf("Bonjour %s,\n\nRappel : vous avez rendez-vous demain.\n\n%s — %s\n%s\n"+
+	body := fmt.Sprintf("Bonjour %s,\n\nRappel : vous avez rendez-vous demain.\n\n%s\n%s\n"+
 		"Si vous ne pouvez pas venir, désinscrivez-vous pour libérer la place : %s\n\nL'équipe Kairos\n",
-		p.Name, KindLabel(a.Kind), a.Title, practical(a), s.link("/mes-rendez-vous"))
+		p.Name, a.FullTitle(), practical(a), s.link("/mes-rendez-vous"))
 	return mail.Enqueue(ctx, tx, mail.Message{To: p.Email, Subject: "Rappel : " + a.Title + " demain à " + a.StartsAt.In(Paris).Format("15:04"), Body: body,
 		Attachments: invitation(MethodRequest, ICS(MethodRequest, "", s.event(a, s.seq(a, p), p, false)))})
 }

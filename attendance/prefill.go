@@ -382,3 +382,12 @@ func AddMovement(list []Interruption, interrupt bool, on calendar.Date) []Interr
 	}
 	return list
 }
+
+// Expected reports whether the trainee is expected in training on d (a
+// sign-in sheet): inside the entry–exit window, whatever Lived, and not
+// during an interruption.
+func (p Presence) Expected(d calendar.Date) bool {
+	q := p
+	q.Lived = 0
+	return !p.Entry.IsZero() && q.window().Contains(d) && !p.interrupted(d)
+}

@@ -408,7 +408,7 @@ func (s *Service) load(ctx context.Context, q store.Querier, m calendar.Month, h
 		if r.Current != nil {
 			if at, ok := changed[r.EnrolmentID]; ok && at.After(r.Current.AttestedAt) {
 				r.ToRectify = true
-				r.ToRectifyWhy = "Une absence de " + m.French() + " a été déclarée, corrigée ou retirée le " + at.In(calendar.Paris()).Format("02/01/2006") +
+				r.ToRectifyWhy = "Une absence " + m.FrenchOf() + " a été déclarée, corrigée ou retirée le " + at.In(calendar.Paris()).Format("02/01/2006") +
 					", après l'attestation : vérifiez les heures et faites une attestation rectificative."
 			}
 		}

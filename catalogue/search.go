@@ -34,9 +34,13 @@ type Filter struct {
 	Modalite    string    `json:"modalite,omitempty"`    // dict-modalites-enseignement: 0 présentiel, 1 mixte, 2 à distance
 	SIRET       string    `json:"siret,omitempty"`
 	Withdrawn   bool      `json:"retirees,omitempty"` // include withdrawn sessions
-	Sort        string    `json:"tri,omitempty"`
-	Offset      int       `json:"offset"`
-	Limit       int       `json:"limit"`
+	// EndsFrom leaves out the sessions that ended before it (their end date
+	// is known and earlier): the pages pass today unless the user asks for
+	// ended sessions; 0 keeps every session.
+	EndsFrom lheo.Date `json:"fin_min,omitempty"`
+	Sort     string    `json:"tri,omitempty"`
+	Offset   int       `json:"offset"`
+	Limit    int       `json:"limit"`
 }
 
 // MaxCount is where counting the matches of a search stops.
@@ -173,8 +177,8 @@ func (f *Filter) Validate() error {
 	return nil
 }
 
-// ParseDateParam reads a date given as AAAA-MM-JJ (HTML date input) or
-// AAAAMMJJ.
+// ParseDateParam reads a date given as AAAA-MM-JJ (HTML date input),
+// JJ/MM/AAAA or AAAAMMJJ.
 func ParseDateParam(s string) (lheo.Date, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -183,10 +187,13 @@ func ParseDateParam(s string) (lheo.Date, error) {
 	if t, err := time.Parse("2006-01-02", s); err == nil {
 		return lheo.DateOf(t), nil
 	}
+	if t, err := time.Parse("02/01/2006", s); err == nil {
+		return lheo.DateOf(t), nil
+	}
 	if d, err := lheo.ParseDate(s); err == nil && !d.IsUnknown() {
 		return d, nil
 	}
-	return 0, kairos.Errorf(kairos.EInvalid, "Date invalide : %s (attendu AAAA-MM-JJ).", s)
+	return 0, kairos.Errorf(kairos.EInvalid, "« %s » n'est pas une date valide : saisissez une date valide, par exemple 12/05/2026.", s)
 }
 
 // terms returns the folded words of a query.
@@ -467,6 +474,10 @@ func (f Filter) conditions() (where []string, args []any, hint string) {
 	if f.StartTo != 0 {
 		where = append(where, "s.debut BETWEEN 1 AND ?")
 		args = append(args, int64(f.StartTo))
+	}
+	if f.EndsFrom != 0 {
+		where = append(where, "(s.fin = 0 OR s.fin >= ?)")
+		args = append(args, int64(f.EndsFrom))
 	}
 	return where, args, hint
 }

@@ -86,6 +86,7 @@ var pageOnlyActions = map[string]string{
 	"POST /deconnexion":                        "Fermeture d'une session de navigateur : une clé d'API n'a pas de session.",
 	"POST /mot-de-passe/oublie":                "Mot de passe d'une personne : une clé d'API n'en a pas.",
 	"POST /mot-de-passe/nouveau":               "Mot de passe d'une personne, par un lien à usage unique reçu par courriel.",
+	"POST /compte/mot-de-passe":                "Mot de passe d'une personne connectée, qui donne l'actuel : une clé d'API n'en a pas.",
 	"POST /organisme/cles-api":                 "Une clé d'API ne crée pas de clé : une clé divulguée ne pourrait pas se donner de successeur ; seul le responsable du compte, connecté, en crée.",
 	"POST /organisme/cles-api/{id}/revocation": "La révocation se fait par une personne connectée, même si la clé est perdue ou divulguée (une clé ne gère pas les clés).",
 }

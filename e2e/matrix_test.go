@@ -65,6 +65,7 @@ var objectRoutes = map[string]string{
 	"GET /rendez-vous-proposes/{id}":                              "proposed",
 	"POST /api/v1/appointments/{id}/registrations":                "proposed",
 	"POST /attestations/sessions/{id}/rythme":                     "attsession",
+	"GET /attestations/sessions/{id}/emargement.pdf":              "attsession",
 	"POST /parcours/declarations/{id}/correction":                 "movement",
 	"POST /api/v1/enrolment-movements/{id}/corrections":           "movement",
 	"GET /api/v1/adhesions/{id}/status":                           "nobody", // needs the follow-up token

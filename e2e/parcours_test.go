@@ -172,7 +172,7 @@ func TestPathJourney(t *testing.T) {
 	action("reprendre", url.Values{"action": {"reprendre"}, "date": {today.AddDays(-1).String()}})
 	check("resumption", "En formation", "Reprise de la formation")
 	action("sortir", url.Values{"action": {"sortir"}, "date": {today.String()}, "reason": {"reprise_emploi"}, "comment": {"CDI chez un intégrateur web"}})
-	check("exit", "Sorti de formation", "Sortie de formation")
+	check("exit", "Sorti(e) de formation", "Sortie de formation")
 	_, p = de.Get(in.URL + "/mon-parcours")
 	wantIn(t, p, "final Mon parcours", "Reprise d'emploi", "CDI chez un intégrateur web")
 	// 7. The audit trail has every step.

@@ -351,3 +351,7 @@ func spacedIBAN(iban string) string {
 	}
 	return spaced(s, sizes...)
 }
+
+// Fonts returns the embedded DejaVu Sans regular and bold (Latin subsets),
+// for the other documents of Kairos that embed their fonts (sign-in sheets).
+func Fonts() (regular, bold []byte) { return fontRegular, fontBold }

@@ -73,7 +73,7 @@ func DeriveStatus(list []Enrolment, today calendar.Date, rule calendar.Declarati
 		}
 	}
 	if last != nil {
-		st := Status{Code: PathExited, Label: "Sorti de formation", Detail: last.SessionTitle + " — " + ReasonLabel(last.ExitReason) + " le " + last.ExitOn.French()}
+		st := Status{Code: PathExited, Label: "Sorti(e) de formation", Detail: last.SessionTitle + " — " + ReasonLabel(last.ExitReason) + " le " + last.ExitOn.French()}
 		if last.ExitReason != "fin_normale" && last.ExitReason != "reprise_emploi" && today.Sub(last.ExitOn) <= 30 {
 			st.Action = "Sortie anticipée : envisager la suite du parcours"
 		}

@@ -36,10 +36,10 @@ var (
 var stateLabels = map[string]string{
 	StNone:        "Aucune inscription",
 	StProposee:    "Inscription proposée",
-	StInscrite:    "Inscrit",
+	StInscrite:    "Inscrit(e)",
 	StEntree:      "En formation",
 	StInterrompue: "Formation interrompue",
-	StSortie:      "Sorti de formation",
+	StSortie:      "Sorti(e) de formation",
 	StRefusee:     "Proposition refusée",
 	StAnnulee:     "Inscription annulée",
 }

@@ -50,6 +50,6 @@ func TestWorkflowGuardMessages(t *testing.T) {
 		{Name: "resumption before the interruption", Action: "reprendre", From: "interrompue", Actor: of, Cond: with(func(c *enrolment.Cond) { c.Date = c.E.InterruptedOn.AddDays(-1) }), Code: kairos.EInvalid, Field: "date", Message: "ne peut pas précéder"},
 		{Name: "exit without reason", Action: "sortir", From: "entree", Actor: of, Cond: okCond(), Code: kairos.EInvalid, Field: "reason", Message: "motif de sortie"},
 		{Name: "exit « exclusion » without comment", Action: "sortir", From: "entree", Actor: of, Cond: with(func(c *enrolment.Cond) { c.Reason = "exclusion"; c.Comment = "" }), Code: kairos.EInvalid, Field: "comment", Message: "commentaire"},
-		{Name: "state named in the refusal", Action: "entrer", From: "sortie", Actor: of, Cond: okCond(), Code: kairos.EConflict, Message: "dans l'état « Sorti de formation »"},
+		{Name: "state named in the refusal", Action: "entrer", From: "sortie", Actor: of, Cond: okCond(), Code: kairos.EConflict, Message: "dans l'état « Sorti(e) de formation »"},
 	})
 }

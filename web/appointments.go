@@ -51,15 +51,28 @@ func rdvRows(list []appointments.Appointment, now time.Time) []rdvListRow {
 func (s *Server) rdvList(w http.ResponseWriter, r *http.Request) {
 	a := kairos.ActorFrom(r.Context())
 	now := s.now()
-	up, err := s.Appointments.List(r.Context(), a, appointments.Filter{From: now.Add(-12 * time.Hour), Cancelled: true})
+	// Upcoming and past are split at this instant (the end of each
+	// appointment), not by date: this morning's session is past at noon.
+	started, err := s.Appointments.List(r.Context(), a, appointments.Filter{From: now.AddDate(0, 0, -1), Cancelled: true})
 	if err != nil {
 		s.errorPage(w, r, err)
 		return
 	}
-	past, err := s.Appointments.List(r.Context(), a, appointments.Filter{From: now.AddDate(0, -3, 0), To: now.Add(-12 * time.Hour), Cancelled: true})
+	before, err := s.Appointments.List(r.Context(), a, appointments.Filter{From: now.AddDate(0, -3, 0), To: now, Cancelled: true})
 	if err != nil {
 		s.errorPage(w, r, err)
 		return
+	}
+	var up, past []appointments.Appointment
+	for _, x := range started {
+		if x.EndsAt.After(now) {
+			up = append(up, x)
+		}
+	}
+	for _, x := range before {
+		if !x.EndsAt.After(now) {
+			past = append(past, x)
+		}
 	}
 	todo, err := s.Appointments.ToComplete(r.Context(), a)
 	if err != nil {
@@ -75,6 +88,7 @@ func (s *Server) rdvList(w http.ResponseWriter, r *http.Request) {
 type rdvFormPage struct {
 	Form     *Form
 	Appt     *appointments.Appointment // nil: creation
+	Copy     *appointments.Appointment // the appointment being duplicated
 	Sessions []appointments.SessionRef
 }
 
@@ -115,16 +129,80 @@ func rdvInput(f *Form) appointments.Input {
 
 func (s *Server) rdvCreate(w http.ResponseWriter, r *http.Request) {
 	f := NewForm(r)
-	x, err := s.Appointments.Create(r.Context(), kairos.ActorFrom(r.Context()), rdvInput(f))
+	a := kairos.ActorFrom(r.Context())
+	var from *appointments.Appointment // duplicated from (the form of /rendez-vous/{id}/dupliquer)
+	if v := f.Get("copie_de"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err == nil {
+			from, err = s.Appointments.Get(r.Context(), a, id)
+		}
+		if err != nil {
+			s.errorPage(w, r, kairos.NotFound("Rendez-vous"))
+			return
+		}
+	}
+	x, err := s.Appointments.Create(r.Context(), a, rdvInput(f))
 	if err != nil {
 		if !f.Fail(err) {
 			s.errorPage(w, r, err)
 			return
 		}
-		s.rdvFormRender(w, r, kairos.HTTPStatus(kairos.ErrorCode(err)), rdvFormPage{Form: f})
+		s.rdvFormRender(w, r, kairos.HTTPStatus(kairos.ErrorCode(err)), rdvFormPage{Form: f, Copy: from})
 		return
 	}
-	s.redirect(w, r, "/rendez-vous/"+itoa(x.ID), &Flash{"success", "Rendez-vous créé. Les demandeurs d'emploi et leurs conseillers peuvent s'y inscrire."})
+	msg := "Rendez-vous créé. Les demandeurs d'emploi et leurs conseillers peuvent s'y inscrire."
+	if from != nil {
+		msg = "Rendez-vous dupliqué : « " + x.Title + " » a lieu le " + x.Day() + ", " + x.Hours() + ". Les demandeurs d'emploi et leurs conseillers peuvent s'y inscrire."
+	}
+	s.redirect(w, r, "/rendez-vous/"+itoa(x.ID), &Flash{"success", msg})
+}
+
+// rdvDuplicateForm is the creation form pre-filled with an appointment's
+// details, a week later (or the next such day still ahead).
+func (s *Server) rdvDuplicateForm(w http.ResponseWriter, r *http.Request) {
+	x, ok := s.rdvLoad(w, r)
+	if !ok {
+		return
+	}
+	in := s.Appointments.DuplicateInput(x)
+	f := NewForm(nil)
+	v := f.Values
+	v.Set("kind", in.Kind)
+	v.Set("title", in.Title)
+	v.Set("date", in.Date)
+	v.Set("start", in.Start)
+	v.Set("end", in.End)
+	v.Set("place", in.Place)
+	v.Set("video_url", in.VideoURL)
+	v.Set("capacity", strconv.Itoa(in.Capacity))
+	v.Set("comment", in.Comment)
+	v.Set("deadline", in.Deadline)
+	for _, id := range in.SessionIDs {
+		v.Add("sessions", strconv.FormatInt(id, 10))
+	}
+	s.rdvFormRender(w, r, http.StatusOK, rdvFormPage{Form: f, Copy: x})
+}
+
+// rdvSignInSheet serves the appointment's sign-in sheet (PDF).
+func (s *Server) rdvSignInSheet(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	name, pdf, err := s.Appointments.SignInSheet(r.Context(), kairos.ActorFrom(r.Context()), id)
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	servePDF(w, name, pdf)
+}
+
+func servePDF(w http.ResponseWriter, name string, pdf []byte) {
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(pdf)
 }
 
 func (s *Server) rdvLoad(w http.ResponseWriter, r *http.Request) (*appointments.Appointment, bool) {

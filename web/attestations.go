@@ -65,6 +65,7 @@ type attPage struct {
 	// Earlier is the month before Month when it still has attestations to do.
 	Earlier     calendar.Month
 	EarlierToDo int
+	Today       calendar.Date // the sign-in sheet's default day
 }
 
 var figureLabels = map[string]string{
@@ -118,7 +119,7 @@ func (s *Server) attestationsRender(w http.ResponseWriter, r *http.Request, stat
 	}
 	today := s.Attestations.Today()
 	p := attPage{Month: m, Due: s.Attestations.Due.Date(m), Overdue: s.Attestations.IsOverdue(m), Session: sid,
-		Open: m.Last() <= today, OpensOn: m.Last(), Current: calendar.MonthOf(today), CurrentOpensOn: s.Attestations.CurrentOpensOn()}
+		Open: m.Last() <= today, OpensOn: m.Last(), Current: calendar.MonthOf(today), CurrentOpensOn: s.Attestations.CurrentOpensOn(), Today: today}
 	if prev := m.AddMonths(-1); m <= p.Current {
 		if n, err := s.Attestations.ToDo(r.Context(), a, prev); err == nil && n > 0 {
 			p.Earlier, p.EarlierToDo = prev, n
@@ -388,4 +389,31 @@ func (s *Server) attestationSchedule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.redirect(w, r, to, &Flash{"success", "Rythme de la session enregistré : les attestations à saisir sont pré-remplies en conséquence."})
+}
+
+// attestationSignInSheet serves the sign-in sheet of a session on a day
+// (?jour=2026-05-12, the date input of the attestations page); a day that is
+// not a training day goes back to the page with the reason.
+func (s *Server) attestationSignInSheet(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	v := strings.TrimSpace(r.URL.Query().Get("jour"))
+	day, _ := calendar.ParseDate(v)
+	name, pdf, err := s.Attestations.SignInSheet(r.Context(), kairos.ActorFrom(r.Context()), id, day)
+	if kairos.ErrorCode(err) == kairos.EInvalid {
+		back := "/attestations"
+		if !day.IsZero() {
+			back += "?mois=" + calendar.MonthOf(day).String()
+		}
+		s.redirect(w, r, back+"#titre-session-"+itoa(id), &Flash{"error", "Feuille d'émargement : " + kairos.FieldErrors(err)["jour"]})
+		return
+	}
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	servePDF(w, name, pdf)
 }

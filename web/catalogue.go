@@ -7,7 +7,9 @@ import (
 	"strings"
 
 	"kairos"
+	"kairos/adhesion"
 	"kairos/appointments"
+	"kairos/calendar"
 	"kairos/catalogue"
 	"kairos/lheo"
 )
@@ -43,20 +45,28 @@ type cataloguePage struct {
 	Etats     []option
 	Modalites []option
 	Searched  bool
+	Regions   []adhesion.Region
 }
 
 func (s *Server) catalogueSearch(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	form := &Form{Values: q, Errors: map[string]string{}}
-	p := cataloguePage{Form: form, Etats: tableOptions(lheo.TableEtatRecrutement), Modalites: tableOptions(lheo.TableModalitesEnseignement)}
+	p := cataloguePage{Form: form, Etats: tableOptions(lheo.TableEtatRecrutement), Modalites: tableOptions(lheo.TableModalitesEnseignement), Regions: adhesion.Regions}
 	f := catalogue.Filter{Q: q.Get("q"), Formacode: q.Get("formacode"), ROME: q.Get("rome"), Region: q.Get("region"), Departement: q.Get("departement"),
 		Etat: q.Get("etat"), Certifiante: q.Get("certifiante"), Modalite: q.Get("modalite"), Sort: q.Get("tri"), Withdrawn: q.Get("retirees") == "1", Limit: cataloguePerPage}
+	if v := strings.TrimSpace(q.Get("region")); v != "" && adhesion.RegionLabel(v) == v {
+		// A former region's code (before 2016) in an old link or file: shown as such.
+		p.Regions = append(append([]adhesion.Region{}, adhesion.Regions...), adhesion.Region{Code: v, Label: "Région de code " + v})
+	}
+	if q.Get("terminees") != "1" { // ended sessions are hidden unless asked for
+		f.EndsFrom = lheo.DateOf(s.now().In(calendar.Paris()))
+	}
 	var err error
 	if f.StartFrom, err = catalogue.ParseDateParam(q.Get("du")); err != nil {
-		form.Errors["du"] = "Date invalide."
+		form.Errors["du"] = "Saisissez une date de début valide, par exemple 12/05/2026."
 	}
 	if f.StartTo, err = catalogue.ParseDateParam(q.Get("au")); err != nil {
-		form.Errors["au"] = "Date invalide."
+		form.Errors["au"] = "Saisissez une date de fin valide, par exemple 12/05/2026."
 	}
 	if len(form.Errors) == 0 {
 		pg := NewPager(r, catalogue.MaxCount, cataloguePerPage)

@@ -51,9 +51,22 @@ func TestCatalogueUploadSearchAndOffer(t *testing.T) {
 
 	cons := e.client(t)
 	cons.login(e.Users[kairos.RoleConseiller].Email)
+	// The file's session ended years ago: hidden unless ended sessions are asked for.
 	status, res := cons.get("/catalogue?q=ETUDES+universitaires&departement=31")
-	if status != 200 || !strings.Contains(res, "Diplôme d&#39;accès aux études universitaires") {
-		t.Fatalf("search: %d", status)
+	if status != 200 || strings.Contains(res, "Diplôme d&#39;accès aux études universitaires") || !strings.Contains(res, `id="terminees"`) {
+		t.Fatalf("search shows an ended session by default: %d", status)
+	}
+	status, res = cons.get("/catalogue?q=ETUDES+universitaires&departement=31&terminees=1")
+	if status != 200 || !strings.Contains(res, "Diplôme d&#39;accès aux études universitaires") || !strings.Contains(res, `id="terminees" name="terminees" value="1" checked`) {
+		t.Fatalf("search with ended sessions: %d", status)
+	}
+	// The region is chosen by its name.
+	if _, res := cons.get("/catalogue?region=76&terminees=1"); !strings.Contains(res, `<option value="76" selected>Occitanie</option>`) || strings.Contains(res, "Diplôme d&#39;accès aux études universitaires") {
+		t.Error("no region select, or the region filter kept a session of another region")
+	}
+	// The file's session is in a former region (73, Midi-Pyrénées).
+	if _, res := cons.get("/catalogue?region=73&terminees=1"); !strings.Contains(res, `<option value="73" selected>Région de code 73</option>`) || !strings.Contains(res, "Diplôme d&#39;accès aux études universitaires") {
+		t.Error("a former region's code is lost")
 	}
 	if status, _ := cons.get("/catalogue/imports"); status != 403 {
 		t.Fatalf("a counsellor reaches the imports: %d", status)

@@ -79,5 +79,33 @@ func (s *Server) myAccount(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "account", u)
+	s.render(w, r, http.StatusOK, "account", accountPage{User: u, Form: NewForm(nil)})
+}
+
+type accountPage struct {
+	*account.User
+	Form *Form // the change of password
+}
+
+// changePassword changes the signed-in user's password (/compte): the
+// current one, the new one twice; the other sessions are closed.
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
+	a := kairos.ActorFrom(r.Context())
+	f := NewForm(r)
+	err := s.Accounts.ChangePassword(r.Context(), a, account.PasswordChange{Current: f.Values.Get("current"), New: f.Values.Get("new"),
+		Confirm: f.Values.Get("confirm"), KeepSession: sessionToken(r.Context())})
+	if err != nil {
+		if !f.Fail(err) {
+			s.errorPage(w, r, err)
+			return
+		}
+		u, uerr := s.Accounts.User(r.Context(), a.UserID)
+		if uerr != nil {
+			s.errorPage(w, r, uerr)
+			return
+		}
+		s.render(w, r, kairos.HTTPStatus(kairos.ErrorCode(err)), "account", accountPage{User: u, Form: f})
+		return
+	}
+	s.redirect(w, r, "/compte", &Flash{"success", "Votre mot de passe est changé. Vos autres sessions ouvertes sont fermées ; un courriel de confirmation vous est envoyé."})
 }

@@ -54,6 +54,7 @@ func (s *Server) routeTable() []route {
 
 		{"GET /accueil", loggedIn, s.home},
 		{"GET /compte", loggedIn, s.myAccount},
+		{"POST /compte/mot-de-passe", loggedIn, s.changePassword},
 
 		{"GET /organisme/utilisateurs", ofAdmin, s.orgUsers},
 		{"GET /organisme/utilisateurs/export.csv", ofAdmin, s.orgUsersExport},
@@ -122,6 +123,8 @@ func (s *Server) routeTable() []route {
 			route{"POST /rendez-vous/{id}", ofRDV, s.rdvUpdate},
 			route{"POST /rendez-vous/{id}/annulation", ofRDV, s.rdvCancel},
 			route{"POST /rendez-vous/{id}/presences", ofRDV, s.rdvRecord},
+			route{"GET /rendez-vous/{id}/dupliquer", ofRDV, s.rdvDuplicateForm},
+			route{"GET /rendez-vous/{id}/emargement.pdf", ofRDV, s.rdvSignInSheet},
 			// The OF's calendar feed, at a secret address.
 			route{"GET /agenda/{token}", public, s.rdvFeed},
 			// Job seekers and counsellors.
@@ -164,6 +167,7 @@ func (s *Server) routeTable() []route {
 			route{"GET /attestations", ofAssid, s.attestationsPage},
 			route{"POST /attestations/session", ofAssid, s.attestSession},
 			route{"POST /attestations/sessions/{id}/rythme", ofAssid, s.attestationSchedule},
+			route{"GET /attestations/sessions/{id}/emargement.pdf", ofAssid, s.attestationSignInSheet},
 			route{"GET /attestations/{id}", ofAssid, s.attestationShow},
 			route{"POST /attestations/{id}/rectificative", ofAssid, s.attestationRectify},
 			route{"GET /france-travail/attestations", ftPay, s.attestationsFollow},

@@ -34,6 +34,7 @@ var privateActions = map[string]string{
 	"user.activate":                 "activation d'un compte (mot de passe)",
 	"user.password_reset":           "mot de passe d'une personne",
 	"user.password_reset_requested": "demande de mot de passe",
+	"user.password_change":          "mot de passe d'une personne",
 	"user.invitation_resent":        "invitation d'une personne",
 	"apikey.create":                 "secret d'accès à l'API",
 	"apikey.revoke":                 "secret d'accès à l'API",

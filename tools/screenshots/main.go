@@ -94,6 +94,13 @@ func shootRole(base, out string, width int, role string, paths []string) error {
 			return fmt.Errorf("login: %w", err)
 		}
 	}
+	// The window cannot be narrower than 500 px in headless chromium: a
+	// phone's width is emulated.
+	if width < 500 {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), 900)); err != nil {
+			return err
+		}
+	}
 	for _, p := range paths {
 		if err := chromedp.Do(ctx, chromedp.Navigate(base+p), chromedp.WaitReady(chromedp.CSS("footer"))); err != nil {
 			return fmt.Errorf("%s: %w", p, err)

@@ -25,6 +25,30 @@
         }
       }
     }
+    // Attendance: a result is chosen only for a participant present (or
+    // not noted yet); the server refuses one for anyone else.
+    var results = document.querySelectorAll('[data-status]');
+    function sync(sel) {
+      var on = sel.value === 'present' || sel.value === 'inscrit';
+      for (var k = 0; k < results.length; k++) {
+        if (results[k].getAttribute('data-status') !== sel.id) continue;
+        var none = results[k].classList.contains('kairos-result-none');
+        results[k].hidden = none ? on : !on;
+        if (!none && !on) {
+          var fields = results[k].querySelectorAll('select, input');
+          for (var m = 0; m < fields.length; m++) fields[m].value = '';
+        }
+      }
+    }
+    var seen = {};
+    for (var j = 0; j < results.length; j++) {
+      var id = results[j].getAttribute('data-status');
+      var sel = document.getElementById(id);
+      if (!sel || seen[id]) continue;
+      seen[id] = true;
+      sel.addEventListener('change', function (ev) { sync(ev.target); });
+      sync(sel);
+    }
   }
   if (document.readyState === 'loading') {
     document.addEventListener('DOMContentLoaded', ready);

@@ -95,6 +95,7 @@ var auditLabels = map[string]string{
 	"user.invitation_resent":        "Lien d'activation renvoyé",
 	"user.password_reset_requested": "Réinitialisation du mot de passe demandée",
 	"user.password_reset":           "Mot de passe réinitialisé",
+	"user.password_change":          "Mot de passe changé par la personne",
 	"webhook.create":                "Abonnement webhook créé",
 	"webhook.update":                "Abonnement webhook modifié",
 	"webhook.rotate":                "Secret d'un abonnement webhook renouvelé",

@@ -8,6 +8,7 @@ import (
 
 	"kairos"
 	"kairos/appointments"
+	"kairos/catalogue"
 )
 
 // Appointment pages (issue 5): the OF's appointments, participants and
@@ -18,6 +19,9 @@ import (
 type rdvListPage struct {
 	Upcoming, Past []rdvListRow
 	ToComplete     int
+	PastPager      ListPager
+	Q              ListQuery
+	States         []struct{ Value, Label string }
 }
 
 // rdvListRow is an appointment of the list with its state now: annulé,
@@ -48,41 +52,118 @@ func rdvRows(list []appointments.Appointment, now time.Time) []rdvListRow {
 	return out
 }
 
+// rdvListSpec: the OF's appointments, searched (title, place), filtered by
+// kind and state, the past ones paginated, exported as CSV.
+var rdvListSpec = ListSpec{
+	Path: "/rendez-vous",
+	Filters: map[string][]string{
+		"type": {appointments.KindCollectif, appointments.KindIndividuel},
+		"etat": {"ouvert", "complet", "en-cours", "termine", "annule"},
+	},
+}
+
+// rdvStates are the values of the « État » filter with their labels.
+var rdvStates = []struct{ Value, Label string }{
+	{"ouvert", "Ouvert"}, {"complet", "Complet"}, {"en-cours", "En cours"}, {"termine", "Terminé"}, {"annule", "Annulé"},
+}
+
+// rdvMatch tells whether a row passes the search and the filters of lq.
+func rdvMatch(lq ListQuery, x rdvListRow) bool {
+	if k := lq.Get("type"); k != "" && x.Kind != k {
+		return false
+	}
+	if st := lq.Get("etat"); st != "" {
+		for _, c := range rdvStates {
+			if c.Value == st && c.Label != x.State {
+				return false
+			}
+		}
+	}
+	if lq.Q != "" {
+		hay := catalogue.Fold(x.Title + " " + x.Place + " " + x.KindLabel())
+		for _, w := range strings.Fields(catalogue.Fold(lq.Q)) {
+			if !strings.Contains(hay, w) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func rdvFilter(lq ListQuery, rows []rdvListRow) []rdvListRow {
+	out := rows[:0:0]
+	for _, x := range rows {
+		if rdvMatch(lq, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
 func (s *Server) rdvList(w http.ResponseWriter, r *http.Request) {
+	lq := ParseList(r, rdvListSpec)
+	up, past, todo, err := s.rdvSplit(r, lq)
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	pg := lq.Pager(len(past))
+	s.render(w, r, http.StatusOK, "rdvlist", rdvListPage{Upcoming: up, Past: Window(past, pg), PastPager: pg, ToComplete: todo, Q: lq, States: rdvStates})
+}
+
+// rdvExport is the CSV of the appointments the list shows with its filters
+// (upcoming and of the last three months).
+func (s *Server) rdvExport(w http.ResponseWriter, r *http.Request) {
+	up, past, _, err := s.rdvSplit(r, ParseList(r, rdvListSpec))
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	c := NewCSV(w, "rendez-vous.csv")
+	c.Row("Date", "Horaire", "Intitulé", "Type", "Lieu", "Inscrits", "Places", "Liste d'attente", "État", "Numéro")
+	for _, x := range append(up, past...) {
+		c.Row(x.DateShort(), x.Hours(), x.Title, x.KindLabel(), x.Place, strconv.Itoa(x.SeatsTaken), strconv.Itoa(x.Capacity), strconv.Itoa(x.Waiting), x.State, strconv.FormatInt(x.ID, 10))
+	}
+	if err := c.Close(); err != nil {
+		s.Log.Error("rendez-vous: csv", "err", err)
+	}
+}
+
+// rdvSplit reads the OF's appointments: upcoming (and in progress), and
+// those of the last three months, newest first, both filtered by lq; and
+// how many past ones still have participants to note.
+func (s *Server) rdvSplit(r *http.Request, lq ListQuery) (up, past []rdvListRow, todo int, err error) {
 	a := kairos.ActorFrom(r.Context())
 	now := s.now()
 	// Upcoming and past are split at this instant (the end of each
 	// appointment), not by date: this morning's session is past at noon.
 	started, err := s.Appointments.List(r.Context(), a, appointments.Filter{From: now.AddDate(0, 0, -1), Cancelled: true})
 	if err != nil {
-		s.errorPage(w, r, err)
-		return
+		return nil, nil, 0, err
 	}
 	before, err := s.Appointments.List(r.Context(), a, appointments.Filter{From: now.AddDate(0, -3, 0), To: now, Cancelled: true})
 	if err != nil {
-		s.errorPage(w, r, err)
-		return
+		return nil, nil, 0, err
 	}
-	var up, past []appointments.Appointment
+	var upcoming, ended []appointments.Appointment
 	for _, x := range started {
 		if x.EndsAt.After(now) {
-			up = append(up, x)
+			upcoming = append(upcoming, x)
 		}
 	}
 	for _, x := range before {
 		if !x.EndsAt.After(now) {
-			past = append(past, x)
+			ended = append(ended, x)
 		}
 	}
-	todo, err := s.Appointments.ToComplete(r.Context(), a)
+	toComplete, err := s.Appointments.ToComplete(r.Context(), a)
 	if err != nil {
-		s.errorPage(w, r, err)
-		return
+		return nil, nil, 0, err
 	}
-	for i, j := 0, len(past)-1; i < j; i, j = i+1, j-1 {
-		past[i], past[j] = past[j], past[i]
+	for i, j := 0, len(ended)-1; i < j; i, j = i+1, j-1 {
+		ended[i], ended[j] = ended[j], ended[i]
 	}
-	s.render(w, r, http.StatusOK, "rdvlist", rdvListPage{Upcoming: rdvRows(up, now), Past: rdvRows(past, now), ToComplete: len(todo)})
+	return rdvFilter(lq, rdvRows(upcoming, now)), rdvFilter(lq, rdvRows(ended, now)), len(toComplete), nil
 }
 
 type rdvFormPage struct {

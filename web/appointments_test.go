@@ -142,3 +142,56 @@ func mustAtoi(t *testing.T, s string) int64 {
 	}
 	return n
 }
+
+// The OF's appointments list is searched, filtered and exported (issue 11):
+// the CSV holds exactly the filtered rows, its cells cannot start a formula,
+// and another OF's appointments appear in neither.
+func TestAppointmentListSearchFiltersAndCSV(t *testing.T) {
+	e, _, _ := newRdvEnv(t)
+	day := fixture.Now(t).In(appointments.Paris).AddDate(0, 0, 3).Format("2006-01-02")
+	of := e.client(t)
+	of.login("rdv@a.example")
+	for _, x := range []struct{ kind, title, place, capacity string }{
+		{"collectif", "ICO Soudeur", "Atelier Nord", "10"},
+		{"individuel", "=HYPERLINK(\"x\") Entretien", "Bureau 2", "1"},
+		{"collectif", "ICO Comptabilité", "Salle Éole", "10"},
+	} {
+		resp, body := of.post("/rendez-vous/nouveau", "/rendez-vous", url.Values{"kind": {x.kind}, "title": {x.title}, "date": {day},
+			"start": {"14:00"}, "end": {"16:00"}, "place": {x.place}, "capacity": {x.capacity}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("create %s: %d %s", x.title, resp.StatusCode, body)
+		}
+	}
+	if _, body := of.get("/rendez-vous?q=eole"); !strings.Contains(body, "ICO Comptabilité") || strings.Contains(body, "ICO Soudeur") {
+		t.Error("search by place (accents folded) does not narrow the list")
+	}
+	if _, body := of.get("/rendez-vous?type=individuel"); !strings.Contains(body, "Entretien") || strings.Contains(body, "ICO Soudeur") {
+		t.Error("the kind filter does not narrow the list")
+	}
+	if _, body := of.get("/rendez-vous?q=introuvable"); !strings.Contains(body, "Aucun rendez-vous à venir ne correspond") || !strings.Contains(body, "Effacer les filtres") {
+		t.Error("no empty state for a search without result")
+	}
+	if _, body := of.get("/rendez-vous?etat=nimporte&type=autre&page=-3"); !strings.Contains(body, "ICO Soudeur") {
+		t.Error("unknown filter values are not dropped")
+	}
+	if status, _ := of.get("/rendez-vous?q=%00"); status != http.StatusUnprocessableEntity {
+		t.Errorf("a control character in the search: %d", status)
+	}
+	status, csv := of.get("/rendez-vous/export.csv?type=collectif")
+	if status != 200 || !strings.HasPrefix(csv, "\uFEFF") || !strings.Contains(csv, "ICO Soudeur") || !strings.Contains(csv, "ICO Comptabilité") || strings.Contains(csv, "Entretien") {
+		t.Fatalf("csv of the filtered rows: %d %q", status, csv)
+	}
+	if _, all := of.get("/rendez-vous/export.csv"); !strings.Contains(all, "'=HYPERLINK") {
+		t.Errorf("a formula cell is not neutralised: %q", all)
+	}
+	other := e.client(t)
+	other.login(e.OFBUser.Email)
+	if status, body := other.get("/rendez-vous/export.csv"); status == 200 && strings.Contains(body, "ICO") {
+		t.Error("another OF exports these appointments")
+	}
+	dem := e.client(t)
+	dem.login(e.Users[kairos.RoleDemandeur].Email)
+	if status, _ := dem.get("/rendez-vous/export.csv"); status != http.StatusForbidden {
+		t.Errorf("job seeker: %d", status)
+	}
+}

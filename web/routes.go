@@ -112,6 +112,7 @@ func (s *Server) routeTable() []route {
 		rs = append(rs,
 			// OF (habilitation rdv): appointments, attendance, calendar, feed.
 			route{"GET /rendez-vous", ofRDV, s.rdvList},
+			route{"GET /rendez-vous/export.csv", ofRDV, s.rdvExport},
 			route{"GET /rendez-vous/nouveau", ofRDV, s.rdvNewForm},
 			route{"POST /rendez-vous", ofRDV, s.rdvCreate},
 			route{"GET /rendez-vous/a-completer", ofRDV, s.rdvToComplete},

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -343,81 +344,178 @@ type item struct {
 	digest string
 }
 
-// decode runs the decoder and the preparation of records in two goroutines
-// (the decoder is the bottleneck; preparing and writing overlap with it).
+// decode reads the document and prepares its records on every core: one
+// goroutine runs the decoder, which checks the document around the
+// <formation> elements and cuts them out (lheo.Options.Split); a pool of
+// GOMAXPROCS workers decodes and prepares the elements; a sequencer hands
+// them over in document order (each one's slot waits in a bounded queue),
+// so that report lines, duplicate numeros and the first document error are
+// those of a sequential reading. At most decodeWindow elements and about
+// decodeBudget bytes of them are in flight.
 func (run *importRun) decode(ctx context.Context, r io.Reader) (<-chan item, *atomic.Value) {
 	version := &atomic.Value{}
-	raw := make(chan item, 64)
-	out := make(chan item, 64)
+	workers := max(runtime.GOMAXPROCS(0), 1)
+	order := make(chan *slot, decodeWindow)
+	jobs := make(chan *slot, workers)
+	out := make(chan item, 16)
+	budget := make(chan struct{}, decodeBudget>>16)
 	cr := &countingReader{r: r, progress: run.opt.Progress}
-	send := func(ch chan<- item, it item) bool {
+	var wg sync.WaitGroup
+	push := func(s *slot) bool {
 		select {
-		case ch <- it:
+		case order <- s:
 			return true
 		case <-ctx.Done():
 			return false
 		}
 	}
+	wg.Add(1)
 	go func() {
-		defer close(raw)
+		defer wg.Done()
+		defer close(jobs)
+		defer close(order)
 		// Always through Skip: the digests are stored for the next import.
-		dec := lheo.NewDecoder(cr, &lheo.Options{Skip: run.skipper()})
-		var k keyer
-		k.seen = map[string]int{}
+		dec := lheo.NewDecoder(cr, &lheo.Options{Skip: run.skipper(), Split: true})
 		for {
 			f, err := dec.Next()
-			if err == lheo.ErrSkipped {
+			var re *lheo.RecordError
+			switch {
+			case err == lheo.ErrSkipped:
 				// An unchanged formation (see skipper): its key is the
-				// stored one, first of its numero in the document.
-				fkey := run.byRaw[dec.Digest()]
-				k.seen[fkey]++
-				if !send(raw, item{kept: fkey, line: dec.Line()}) {
+				// stored one.
+				if !push(&slot{it: item{kept: run.byRaw[dec.Digest()], line: dec.Line()}}) {
 					return
 				}
-				continue
-			}
-			if err == io.EOF {
+			case err == lheo.ErrChunk:
+				c := dec.Chunk()
+				s := &slot{chunk: c, done: make(chan struct{}), tokens: min(max(c.Size()>>16, 1), cap(budget))}
+				for range s.tokens {
+					select {
+					case budget <- struct{}{}:
+					case <-ctx.Done():
+						return
+					}
+				}
+				if !push(s) {
+					return
+				}
+				select {
+				case jobs <- s:
+				case <-ctx.Done():
+					return
+				}
+			case err == io.EOF:
 				version.Store(string(dec.Version()))
 				if cr.progress != nil {
 					cr.progress(cr.n)
 				}
 				return
-			}
-			var re *lheo.RecordError
-			if errors.As(err, &re) {
-				if !send(raw, item{p: &prepared{rec: re, line: re.Line, numero: re.Numero}, digest: dec.Digest()}) {
+			case errors.As(err, &re):
+				if !push(&slot{it: item{p: &prepared{rec: re, line: re.Line, numero: re.Numero}, digest: dec.Digest()}}) {
 					return
 				}
-				continue
-			}
-			if err != nil {
-				send(raw, item{err: err})
+			case err != nil:
+				push(&slot{it: item{err: err}})
 				return
-			}
-			fkey := k.formationKey(f)
-			if !send(raw, item{p: &prepared{fkey: fkey}, f: f, digest: dec.Digest()}) {
-				return
+			default:
+				// A formation the scanner did not cut out (oversized).
+				if !push(&slot{f: f, it: item{digest: dec.Digest()}}) {
+					return
+				}
 			}
 		}
 	}()
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for s := range jobs {
+				if ctx.Err() == nil {
+					s.decode()
+				}
+				close(s.done)
+			}
+		}()
+	}
 	go func() {
 		defer close(out)
-		for it := range raw {
-			if it.f != nil {
-				p, err := prepare(it.f, it.p.fkey)
-				if err != nil {
-					send(out, item{err: err})
+		defer wg.Wait()
+		var k keyer
+		for s := range order {
+			if s.done != nil {
+				select {
+				case <-s.done:
+				case <-ctx.Done():
 					return
 				}
-				p.rawHash = it.digest
-				it = item{p: p}
+				for range s.tokens {
+					<-budget
+				}
 			}
-			if !send(out, it) {
+			it := s.it
+			if s.f != nil {
+				// No numero (its key depends on the order) or decoded
+				// in line: prepared here, in order.
+				p, err := prepare(s.f, k.formationKey(s.f))
+				if err != nil {
+					it = item{err: err}
+				} else {
+					p.rawHash = s.it.digest
+					it = item{p: p}
+				}
+			}
+			select {
+			case out <- it:
+			case <-ctx.Done():
+				return
+			}
+			if it.err != nil {
 				return
 			}
 		}
 	}()
 	return out, version
+}
+
+// Bounds of the parallel decoding: elements queued in document order, and
+// bytes of cut-out elements held by the queue (counted by 64 KiB).
+const (
+	decodeWindow = 256
+	decodeBudget = 32 << 20
+)
+
+// slot is one element of the document, in order; done is closed when a
+// worker has decoded its chunk.
+type slot struct {
+	it     item
+	f      *lheo.Formation // decoded, to be keyed and prepared in order
+	chunk  *lheo.Chunk
+	done   chan struct{}
+	tokens int // of the decoding budget
+}
+
+// decode decodes and prepares the slot's chunk (in a worker).
+func (s *slot) decode() {
+	c := s.chunk
+	s.chunk = nil
+	f, err := c.Decode()
+	var re *lheo.RecordError
+	switch {
+	case errors.As(err, &re):
+		s.it = item{p: &prepared{rec: re, line: re.Line, numero: re.Numero}, digest: c.Digest}
+	case err != nil:
+		s.it = item{err: err}
+	case strings.TrimSpace(f.Numero) == "":
+		s.f, s.it = f, item{digest: c.Digest}
+	default:
+		p, err := prepare(f, strings.TrimSpace(f.Numero))
+		if err != nil {
+			s.it = item{err: err}
+			return
+		}
+		p.rawHash = c.Digest
+		s.it = item{p: p}
+	}
 }
 
 type countingReader struct {

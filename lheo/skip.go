@@ -54,12 +54,12 @@ type skipReader struct {
 	r     io.Reader
 	skip  func(digest, numero string) bool
 	split *Options // when set, every element not skipped is cut out as a Chunk
-	buf  []byte
-	pos  int // next byte to scan in buf
-	emit int // next byte of buf not yet given to out
-	out  []byte
-	err  error
-	pass bool
+	buf   []byte
+	pos   int // next byte to scan in buf
+	emit  int // next byte of buf not yet given to out
+	out   []byte
+	err   error
+	pass  bool
 
 	depth      int
 	ctx        []byte // start tags enclosing the current position, up to <offres>

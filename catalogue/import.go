@@ -320,6 +320,21 @@ type importRun struct {
 
 	fBatch, sBatch []any
 	fRows, sRows   int
+	// The staged batches are written by a goroutine of their own (see
+	// startStager), so that the writes overlap with the decoding.
+	stager     chan stageBatch
+	stagerDone chan struct{}
+	stageErr   error                // of the stager; read after a barrier or its end
+	stmts      map[string]*sql.Stmt // full-batch INSERTs prepared (SQLite)
+	stageIndex bool                 // kairos_stage_s_f exists
+}
+
+// stageBatch is one batch of staged rows, or a barrier (done set).
+type stageBatch struct {
+	table string
+	cols  []string
+	vals  []any
+	done  chan error
 }
 
 func (run *importRun) report(kind string, line int, numero, msg string) {
@@ -658,12 +673,11 @@ func stageTables(pg bool) []string {
 		akey TEXT NOT NULL, ahash TEXT NOT NULL, numero TEXT NOT NULL, intitule TEXT NOT NULL, organisme TEXT NOT NULL, siret TEXT NOT NULL,
 		formacodes TEXT NOT NULL, romes TEXT NOT NULL, region TEXT NOT NULL, departement TEXT NOT NULL, ville TEXT NOT NULL,
 		debut BIGINT NOT NULL, fin BIGINT NOT NULL, etat TEXT NOT NULL, certifiante INTEGER NOT NULL, modalite TEXT NOT NULL, hash TEXT NOT NULL)`
-	x := "CREATE INDEX kairos_stage_s_f ON kairos_stage_s (formation_id)"
 	if pg {
 		f += " ON COMMIT DROP"
 		s += " ON COMMIT DROP"
 	}
-	return []string{f, s, x}
+	return []string{f, s}
 }
 
 // stage decodes the document and stages its rows.
@@ -671,6 +685,8 @@ func (run *importRun) stage(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	items, version := run.decode(ctx, run.r)
+	run.startStager(ctx)
+	defer run.stopStager()
 	var firstErr error
 	for it := range items {
 		if firstErr != nil {
@@ -1069,6 +1085,14 @@ func (run *importRun) undo(ctx context.Context, fkey string, f *fIdx) error {
 	}
 	run.counts.Formations.add(f.did, -1)
 	if f.staged {
+		if !run.stageIndex {
+			// Built at the first repeated numero only: the bulk staging
+			// keeps no secondary index up to date.
+			if _, err := run.w.Exec(ctx, "CREATE INDEX kairos_stage_s_f ON kairos_stage_s (formation_id)"); err != nil {
+				return err
+			}
+			run.stageIndex = true
+		}
 		if _, err := run.w.Exec(ctx, "DELETE FROM kairos_stage_f WHERE id = ?", f.id); err != nil {
 			return err
 		}
@@ -1270,25 +1294,102 @@ var (
 		"region", "departement", "ville", "debut", "fin", "etat", "certifiante", "modalite", "hash"}
 )
 
-// flush writes the pending staged rows: with COPY on PostgreSQL, with
+// flush hands the pending staged rows to the stager: COPY on PostgreSQL,
 // multi-row INSERTs on SQLite. With all false, only full batches are
-// written (PostgreSQL takes batches ten times larger).
+// handed (PostgreSQL takes batches ten times larger); with all true, flush
+// also waits until every batch is written.
 func (run *importRun) flush(ctx context.Context, all bool) error {
 	scale := 1
 	if run.pg {
 		scale = 10
 	}
 	if run.fRows > 0 && (all || run.fRows >= fBatchRows*scale) {
-		if err := run.stageRows(ctx, "kairos_stage_f", stageFColumns, run.fBatch); err != nil {
-			return fmt.Errorf("stage formations: %w", err)
+		if err := run.hand(ctx, stageBatch{table: "kairos_stage_f", cols: stageFColumns, vals: run.fBatch}); err != nil {
+			return err
 		}
-		run.fBatch, run.fRows = run.fBatch[:0], 0
+		run.fBatch, run.fRows = make([]any, 0, cap(run.fBatch)), 0
 	}
 	if run.sRows > 0 && (all || run.sRows >= sBatchRows*scale) {
-		if err := run.stageRows(ctx, "kairos_stage_s", stageSColumns, run.sBatch); err != nil {
-			return fmt.Errorf("stage sessions: %w", err)
+		if err := run.hand(ctx, stageBatch{table: "kairos_stage_s", cols: stageSColumns, vals: run.sBatch}); err != nil {
+			return err
 		}
-		run.sBatch, run.sRows = run.sBatch[:0], 0
+		run.sBatch, run.sRows = make([]any, 0, cap(run.sBatch)), 0
+	}
+	if all {
+		done := make(chan error, 1)
+		if err := run.hand(ctx, stageBatch{done: done}); err != nil {
+			return err
+		}
+		select {
+		case err := <-done:
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// hand gives b to the stager (or writes it at once when there is none).
+func (run *importRun) hand(ctx context.Context, b stageBatch) error {
+	if run.stager == nil {
+		if b.done != nil {
+			b.done <- nil
+			return nil
+		}
+		return run.stageBatch(ctx, b)
+	}
+	select {
+	case run.stager <- b:
+		return nil
+	case <-run.stagerDone:
+		return run.stageErr
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// startStager starts the goroutine that writes the staged batches, in the
+// order they are handed; it stops at its first error.
+func (run *importRun) startStager(ctx context.Context) {
+	run.stager, run.stagerDone = make(chan stageBatch, 2), make(chan struct{})
+	go func() {
+		defer close(run.stagerDone)
+		for b := range run.stager {
+			if b.done != nil {
+				b.done <- nil
+				continue
+			}
+			if err := run.stageBatch(ctx, b); err != nil {
+				run.stageErr = err
+				for b := range run.stager {
+					if b.done != nil {
+						b.done <- err
+					}
+				}
+				return
+			}
+		}
+	}()
+}
+
+// stopStager waits for the stager to end and closes the prepared
+// statements.
+func (run *importRun) stopStager() {
+	if run.stager != nil {
+		close(run.stager)
+		<-run.stagerDone
+		run.stager = nil
+	}
+	for _, st := range run.stmts {
+		st.Close()
+	}
+	run.stmts = nil
+}
+
+func (run *importRun) stageBatch(ctx context.Context, b stageBatch) error {
+	if err := run.stageRows(ctx, b.table, b.cols, b.vals); err != nil {
+		return fmt.Errorf("stage %s: %w", b.table, err)
 	}
 	return nil
 }
@@ -1309,9 +1410,27 @@ func (run *importRun) stageRows(ctx context.Context, table string, cols []string
 		_, err := run.conn.CopyFrom(ctx, table, cols, rows)
 		return err
 	}
+	n := len(vals) / per
 	q := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " +
-		strings.TrimSuffix(strings.Repeat("("+placeholders(per)+"), ", len(vals)/per), ", ")
-	_, err := run.w.Exec(ctx, q, vals...)
+		strings.TrimSuffix(strings.Repeat("("+placeholders(per)+"), ", n), ", ")
+	if n != fBatchRows && n != sBatchRows {
+		_, err := run.w.Exec(ctx, q, vals...)
+		return err
+	}
+	// A full batch: the statement is prepared once (parsing a statement of
+	// thousands of placeholders costs as much as running it).
+	st := run.stmts[q]
+	if st == nil {
+		var err error
+		if st, err = run.conn.Prepare(ctx, q); err != nil {
+			return err
+		}
+		if run.stmts == nil {
+			run.stmts = map[string]*sql.Stmt{}
+		}
+		run.stmts[q] = st
+	}
+	_, err := st.ExecContext(ctx, vals...)
 	return err
 }
 

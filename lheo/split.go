@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"sync"
 )
 
 // ErrChunk is returned by Decoder.Next, when Options.Split is set, for a
@@ -47,7 +48,17 @@ func (c *Chunk) Size() int { return len(c.data) }
 // (nil, *DocumentError) when the element is malformed, with the lines and
 // columns of the document.
 func (c *Chunk) Decode() (*Formation, error) {
-	d := &Decoder{opts: *c.opts}
+	// The record's buffers (tree, stack, text) are reused from chunk to
+	// chunk, as the sequential Decoder reuses them from record to record.
+	d := &Decoder{}
+	if r, ok := recordBuffers.Get().(*Decoder); ok {
+		d.tree, d.stack, d.text, d.reasons, d.raw = r.tree, r.stack, r.text, r.reasons, r.raw
+	}
+	defer func() {
+		d.tree.reset()
+		recordBuffers.Put(&Decoder{tree: d.tree, stack: d.stack[:0], text: d.text[:0], reasons: d.reasons[:0], raw: d.raw})
+	}()
+	d.opts = *c.opts
 	d.opts.Skip, d.opts.Split = nil, false
 	d.cr = &countingReader{r: eofReader{}, buf: c.data, n: len(c.data), line: c.Line, col: c.col}
 	d.xd = xml.NewDecoder(d.cr)
@@ -63,6 +74,8 @@ func (c *Chunk) Decode() (*Formation, error) {
 
 // Chunk returns the element last cut out by Next (ErrChunk), or nil.
 func (d *Decoder) Chunk() *Chunk { return d.chunk }
+
+var recordBuffers sync.Pool // *Decoder holding reusable record buffers
 
 type eofReader struct{}
 

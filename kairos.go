@@ -122,7 +122,9 @@ func FixedClock(t time.Time) Clock {
 // the portal's facts stay at the frozen instant (FixedClock), while the
 // timing of its infrastructure — job leases, retries and backoffs, polling
 // — runs on this clock: a retry due in 30 s runs 30 s later, as it would in
-// production, instead of never.
+// production, instead of never. A restarted process starts again from t:
+// what a previous process timed on its own moving clock comes due once this
+// one has run as long.
 func MovingClock(t time.Time) Clock {
 	t = t.UTC().Truncate(time.Microsecond)
 	start := time.Now()

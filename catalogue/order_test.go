@@ -2,10 +2,13 @@ package catalogue_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"kairos/catalogue"
 	"kairos/lheo/lheotest"
@@ -90,4 +93,33 @@ func indexOf(list []string, s string) int {
 		}
 	}
 	return -1
+}
+
+// A formation malformed in the middle of a large document, decoded by a
+// worker while later ones are in flight: the document is rejected at that
+// formation's line and column, as a sequential reading would, and nothing
+// is kept. A read error in the middle fails the import cleanly.
+func TestParallelDecodeDocumentErrors(t *testing.T) {
+	s, _ := newService(t)
+	gen := lheotest.MustGenerate(t, 400, 8)
+	head, fs, tail := formationsOf(t, gen)
+	mid := len(fs) / 2
+	bad := bytes.Replace(fs[mid], []byte("</intitule-formation>"), []byte("</intitule>"), 1)
+	doc := bytes.Join(append(append(append([][]byte{head}, fs[:mid]...), bad), append(fs[mid+1:], tail)...), nil)
+	i := bytes.Index(doc, []byte("</intitule>"))
+	line := bytes.Count(doc[:i], []byte("\n")) + 1
+	col := len([]rune(string(doc[bytes.LastIndexByte(doc[:i], '\n')+1:i]))) + 1 // in characters
+	imp := mustImport(t, s, doc, catalogue.ImportOptions{Source: "casse"})
+	if imp.Status != catalogue.StatusRejected || imp.ErrorLine != line || imp.ErrorColumn != col || !strings.Contains(imp.ErrorMessage, "intitule") {
+		t.Fatalf("import %+v, want rejected at %d:%d", imp, line, col)
+	}
+	if n := count(t, s, "catalogue_formations"); n != 0 {
+		t.Fatalf("%d formations kept from a rejected document", n)
+	}
+
+	r := io.MultiReader(bytes.NewReader(gen[:len(gen)/2]), iotest.ErrReader(errors.New("disque illisible")))
+	failed, err := s.Import(ctx(), r, catalogue.ImportOptions{Source: "casse"})
+	if failed == nil || failed.Status == catalogue.StatusDone || count(t, s, "catalogue_formations") != 0 {
+		t.Fatalf("import of a failing reader: %+v, %v", failed, err)
+	}
 }

@@ -70,8 +70,13 @@ type Depositor struct {
 	// AfterDeposit, when set, is called once Chorus Pro accepted a flux and
 	// before its answer is recorded (the crash test's hook).
 	AfterDeposit func(number, flux string)
-	Clock        kairos.Clock
-	Log          *slog.Logger
+	// AfterQuestion, when set, is called once Chorus Pro accepted a
+	// question and before its answer is recorded (the crash test's hook).
+	AfterQuestion func(questionID, idSollicitation int64)
+	Clock         kairos.Clock
+	Log           *slog.Logger
+
+	categories categoryCache // of the questions to the assistance
 }
 
 func (d *Depositor) now() time.Time {
@@ -218,6 +223,9 @@ func (d *Depositor) Recover(ctx context.Context) (int, error) {
 		if _, err := worker.Enqueue(ctx, d.DB, ChorusJob, jobPayload{InvoiceID: id}, now); err != nil {
 			return 0, err
 		}
+	}
+	if err := d.recoverQuestions(ctx); err != nil {
+		return 0, err
 	}
 	return len(ids), nil
 }

@@ -358,6 +358,11 @@ func (d *Depositor) ChorusAct(ctx context.Context, a *kairos.Actor, id int64, ac
 	if err := d.Advance(ctx, id, true); err != nil {
 		return nil, err
 	}
+	if action == ChorusRefresh {
+		if err := d.advanceQuestionsOf(ctx, id); err != nil {
+			return nil, err
+		}
+	}
 	_, c, err = d.Issuer.ChorusFollowup(ctx, a, id)
 	return c, err
 }

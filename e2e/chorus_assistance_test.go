@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"kairos/demo"
 	"kairos/store"
@@ -72,6 +73,18 @@ func TestChorusAssistanceQuestion(t *testing.T) {
 		t.Fatalf("%d questions recorded (%v)", n, err)
 	}
 
+	// The worker sends it, without any refresh.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, page = of.Get(doc)
+		if strings.Contains(page, "sollicitation n° SOL") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the question is not sent by the worker")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	// The sandbox answers; the OF reads it.
 	page = followUntil(t, of, doc, "Réponse de l'assistance")
 	wantIn(t, page, "answered", "Date de mise en paiement", "Répondue", "sollicitation n° SOL", "le paiement relève du comptable de France Travail", "Claire Martin")

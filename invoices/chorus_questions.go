@@ -449,7 +449,15 @@ func (d *Depositor) qfail(ctx context.Context, r *questionRow, now time.Time, er
 	if set != "" {
 		s += ", " + set
 	}
-	return d.qwait(ctx, r, now, now.Add(chorusBackoff(n)), s, append([]any{n, truncate(err.Error(), 2000)}, args...)...)
+	// What the page shows: Chorus Pro's own words, or that it did not answer.
+	msg := "Chorus Pro ne répond pas pour le moment ; Kairos réessaie de lui-même."
+	var ce *chorus.Error
+	if asChorus(err, &ce) && ce.Status < 500 {
+		msg = "Chorus Pro a refusé la demande : « " + ce.Libelle + " » ; Kairos réessaie de lui-même."
+	} else if !asChorus(err, &ce) && !errors.Is(err, context.DeadlineExceeded) && strings.Contains(err.Error(), "KAIROS_CHORUS_API_URL") {
+		msg = err.Error()
+	}
+	return d.qwait(ctx, r, now, now.Add(chorusBackoff(n)), s, append([]any{n, truncate(msg, 2000)}, args...)...)
 }
 
 // change records a new status (and answer) of question r and publishes it.

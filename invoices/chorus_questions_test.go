@@ -199,3 +199,43 @@ func TestChorusQuestionNeverSentTwice(t *testing.T) {
 		t.Fatalf("%d sendings", sendings)
 	}
 }
+
+// TestChorusQuestionConcurrentDoubleSubmit: the same form posted twice at
+// once records one question.
+func TestChorusQuestionConcurrentDoubleSubmit(t *testing.T) {
+	c := newChorusEnv(t, chorus.ScenarioPaid)
+	id := c.integrated(t)
+	cats, _ := c.dep.QuestionCategories(c.ctx)
+	f := invoices.QuestionForm{CategoryID: cats[0].IDTechniqueCategorie, Subject: "Suivi", Message: "Où en est-elle ?", Token: "même-jeton"}
+	ids := make(chan int64, 4)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			q, _, err := c.dep.Ask(c.ctx, c.rgc, id, f)
+			if err != nil {
+				errs <- err
+				return
+			}
+			ids <- q.ID
+		}()
+	}
+	var first int64
+	for range 4 {
+		select {
+		case err := <-errs:
+			t.Fatal(err)
+		case got := <-ids:
+			if first == 0 {
+				first = got
+			} else if got != first {
+				t.Fatalf("two questions: %d and %d", first, got)
+			}
+		}
+	}
+	if n := c.count(t, "SELECT COUNT(*) FROM chorus_questions"); n != 1 {
+		t.Fatalf("%d questions", n)
+	}
+	if n := c.count(t, "SELECT COUNT(*) FROM events WHERE type = 'invoice.chorus_question_asked'"); n != 1 {
+		t.Fatalf("%d asked events", n)
+	}
+}

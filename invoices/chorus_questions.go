@@ -363,6 +363,10 @@ func (d *Depositor) recoverQuestions(ctx context.Context) error {
 	}
 	now := d.now()
 	for _, id := range ids {
+		// A sending without its answer is reconciled at once.
+		if _, err := d.DB.Exec(ctx, "UPDATE chorus_questions SET next_attempt_at = ? WHERE id = ? AND next_attempt_at > ? AND phase = ?", now, id, now, QPhaseSending); err != nil {
+			return err
+		}
 		if _, err := worker.Enqueue(ctx, d.DB, QuestionJob, questionPayload{QuestionID: id}, now); err != nil {
 			return err
 		}

@@ -82,6 +82,8 @@ type Server struct {
 	liveOnce  sync.Once
 	liveClose sync.Once
 	liveDone  chan struct{} // closed by StopLive: live streams end
+
+	dash dashCache // the OF dashboard's data
 }
 
 // New parses every template (a template error stops start-up) and builds the routes.

@@ -45,6 +45,17 @@ func TestDashboardShortListsCacheAndTenants(t *testing.T) {
 		!strings.Contains(body, `href="/stagiaires?a-declarer=1&amp;tri=echeance">Voir les 12 déclarations à faire</a>`) {
 		t.Fatalf("dashboard: %d, %d rows\n%s", status, rowsOf(body, "due-"), body)
 	}
+	// The forms of the rows (rendered once for the organisation) carry this session's CSRF token.
+	if toks := csrfRE.FindAllStringSubmatch(body, -1); len(toks) != 11 || func() bool {
+		for _, m := range toks {
+			if m[1] != toks[0][1] {
+				return true
+			}
+		}
+		return false
+	}() {
+		t.Fatalf("CSRF tokens: %q", toks)
+	}
 	if !strings.Contains(body, "Propositions d'inscription à confirmer (1)") || !strings.Contains(body, "Voir la proposition à confirmer") ||
 		!strings.Contains(body, `id="compteur-a-declarer">0<`) || !strings.Contains(body, `id="compteur-retard">12<`) {
 		t.Fatal("counts")
@@ -97,6 +108,15 @@ func TestDashboardShortListsCacheAndTenants(t *testing.T) {
 	}
 	if _, body := c.get("/tableau-de-bord"); strings.Contains(body, `id="due-`+first+`"`) || !strings.Contains(body, "Voir les 11 déclarations à faire") {
 		t.Fatal("the declared entry is still listed")
+	}
+
+	// Another user of the same OF gets the same lists with his own token.
+	c2 := e.as(t, kairos.RoleOFAdmin)
+	_, body2 := c2.get("/tableau-de-bord")
+	_, body = c.get("/tableau-de-bord")
+	t1, t2 := csrfRE.FindAllStringSubmatch(body, -1), csrfRE.FindAllStringSubmatch(body2, -1)
+	if len(t1) != 11 || len(t2) != 11 || t1[0][1] == t2[0][1] || t1[10][1] != t1[0][1] || t2[10][1] != t2[0][1] {
+		t.Fatal("each session has its token in the rows' forms")
 	}
 
 	// Two OFs, their pages in turn (caches warm): each sees its own only.

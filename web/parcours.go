@@ -2,12 +2,15 @@ package web
 
 import (
 	"context"
+	"crypto/rand"
+	"html/template"
 	"io"
 	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"kairos"
 	"kairos/appointments"
@@ -32,7 +35,23 @@ type dashboardPage struct {
 	ShowRDV, ShowAttestations, ShowBilans bool
 	// The whole lists behind the short ones, with the same session filter.
 	DueURL, InterruptedURL, ProposedURL string
+	// The page's parts made of the organisation's data (templates
+	// dashboard-top and dashboard-bottom), rendered once per cached
+	// dashboard with csrfSlot for the CSRF token, then the request's token.
+	top, bottom         string
+	TopHTML, BottomHTML template.HTML
 }
+
+// fillCSRF puts the request's CSRF token in the cached parts (render).
+func (p dashboardPage) fillCSRF(token string) any {
+	tok := template.HTMLEscapeString(token)
+	p.TopHTML, p.BottomHTML = template.HTML(strings.ReplaceAll(p.top, csrfSlot, tok)), template.HTML(strings.ReplaceAll(p.bottom, csrfSlot, tok))
+	return p
+}
+
+// csrfSlot stands for the CSRF token in HTML rendered for every user of an
+// organisation; random, so that no data can carry it.
+var csrfSlot = "csrf-" + rand.Text()
 
 // dashboardTop is how many items each list of the dashboard shows, the most
 // urgent first; each links to its whole list.
@@ -52,6 +71,29 @@ type dashData struct {
 	Bilans        []assessments.Assessment // at most dashboardTop, the most overdue first
 	BilansN       int
 	BilansLate    int
+
+	html struct { // the parts of the page, once per dashData
+		once        sync.Once
+		top, bottom string
+		err         error
+	}
+}
+
+// dashboardHTML renders (once per cached dashboard) the parts of the page
+// made of p's data; they depend on nothing else (dashKey).
+func (s *Server) dashboardHTML(p *dashboardPage) error {
+	h := &p.dashData.html
+	h.once.Do(func() {
+		t := s.pages["dashboard"]
+		v := view{Data: *p, CSRF: csrfSlot}
+		var top, bottom strings.Builder
+		if h.err = t.ExecuteTemplate(&top, "dashboard-top", v); h.err == nil {
+			h.err = t.ExecuteTemplate(&bottom, "dashboard-bottom", v)
+		}
+		h.top, h.bottom = top.String(), bottom.String()
+	})
+	p.top, p.bottom = h.top, h.bottom
+	return h.err
 }
 
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
@@ -109,6 +151,10 @@ func (s *Server) dashboardRender(w http.ResponseWriter, r *http.Request, status 
 	}
 	if !f.Values.Has("date") {
 		f.Values.Set("date", p.D.Today.String())
+	}
+	if err := s.dashboardHTML(&p); err != nil {
+		s.errorPage(w, r, err)
+		return
 	}
 	s.render(w, r, status, "dashboard", p)
 }

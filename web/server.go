@@ -278,6 +278,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	if s.Webhooks != nil {
 		v.Live = livePages[page]
 	}
+	if f, ok := data.(interface{ fillCSRF(string) any }); ok { // HTML rendered for several users (dashboard)
+		v.Data = f.fillCSRF(v.CSRF)
+	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		s.Log.Error("web: render", "page", page, "err", err)

@@ -21,12 +21,13 @@ const DashCacheTTL = 3 * time.Second
 
 // dashCacheMax bounds the number of cached dashboards; past it the expired
 // entries are dropped, then everything if that was not enough.
-const dashCacheMax = 10000
+const dashCacheMax = 5000
 
 // dashKey is everything the cached data depends on: the organisation, the
-// day of the portal's clock, the session filter and which sections the
-// actor may see (his role and habilitations). Nothing in it is the user's
-// own: the counts and lists are the organisation's.
+// day of the portal's clock, the session filter (only the whole dashboard,
+// session 0, is cached today) and which sections the actor may see (his
+// role and habilitations). Nothing in it is the user's own: the counts and
+// lists are the organisation's.
 type dashKey struct {
 	org     int64
 	day     calendar.Date

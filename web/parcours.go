@@ -126,9 +126,14 @@ func (s *Server) dashboardRender(w http.ResponseWriter, r *http.Request, status 
 			k.show |= bit
 		}
 	}
-	s.dash.init(s.DB)
+	load := func() (*dashData, error) { return s.dashboardData(r.Context(), a, sid, p) }
 	var err error
-	p.dashData, err = s.dash.get(r.Context(), k, func() (*dashData, error) { return s.dashboardData(r.Context(), a, sid, p) })
+	if sid == 0 {
+		s.dash.init(s.DB)
+		p.dashData, err = s.dash.get(r.Context(), k, load)
+	} else { // one session (any number in the address): not cached, the cache stays one entry per organisation
+		p.dashData, err = load()
+	}
 	if err != nil {
 		s.errorPage(w, r, err)
 		return

@@ -281,8 +281,14 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	if f, ok := data.(interface{ fillCSRF(string) any }); ok { // HTML rendered for several users (dashboard)
 		v.Data = f.fillCSRF(v.CSRF)
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+	buf := renderBufs.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 1<<20 {
+			buf.Reset()
+			renderBufs.Put(buf)
+		}
+	}()
+	if err := t.ExecuteTemplate(buf, "layout", v); err != nil {
 		s.Log.Error("web: render", "page", page, "err", err)
 		http.Error(w, "Erreur interne", http.StatusInternalServerError)
 		return
@@ -292,6 +298,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }
+
+// renderBufs are the buffers of rendered pages, reused (a page is written
+// whole, then its buffer goes back).
+var renderBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // errorPage renders err as a French error page with the right status.
 // Internal errors are logged and shown without their details.

@@ -486,6 +486,10 @@ func (c *Conn) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		}
 		if cerr := stx.Commit(); cerr != nil {
 			err = fmt.Errorf("store: commit: %w", cerr)
+			return
+		}
+		if tx.recorded {
+			c.db.changed(tx.orgs)
 		}
 	}()
 	return fn(tx)

@@ -121,10 +121,14 @@ func (s *Server) dashboardRender(w http.ResponseWriter, r *http.Request, status 
 		ShowBilans:       s.Assessments != nil && kairos.Authorize(a, ofBilan) == nil,
 	}
 	k := dashKey{org: a.OrgID, day: s.Enrolment.Today(), session: sid}
-	for bit, on := range map[uint8]bool{dashShowRDV: p.ShowRDV, dashShowAttestations: p.ShowAttestations, dashShowBilans: p.ShowBilans} {
-		if on {
-			k.show |= bit
-		}
+	if p.ShowRDV {
+		k.show |= dashShowRDV
+	}
+	if p.ShowAttestations {
+		k.show |= dashShowAttestations
+	}
+	if p.ShowBilans {
+		k.show |= dashShowBilans
 	}
 	load := func() (*dashData, error) { return s.dashboardData(r.Context(), a, sid, p) }
 	var err error

@@ -119,6 +119,19 @@ func TestDashboardShortListsCacheAndTenants(t *testing.T) {
 		t.Fatal("each session has its token in the rows' forms")
 	}
 
+	// A user of the same OF without the assiduite and rdv habilitations does
+	// not get the sections of the account manager's cached page.
+	fixture.MustUser(t, e.acc, e.World.OFA, kairos.RoleOFUser, "candidatures@a.example", kairos.HabCandidatures)
+	cu := e.client(t)
+	cu.login("candidatures@a.example")
+	if _, body := c.get("/tableau-de-bord"); !strings.Contains(body, `id="compteur-attestations"`) || !strings.Contains(body, "rendez-vous à compléter") {
+		t.Fatal("the account manager's sections")
+	}
+	if _, page := cu.get("/tableau-de-bord"); !strings.Contains(page, "Voir les 11 déclarations à faire") ||
+		strings.Contains(page, `id="compteur-attestations"`) || strings.Contains(page, "rendez-vous à compléter") {
+		t.Fatalf("sections of a user with candidatures only:\n%s", page)
+	}
+
 	// Two OFs, their pages in turn (caches warm): each sees its own only.
 	cb := e.client(t)
 	cb.login(e.OFBAdmin.Email)

@@ -468,6 +468,12 @@ func (db *DB) Conn(ctx context.Context) (*Conn, error) {
 // Close gives the connection back to the pool.
 func (c *Conn) Close() error { return c.c.Close() }
 
+// Prepare prepares a statement on this connection, to be run many times
+// (outside any transaction of the connection); Close it when done.
+func (c *Conn) Prepare(ctx context.Context, query string) (*sql.Stmt, error) {
+	return c.c.PrepareContext(ctx, rebind(c.db.engine, query))
+}
+
 // Tx runs fn in a transaction on this connection, like DB.Tx.
 func (c *Conn) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	stx, err := c.c.BeginTx(ctx, nil)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -60,6 +61,10 @@ func (tx *Tx) Record(ctx context.Context, c Change) error {
 		return fmt.Errorf("store: event: %w", err)
 	}
 	tx.recorded = true
+	id, _ := org.(int64)
+	if !slices.Contains(tx.orgs, id) { // a bulk change records many events of few organisations
+		tx.orgs = append(tx.orgs, id)
+	}
 	return nil
 }
 

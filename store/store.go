@@ -42,6 +42,7 @@ type DB struct {
 
 	listenMu  sync.Mutex
 	listeners map[chan struct{}]struct{}
+	onChange  map[*func([]int64)]struct{} // OnChange callbacks
 
 	stmts *stmtCache // SQLite only
 }
@@ -297,7 +298,8 @@ type Tx struct {
 	q
 	tx       *sql.Tx
 	db       *DB
-	recorded bool // an event was written: listeners are woken after commit
+	recorded bool    // an event was written: listeners are woken after commit
+	orgs     []int64 // the organisations of the recorded events (0: none)
 }
 
 // Tx runs fn in a transaction, committed when fn returns nil and rolled back
@@ -322,6 +324,7 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 			return
 		}
 		if tx.recorded {
+			db.changed(tx.orgs)
 			db.wake()
 		}
 	}()
@@ -343,6 +346,38 @@ func (db *DB) ListenEvents() (<-chan struct{}, func()) {
 		db.listenMu.Lock()
 		delete(db.listeners, ch)
 		db.listenMu.Unlock()
+	}
+}
+
+// OnChange registers fn, called after each transaction of this process
+// that recorded events commits, with the organisations of those events (0
+// for an event without organisation), before that transaction's Tx returns:
+// a read that starts after the write sees it. fn must be quick and must not
+// write. It returns a function that unregisters fn.
+func (db *DB) OnChange(fn func(orgIDs []int64)) (stop func()) {
+	p := &fn
+	db.listenMu.Lock()
+	if db.onChange == nil {
+		db.onChange = map[*func([]int64)]struct{}{}
+	}
+	db.onChange[p] = struct{}{}
+	db.listenMu.Unlock()
+	return func() {
+		db.listenMu.Lock()
+		delete(db.onChange, p)
+		db.listenMu.Unlock()
+	}
+}
+
+func (db *DB) changed(orgs []int64) {
+	db.listenMu.Lock()
+	fns := make([]func([]int64), 0, len(db.onChange))
+	for p := range db.onChange {
+		fns = append(fns, *p)
+	}
+	db.listenMu.Unlock()
+	for _, fn := range fns {
+		fn(orgs)
 	}
 }
 
@@ -457,6 +492,10 @@ func (c *Conn) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		}
 		if cerr := stx.Commit(); cerr != nil {
 			err = fmt.Errorf("store: commit: %w", cerr)
+			return
+		}
+		if tx.recorded {
+			c.db.changed(tx.orgs)
 		}
 	}()
 	return fn(tx)

@@ -83,7 +83,7 @@ func TestBrowserLoginShowsHome(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nav, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("navigation-principale")))
+	nav, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.ID("navigation-principale"))) // with the drop-downs' entries
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestBrowserLoginShowsHome(t *testing.T) {
 	if !strings.HasSuffix(url, "/accueil") || h1 != "Bonjour "+rgc.Name {
 		t.Fatalf("after login: %s, h1 %q", url, h1)
 	}
-	for _, want := range []string{"Accueil", "Utilisateurs", "Clés d'API", "Mon compte"} {
+	for _, want := range []string{"Accueil", "Organisme et API", "Utilisateurs", "Clés d'API"} {
 		if !strings.Contains(nav, want) {
 			t.Errorf("menu lacks %q: %q", want, nav)
 		}

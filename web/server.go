@@ -268,7 +268,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	a := kairos.ActorFrom(r.Context())
 	v := view{
 		Actor:      a,
-		Nav:        s.nav(a, r.URL.Path),
+		Nav:        navBar(s.nav(a, r.URL.Path)),
 		Flashes:    s.takeFlashes(w, r),
 		CSRF:       s.csrfToken(w, r),
 		Demo:       s.Cfg.Demo,

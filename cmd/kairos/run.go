@@ -115,26 +115,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return err
 		}
 		defer db.Close()
-		orgs, users, err := demo.Load(kairos.WithActor(ctx, kairos.System), acc)
+		svc, err := newServices(cfg, log, db, acc)
+		if err != nil {
+			return err
+		}
+		orgs, users, sessions, err := svc.loadDemo(ctx)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "Données de démonstration : %d organisation(s) et %d compte(s) créés (mot de passe : %s).\n", orgs, users, demo.Password)
-		n, err := demo.LoadCatalogue(kairos.WithActor(ctx, kairos.System), &catalogue.Service{DB: db, Log: log}, db.Now())
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "Catalogue de démonstration : %d session(s) créée(s).\n", n)
-		cat := &catalogue.Service{DB: db, Log: log}
-		att := &attestations.Service{DB: db, Log: log, Due: attendance.DueDay(cfg.AttestationDueDay)}
-		path := &enrolment.Service{DB: db, Log: log, Sessions: appointments.CatalogueSessions{Catalogue: cat, Accounts: acc}, Schedules: att}
-		if err := demo.LoadEnrolments(kairos.WithActor(ctx, kairos.System), acc, path, db.Now()); err != nil {
-			return err
-		}
-		if err := demo.LoadAttestations(kairos.WithActor(ctx, kairos.System), acc, att, db.Now()); err != nil {
-			return err
-		}
-		return demo.LoadAssessments(kairos.WithActor(ctx, kairos.System), acc, &assessments.Service{DB: db, BaseURL: cfg.BaseURL, Delay: cfg.AssessmentDays, Log: log})
+		fmt.Fprintf(stdout, "Catalogue de démonstration : %d session(s) créée(s).\n", sessions)
+		fmt.Fprintln(stdout, "Parcours, attestations, bilans, devis et factures de démonstration : en place.")
+		return nil
 	case "user":
 		if len(args) < 2 || args[1] != "create" {
 			return errors.New("usage : kairos user create --email E --name N --role R [--org ID|NOM] [--habilitations h1,h2] [--password-stdin]")
@@ -194,24 +186,94 @@ func openAccounts(ctx context.Context, cfg config.Config, log *slog.Logger) (*st
 	return db, &account.Service{DB: db, BaseURL: cfg.BaseURL, Log: log}, nil
 }
 
+// services are the capabilities, built once and shared by the pages, the
+// API, the worker and the demo data.
+type services struct {
+	acc     *account.Service
+	adh     *adhesion.Service
+	cat     *catalogue.Service
+	appts   *appointments.Service
+	path    *enrolment.Service
+	att     *attestations.Service
+	bilans  *assessments.Service
+	hooks   *webhooks.Service
+	devis   *quotes.Service
+	billing *invoices.Service
+	issuer  *invoices.Issuer
+	db      *store.DB
+	log     *slog.Logger
+}
+
+func newServices(cfg config.Config, log *slog.Logger, db *store.DB, acc *account.Service) (*services, error) {
+	s := &services{acc: acc, db: db, log: log}
+	s.adh = adhesion.New(acc)
+	s.cat = &catalogue.Service{DB: db, Log: log, Trade: s.adh} // a session is visible only if its OF can trade
+	s.appts = &appointments.Service{DB: db, BaseURL: cfg.BaseURL, Organizer: cfg.MailFrom, Log: log,
+		Sessions: appointments.CatalogueSessions{Catalogue: s.cat, Accounts: acc}}
+	s.path = &enrolment.Service{DB: db, Log: log, Sessions: s.appts.Sessions, EntryTolerance: cfg.EntryToleranceDays,
+		Rule: calendar.DeclarationRule{Days: cfg.DeclarationDays}}
+	s.att = &attestations.Service{DB: db, Log: log, Due: attendance.DueDay(cfg.AttestationDueDay)}
+	s.path.Schedules = s.att // absences are checked against the session's rhythm
+	s.bilans = &assessments.Service{DB: db, BaseURL: cfg.BaseURL, Delay: cfg.AssessmentDays, Log: log}
+	s.hooks = &webhooks.Service{DB: db, Log: log, AllowPrivate: cfg.WebhooksAllowPrivate, BaseURL: cfg.BaseURL}
+	thresholds, err := quotes.ParseThresholds(cfg.QuoteThresholds)
+	if err != nil {
+		return nil, err
+	}
+	s.devis = &quotes.Service{DB: db, Log: log, BaseURL: cfg.BaseURL, Catalog: quotes.CatalogueSource{Catalogue: s.cat, Accounts: acc}, Trade: s.adh, Path: s.path,
+		EntryTolerance: cfg.EntryToleranceDays, Thresholds: thresholds}
+	s.billing = &invoices.Service{DB: db, Adhesions: s.adh}
+	s.issuer = &invoices.Issuer{DB: db, Invoices: s.billing, CodeService: cfg.FTCodeService}
+	return s, nil
+}
+
+// loadDemo loads the demo data, the same for `kairos demo` and `serve` in
+// demo mode; each part is idempotent.
+func (s *services) loadDemo(ctx context.Context) (orgs, users, sessions int, err error) {
+	ctx = kairos.WithActor(ctx, kairos.System)
+	now := s.db.Now()
+	if orgs, users, err = demo.Load(ctx, s.acc); err != nil {
+		return
+	}
+	// The demo offer is loaded whatever its OFs' right to trade.
+	if sessions, err = demo.LoadCatalogue(ctx, &catalogue.Service{DB: s.db, Log: s.log}, now); err != nil {
+		return
+	}
+	steps := []func() error{
+		func() error { return demo.LoadEnrolments(ctx, s.acc, s.path, now) },
+		func() error { return demo.LoadAttestations(ctx, s.acc, s.att, now) },
+		func() error { return demo.LoadAssessments(ctx, s.acc, s.bilans) },
+		func() error { return demo.LoadQuotes(ctx, s.acc, s.devis, now) },
+		func() error { return demo.LoadInvoices(ctx, s.acc, s.devis, s.path, s.att, s.bilans, s.issuer, now) },
+	}
+	for _, step := range steps {
+		if err = step(); err != nil {
+			return
+		}
+	}
+	return
+}
+
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
 	db, acc, err := openAccounts(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	svc, err := newServices(cfg, log, db, acc)
+	if err != nil {
+		return err
+	}
 	if cfg.Demo {
-		orgs, users, err := demo.Load(kairos.WithActor(ctx, kairos.System), acc)
+		orgs, users, sessions, err := svc.loadDemo(ctx)
 		if err != nil {
 			return err
 		}
 		if orgs+users > 0 {
 			log.Info("demo data loaded", "organisations", orgs, "users", users)
 		}
-		if n, err := demo.LoadCatalogue(kairos.WithActor(ctx, kairos.System), &catalogue.Service{DB: db, Log: log}, db.Now()); err != nil {
-			return err
-		} else if n > 0 {
-			log.Info("demo catalogue loaded", "sessions", n)
+		if sessions > 0 {
+			log.Info("demo catalogue loaded", "sessions", sessions)
 		}
 	}
 	secret := cfg.Secret
@@ -224,53 +286,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		}
 	}
 	reg := metrics.New()
-	// The capabilities, built once and shared by the pages, the API and the worker.
-	adh := adhesion.New(acc)
-	cat := &catalogue.Service{DB: db, Log: log, Trade: adh} // a session is visible only if its OF can trade
-	appts := &appointments.Service{DB: db, BaseURL: cfg.BaseURL, Organizer: cfg.MailFrom, Log: log,
-		Sessions: appointments.CatalogueSessions{Catalogue: cat, Accounts: acc}}
-	path := &enrolment.Service{DB: db, Log: log, Sessions: appts.Sessions, EntryTolerance: cfg.EntryToleranceDays,
-		Rule: calendar.DeclarationRule{Days: cfg.DeclarationDays}}
-	if cfg.Demo {
-		if err := demo.LoadEnrolments(kairos.WithActor(ctx, kairos.System), acc, path, db.Now()); err != nil {
-			return err
-		}
-	}
-	att := &attestations.Service{DB: db, Log: log, Due: attendance.DueDay(cfg.AttestationDueDay)}
-	path.Schedules = att // absences are checked against the session's rhythm
-	bilans := &assessments.Service{DB: db, BaseURL: cfg.BaseURL, Delay: cfg.AssessmentDays, Log: log}
-	if cfg.Demo {
-		if err := demo.LoadAttestations(kairos.WithActor(ctx, kairos.System), acc, att, db.Now()); err != nil {
-			return err
-		}
-		if err := demo.LoadAssessments(kairos.WithActor(ctx, kairos.System), acc, bilans); err != nil {
-			return err
-		}
-	}
-	hooks := &webhooks.Service{DB: db, Log: log, AllowPrivate: cfg.WebhooksAllowPrivate, BaseURL: cfg.BaseURL}
-	thresholds, err := quotes.ParseThresholds(cfg.QuoteThresholds)
-	if err != nil {
-		return err
-	}
-	devis := &quotes.Service{DB: db, Log: log, BaseURL: cfg.BaseURL, Catalog: quotes.CatalogueSource{Catalogue: cat, Accounts: acc}, Trade: adh, Path: path,
-		EntryTolerance: cfg.EntryToleranceDays, Thresholds: thresholds}
-	if cfg.Demo {
-		if err := demo.LoadQuotes(kairos.WithActor(ctx, kairos.System), acc, devis, db.Now()); err != nil {
-			return err
-		}
-	}
+	adh, cat, appts, path, att, bilans, hooks, devis, billing, issuer := svc.adh, svc.cat, svc.appts, svc.path, svc.att, svc.bilans, svc.hooks, svc.devis, svc.billing, svc.issuer
 	apiHandler := api.New(acc, log)
 	apiHandler.Quotes = devis
 	apiHandler.Adhesions, apiHandler.Catalogue, apiHandler.Appointments, apiHandler.Enrolment, apiHandler.Attestations = adh, cat, appts, path, att
 	apiHandler.Assessments = bilans
 	apiHandler.Webhooks, apiHandler.RateLimit = hooks, cfg.APIRateLimit
-	billing := &invoices.Service{DB: db, Adhesions: adh}
-	issuer := &invoices.Issuer{DB: db, Invoices: billing, CodeService: cfg.FTCodeService}
-	if cfg.Demo {
-		if err := demo.LoadInvoices(kairos.WithActor(ctx, kairos.System), acc, devis, path, att, bilans, issuer, db.Now()); err != nil {
-			return err
-		}
-	}
 	apiHandler.Invoices, apiHandler.Issuer = billing, issuer
 	deposits, stopSandbox, err := chorusDepositor(cfg, log, db, issuer, bilans, stdout) // issue 17
 	if err != nil {

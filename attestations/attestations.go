@@ -711,13 +711,13 @@ type pending struct {
 // month) is left out by ON CONFLICT DO NOTHING and refused without its audit
 // records. Any other error stops the chunk (rolled back by the caller).
 func (s *Service) attestChunk(ctx context.Context, tx *store.Tx, a *kairos.Actor, m calendar.Month, part []Item, out []Result, now time.Time) error {
-	ph := make([]string, len(part))
-	args := []any{a.OrgID}
+	enr := make([]int64, len(part))
 	for j, it := range part {
-		ph[j] = "?"
-		args = append(args, it.EnrolmentID)
+		enr[j] = it.EnrolmentID
 	}
-	list, err := s.load(ctx, tx, m, false, "e.org_id = ? AND e.id IN ("+strings.Join(ph, ", ")+")", args...)
+	// A few shapes of IN list, each statement prepared once (Stable).
+	ph, args := store.Padded(enr)
+	list, err := s.load(ctx, tx.Stable(), m, false, "e.org_id = ? AND e.id IN ("+ph+")", append([]any{a.OrgID}, args...)...)
 	if err != nil {
 		return err
 	}
@@ -815,22 +815,17 @@ func insertVersions(ctx context.Context, tx *store.Tx, a *kairos.Actor, m calend
 	for _, p := range sorted {
 		args = append(args, insArgs(a, m, p.before, p.after, now)...)
 	}
-	vals := strings.TrimSuffix(strings.Repeat(insRow+", ", len(sorted)), ", ")
-	rows, err := tx.Query(ctx, "INSERT INTO attestations ("+insCols+") VALUES "+vals+
-		" ON CONFLICT (enrolment_id, month, version) DO NOTHING RETURNING id, enrolment_id", args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	ids := make(map[int64]int64, len(sorted))
-	for rows.Next() {
-		var id, enrolment int64
-		if err := rows.Scan(&id, &enrolment); err != nil {
-			return nil, err
-		}
-		ids[enrolment] = id
-	}
-	return ids, rows.Err()
+	err := tx.QueryValues(ctx, "INSERT INTO attestations ("+insCols+")", insRow, 19, args,
+		" ON CONFLICT (enrolment_id, month, version) DO NOTHING RETURNING id, enrolment_id", func(rows *sql.Rows) error {
+			var id, enrolment int64
+			if err := rows.Scan(&id, &enrolment); err != nil {
+				return err
+			}
+			ids[enrolment] = id
+			return nil
+		})
+	return ids, err
 }
 
 // raced is the refusal of an attestation that a concurrent one wrote first.

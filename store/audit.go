@@ -84,13 +84,10 @@ func eventPayload(c Change, objID string, after any) string {
 	return string(b)
 }
 
-// recordBatch is how many rows one INSERT of RecordMany writes.
-const recordBatch = 250
-
 // RecordMany records cs as Record would one after the other (the same audit
-// records and events, in the same order), with a multi-row INSERT per table
-// for up to recordBatch changes. It must be called inside the transaction of
-// the changes.
+// records and events, in the same order), with multi-row INSERTs of a few
+// fixed shapes (ExecValues). It must be called inside the transaction of the
+// changes.
 func (tx *Tx) RecordMany(ctx context.Context, cs []Change) error {
 	if len(cs) == 0 {
 		return nil
@@ -103,56 +100,38 @@ func (tx *Tx) RecordMany(ctx context.Context, cs []Change) error {
 	}
 	label, ip := a.Label(), kairos.ClientIPFrom(ctx)
 	now := tx.Now()
-	for start := 0; start < len(cs); start += recordBatch {
-		part := cs[start:min(start+recordBatch, len(cs))]
-		audit := make([]any, 0, 11*len(part))
-		events := make([]any, 0, 6*len(part))
-		for _, c := range part {
-			if c.At.IsZero() {
-				c.At = now
-			}
-			before, err := jsonOrNil(c.Before)
-			if err != nil {
-				return err
-			}
-			after, err := jsonOrNil(c.After)
-			if err != nil {
-				return err
-			}
-			org := nullID(c.OrgID)
-			if org == nil {
-				org = actorOrg
-			}
-			objID := fmt.Sprint(c.ObjectID)
-			audit = append(audit, c.At, userID, keyID, label, org, c.Action, c.ObjectType, objID, before, after, ip)
-			events = append(events, c.At, c.Action, org, c.ObjectType, objID, eventPayload(c, objID, after))
+	audit := make([]any, 0, 11*len(cs))
+	events := make([]any, 0, 6*len(cs))
+	for _, c := range cs {
+		if c.At.IsZero() {
+			c.At = now
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO audit_log
-		(at, actor_user_id, actor_api_key_id, actor_label, org_id, action, object_type, object_id, before_json, after_json, ip)
-		VALUES `+Values(len(part), 11), audit...); err != nil {
-			return fmt.Errorf("store: audit: %w", err)
+		before, err := jsonOrNil(c.Before)
+		if err != nil {
+			return err
 		}
-		if _, err := tx.Exec(ctx, "INSERT INTO events (at, type, org_id, object_type, object_id, payload) VALUES "+Values(len(part), 6), events...); err != nil {
-			return fmt.Errorf("store: event: %w", err)
+		after, err := jsonOrNil(c.After)
+		if err != nil {
+			return err
 		}
+		org := nullID(c.OrgID)
+		if org == nil {
+			org = actorOrg
+		}
+		objID := fmt.Sprint(c.ObjectID)
+		audit = append(audit, c.At, userID, keyID, label, org, c.Action, c.ObjectType, objID, before, after, ip)
+		events = append(events, c.At, c.Action, org, c.ObjectType, objID, eventPayload(c, objID, after))
+	}
+	if err := tx.ExecValues(ctx, `INSERT INTO audit_log
+		(at, actor_user_id, actor_api_key_id, actor_label, org_id, action, object_type, object_id, before_json, after_json, ip)`,
+		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", 11, audit, ""); err != nil {
+		return fmt.Errorf("store: audit: %w", err)
+	}
+	if err := tx.ExecValues(ctx, "INSERT INTO events (at, type, org_id, object_type, object_id, payload)", "(?, ?, ?, ?, ?, ?)", 6, events, ""); err != nil {
+		return fmt.Errorf("store: event: %w", err)
 	}
 	tx.recorded = true
 	return nil
-}
-
-// Values returns the VALUES list of a multi-row INSERT of rows rows of cols
-// placeholders: "(?, ?), (?, ?)".
-func Values(rows, cols int) string {
-	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
-	var b strings.Builder
-	b.Grow(rows * (len(one) + 2))
-	for i := 0; i < rows; i++ {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(one)
-	}
-	return b.String()
 }
 
 // jsonOrNil marshals v to a JSON string (nil for nil); a json.RawMessage

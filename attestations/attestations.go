@@ -745,16 +745,16 @@ func (s *Service) attestChunk(ctx context.Context, tx *store.Tx, a *kairos.Actor
 		v, err := check(m, before, it, false)
 		if err != nil {
 			fail(r, err)
-			if p := written[it.EnrolmentID]; p != nil {
-				p.dups = append(p.dups, r)
+			if p := written[it.EnrolmentID]; p != nil && kairos.ErrorCode(err) == kairos.EConflict {
+				p.dups = append(p.dups, r) // attested by p, earlier in this chunk
 			}
 			continue
 		}
-		after, change, err := s.version(a, m, before, v, "", false, now)
+		after, ch, err := s.version(a, m, before, v, "", false, now)
 		if err != nil {
 			return err
 		}
-		p := &pending{res: r, before: before, after: after, change: change}
+		p := &pending{res: r, before: before, after: after, change: ch}
 		todo = append(todo, p)
 		// Later items of this chunk see it attested.
 		byID[it.EnrolmentID], written[it.EnrolmentID] = after, p

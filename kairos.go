@@ -117,6 +117,20 @@ func FixedClock(t time.Time) Clock {
 	return func() time.Time { return t }
 }
 
+// MovingClock returns a clock that reads t when it is made and then moves
+// with the real time elapsed since (the monotonic clock). Under KAIROS_NOW
+// the portal's facts stay at the frozen instant (FixedClock), while the
+// timing of its infrastructure — job leases, retries and backoffs, polling
+// — runs on this clock: a retry due in 30 s runs 30 s later, as it would in
+// production, instead of never. A restarted process starts again from t:
+// what a previous process timed on its own moving clock comes due once this
+// one has run as long.
+func MovingClock(t time.Time) Clock {
+	t = t.UTC().Truncate(time.Microsecond)
+	start := time.Now()
+	return func() time.Time { return t.Add(time.Since(start)).Truncate(time.Microsecond) }
+}
+
 // Now returns c's time, or the system clock's when c is nil. Services call
 // it with their injected clock; it is the only reader of the wall clock.
 func (c Clock) Now() time.Time {

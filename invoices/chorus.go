@@ -70,8 +70,21 @@ type Depositor struct {
 	// AfterDeposit, when set, is called once Chorus Pro accepted a flux and
 	// before its answer is recorded (the crash test's hook).
 	AfterDeposit func(number, flux string)
-	Clock        kairos.Clock
-	Log          *slog.Logger
+	Clock        kairos.Clock // the facts: history, audit, updated_at
+	// Timing times the attempts (next_attempt_at, the jobs' run_at, sent_at
+	// and the reconciliation window): the worker's clock, which moves under
+	// KAIROS_NOW (kairos.MovingClock) where Clock stands still, so that
+	// retries and polls come due; nil: Clock.
+	Timing kairos.Clock
+	Log    *slog.Logger
+}
+
+// due is the instant that attempts are timed by (Timing).
+func (d *Depositor) due() time.Time {
+	if d.Timing != nil {
+		return d.Timing().UTC()
+	}
+	return d.now()
 }
 
 func (d *Depositor) now() time.Time {
@@ -210,7 +223,7 @@ func (d *Depositor) Recover(ctx context.Context) (int, error) {
 	if err := rows.Err(); err != nil {
 		return 0, err
 	}
-	now := d.now()
+	now := d.due()
 	for _, id := range ids {
 		if _, err := d.DB.Exec(ctx, "UPDATE chorus_deposits SET next_attempt_at = ? WHERE invoice_id = ? AND next_attempt_at > ? AND phase = ?", now, id, now, PhaseSending); err != nil {
 			return 0, err
@@ -235,7 +248,7 @@ func (d *Depositor) Advance(ctx context.Context, id int64, force bool) error {
 		if r.Phase == PhaseDone || r.Phase == PhaseFailed {
 			return nil
 		}
-		if !force && r.NextAttemptAt.After(now) {
+		if !force && r.NextAttemptAt.After(d.due()) {
 			return nil // a job of an older schedule: the deposit has its own
 		}
 		again, err := d.step(ctx, r, now)
@@ -270,8 +283,23 @@ func pollDelay(n int) time.Duration {
 	return min(time.Minute<<n, 6*time.Hour)
 }
 
-// wait records an error or a poll without news and schedules the next job.
-func (d *Depositor) wait(ctx context.Context, r *DepositRow, now time.Time, next time.Time, set string, args ...any) error {
+// Reconciliation interval after n searches that found nothing: 10 s,
+// 20 s, 40 s… capped at 1 h (a received flux is integrated in seconds to
+// minutes; the window ends the search).
+func reconcileDelay(n int) time.Duration {
+	if n < 1 {
+		n = 1
+	}
+	if n > 10 {
+		return time.Hour
+	}
+	return min(10*time.Second<<(n-1), time.Hour)
+}
+
+// wait records an error or a poll without news and schedules the next job
+// delay from now on the timing clock.
+func (d *Depositor) wait(ctx context.Context, r *DepositRow, now time.Time, delay time.Duration, set string, args ...any) error {
+	next := d.due().Add(delay)
 	return d.DB.Tx(ctx, func(tx *store.Tx) error {
 		q := "UPDATE chorus_deposits SET next_attempt_at = ?, updated_at = ?"
 		if set != "" {
@@ -295,7 +323,7 @@ func (d *Depositor) fail(ctx context.Context, r *DepositRow, now time.Time, err 
 	if set != "" {
 		s += ", " + set
 	}
-	return d.wait(ctx, r, now, now.Add(chorusBackoff(n)), s, append([]any{n, truncate(err.Error(), 2000)}, args...)...)
+	return d.wait(ctx, r, now, chorusBackoff(n), s, append([]any{n, truncate(err.Error(), 2000)}, args...)...)
 }
 
 func truncate(s string, n int) string {
@@ -351,16 +379,18 @@ func (d *Depositor) deposit(ctx context.Context, r *DepositRow, now time.Time) (
 	if err != nil {
 		return false, err
 	}
-	// The intent of this call, committed before it.
+	// The intent of this call, committed before it; sent_at on the timing
+	// clock, that the reconciliation window is measured by.
+	sent := d.due()
 	res, err := d.DB.Exec(ctx, "UPDATE chorus_deposits SET phase = ?, sent_at = ?, deposits = deposits + 1, updated_at = ? WHERE invoice_id = ? AND phase = ?",
-		PhaseSending, now, now, r.InvoiceID, PhaseToDeposit)
+		PhaseSending, sent, now, r.InvoiceID, PhaseToDeposit)
 	if err != nil {
 		return false, err
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
 		return false, nil // another worker took it
 	}
-	r.Phase, r.SentAt = PhaseSending, sql.NullTime{Time: now, Valid: true}
+	r.Phase, r.SentAt = PhaseSending, sql.NullTime{Time: sent, Valid: true}
 	resp, err := d.Client.DeposerFlux(ctx, x.Number+".pdf", pdf)
 	if err != nil {
 		if unknownOutcome(err) {
@@ -463,9 +493,9 @@ func (d *Depositor) reconcile(ctx context.Context, r *DepositRow, now time.Time)
 		})
 		return err == nil, err
 	}
-	if r.SentAt.Valid && now.Sub(r.SentAt.Time) < d.window() {
+	if since := d.due().Sub(r.SentAt.Time); r.SentAt.Valid && since < d.window() {
 		r.Polls++
-		return false, d.wait(ctx, r, now, now.Add(min(pollDelay(r.Polls), d.window()-now.Sub(r.SentAt.Time)+time.Second)), "polls = ?, last_error = ?", r.Polls,
+		return false, d.wait(ctx, r, now, min(reconcileDelay(r.Polls), d.window()-since+time.Second), "polls = ?, last_error = ?", r.Polls,
 			"Dépôt sans réponse enregistrée : Chorus Pro ne connaît pas encore la facture "+r.Number+" ; nouvelle recherche avant tout nouveau dépôt.")
 	}
 	// Nothing was received: deposit again (only the one that wins).
@@ -686,7 +716,7 @@ func (d *Depositor) follow(ctx context.Context, r *DepositRow, now time.Time) (b
 	} else {
 		r.Polls = 0
 	}
-	return false, d.wait(ctx, r, now, now.Add(pollDelay(r.Polls)), "polls = ?", r.Polls)
+	return false, d.wait(ctx, r, now, pollDelay(r.Polls), "polls = ?", r.Polls)
 }
 
 // NeedsAction reports whether a state waits for the OF (recycler, completer).

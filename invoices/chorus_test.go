@@ -458,3 +458,51 @@ func TestChorusPasswordReminder(t *testing.T) {
 		t.Fatal("notice without a date")
 	}
 }
+
+// TestChorusReconciledUnderAFrozenClock: the portal lives at a frozen
+// instant (KAIROS_NOW) and times its attempts on the moving clock, as the
+// binary does. The process dies between the deposit and its record; the
+// search finds nothing yet (the flux is being integrated) and is retried
+// 10 s later on the timing clock, where the frozen clock would never come
+// to it: reconciled, deposited once, its facts dated at the frozen instant.
+func TestChorusReconciledUnderAFrozenClock(t *testing.T) {
+	c := newChorusEnv(t, chorus.ScenarioPaid)
+	frozen := c.clock.T
+	timing := &fixture.Clock{T: frozen}
+	c.sb.Clock, c.sb.Step = timing.Now, time.Minute // Chorus Pro lives in real time
+	c.dep.Timing, c.w.Clock = timing.Now, timing.Now
+	var crashed atomic.Bool
+	c.dep.AfterDeposit = func(number, flux string) {
+		if crashed.CompareAndSwap(false, true) {
+			panic("crash between the deposit and its record")
+		}
+	}
+	inv, err := c.iss.Issue(c.ctx, c.rgc, c.enrID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.drain(t)
+	if n, err := c.dep.Recover(c.ctx); err != nil || n != 1 {
+		t.Fatalf("recover: %d %v", n, err)
+	}
+	c.drain(t)
+	f := c.followup(t, inv.ID)
+	if f.Phase != invoices.PhaseSending || !strings.Contains(f.LastError, "avant tout nouveau dépôt") {
+		t.Fatalf("before the flux is integrated: %+v", f)
+	}
+	for i := 0; i < 12 && f.FluxNumber == ""; i++ {
+		timing.T = timing.T.Add(10 * time.Second)
+		c.drain(t)
+		f = c.followup(t, inv.ID)
+	}
+	if f.FluxNumber == "" || f.CPPID == 0 || c.received(inv.Number) != 1 {
+		t.Fatalf("not reconciled after 2 min of timing clock: %+v, %d deposits", f, c.received(inv.Number))
+	}
+	if timing.T.Sub(frozen) > 90*time.Second {
+		t.Errorf("reconciled only %s after the deposit", timing.T.Sub(frozen))
+	}
+	var recorded time.Time
+	if err := c.DB().QueryRow(c.ctx, "SELECT recorded_at FROM chorus_history WHERE invoice_id = ? ORDER BY recorded_at DESC LIMIT 1", inv.ID).Scan(&recorded); err != nil || !recorded.Equal(frozen) {
+		t.Fatalf("history recorded at %s, want the frozen %s (%v)", recorded, frozen, err)
+	}
+}

@@ -107,7 +107,7 @@ func (d *Deliverer) Handle(ctx context.Context, payload json.RawMessage) error {
 		return err
 	}
 	var m Mail
-	err := d.DB.QueryRow(ctx, "SELECT id, to_addr, subject, body, status FROM mails WHERE id = ?", p.MailID).Scan(&m.ID, &m.To, &m.Subject, &m.Body, &m.Status)
+	err := d.DB.QueryRow(ctx, "SELECT id, created_at, to_addr, subject, body, status FROM mails WHERE id = ?", p.MailID).Scan(&m.ID, &m.CreatedAt, &m.To, &m.Subject, &m.Body, &m.Status)
 	if err != nil {
 		return err
 	}
@@ -140,7 +140,8 @@ func (d *Deliverer) send(m Mail) error {
 	return smtp.SendMail(addr, auth, c.From, []string{m.To}, Format(c.From, m))
 }
 
-// Format renders m as an RFC 5322 message.
+// Format renders m as an RFC 5322 message. Its Date is when the message was
+// written (CreatedAt, from the portal's clock), not when a retry sends it.
 func Format(from string, m Mail) []byte {
 	var b strings.Builder
 	var id [12]byte
@@ -152,7 +153,7 @@ func Format(from string, m Mail) []byte {
 	fmt.Fprintf(&b, "From: %s\r\n", from)
 	fmt.Fprintf(&b, "To: %s\r\n", m.To)
 	fmt.Fprintf(&b, "Subject: %s\r\n", mime.QEncoding.Encode("utf-8", m.Subject))
-	fmt.Fprintf(&b, "Date: %s\r\n", time.Now().UTC().Format(time.RFC1123Z))
+	fmt.Fprintf(&b, "Date: %s\r\n", m.CreatedAt.UTC().Format(time.RFC1123Z))
 	fmt.Fprintf(&b, "Message-ID: <%s@%s>\r\n", hex.EncodeToString(id[:]), host)
 	body := strings.ReplaceAll(strings.ReplaceAll(m.Body, "\r\n", "\n"), "\n", "\r\n")
 	if len(m.Attachments) == 0 {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"kairos"
 	"kairos/mail"
@@ -199,7 +200,8 @@ func TestAttachmentsStoredAndFormattedAsMultipart(t *testing.T) {
 	raw := string(mail.Format("Kairos <ne-pas-repondre@kairos.example>", *m))
 	for _, want := range []string{"Content-Type: multipart/mixed; boundary=", "Content-Type: text/plain; charset=utf-8", "à demain.",
 		"Content-Type: text/calendar; charset=utf-8; method=REQUEST; name=\"invitation.ics\"", "Content-Disposition: attachment; filename=\"invitation.ics\"",
-		"Content-Transfer-Encoding: base64", "QkVHSU46VkNBTEVOREFSDQpFTkQ6VkNBTEVOREFSDQo="} {
+		"Content-Transfer-Encoding: base64", "QkVHSU46VkNBTEVOREFSDQpFTkQ6VkNBTEVOREFSDQo=",
+		"Date: " + m.CreatedAt.UTC().Format(time.RFC1123Z) + "\r\n"} {
 		if !strings.Contains(raw, want) {
 			t.Errorf("formatted mail lacks %q:\n%s", want, raw)
 		}

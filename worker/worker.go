@@ -4,6 +4,21 @@
 // database: a job is claimed with a lease (row lock on PostgreSQL) so that it
 // never runs in two places at once, and a schedule fires once per period
 // whatever the number of instances.
+//
+// Leases and liveness. A claim sets locked_by and locked_until (now + Lease).
+// A running worker (Run) also beats in worker_instances: every Beat it adds
+// one to its beat and renews the leases it holds, and it watches the others'
+// beats. A holder whose beat has not moved for DeadAfter of the watcher's
+// own beats is dead (killed, its machine gone): its row is deleted and its
+// jobs released at once, to be claimed again. Liveness is counted in beats
+// seen, never read from a clock, so a restarted process takes back what a
+// dead one held even under a frozen KAIROS_NOW, where locked_until never
+// passes; and a live holder, which keeps beating and renewing, never loses a
+// long job to another worker. (A stable instance id with a start-up reclaim
+// of "my own" stale leases was rejected: it cannot tell a dead predecessor
+// from a second live process started with the same id.) The time-based
+// expiry of locked_until stays for holders that never beat (a process of an
+// older version, a bare Claim).
 package worker
 
 import (
@@ -66,13 +81,36 @@ type Worker struct {
 	ID        string // identifies this process in locked_by
 	Handlers  map[string]Handler
 	Schedules []Schedule
-	Lease     time.Duration // how long a claim holds (default 5 min)
+	Lease     time.Duration // how long a claim holds (default 5 min), renewed at every beat
 	Poll      time.Duration // idle wait between polls (default 1 s)
-	Clock     kairos.Clock
-	Log       *slog.Logger
+	Beat      time.Duration // heartbeat period (default 1 s)
+	DeadAfter int           // beats without a peer's beat moving before it is dead (default 15)
+	// Clock times the infrastructure: run_at, leases, backoff, schedules.
+	// Under KAIROS_NOW it is the moving clock (kairos.MovingClock), so that
+	// retries come due; nil: the database's clock.
+	Clock kairos.Clock
+	Log   *slog.Logger
 
 	Processed atomic.Int64
 	Failed    atomic.Int64
+
+	peers map[string]peerBeat // the beats of the other instances, as last seen (Heartbeat only)
+}
+
+type peerBeat struct {
+	beat  int64
+	still int // consecutive beats of ours without it moving
+}
+
+// DefaultDeadAfter is how many of its own beats a worker watches a peer's
+// beat stand still before it declares the peer dead.
+const DefaultDeadAfter = 15
+
+func (w *Worker) lease() time.Duration {
+	if w.Lease == 0 {
+		return 5 * time.Minute
+	}
+	return w.Lease
 }
 
 func (w *Worker) now() time.Time {
@@ -93,6 +131,37 @@ func (w *Worker) Run(ctx context.Context) error {
 	if err := w.RegisterSchedules(ctx); err != nil {
 		return err
 	}
+	if err := w.Register(ctx); err != nil {
+		return err
+	}
+	beats, stopBeats := context.WithCancel(ctx)
+	beatsDone := make(chan struct{})
+	go func() {
+		defer close(beatsDone)
+		period := w.Beat
+		if period <= 0 {
+			period = time.Second
+		}
+		t := time.NewTicker(period)
+		defer t.Stop()
+		for {
+			select {
+			case <-beats.Done():
+				return
+			case <-t.C:
+				if _, err := w.Heartbeat(beats); err != nil && beats.Err() == nil {
+					w.Log.Error("worker: heartbeat", "err", err)
+				}
+			}
+		}
+	}()
+	defer func() {
+		stopBeats()
+		<-beatsDone
+		if err := w.Deregister(context.WithoutCancel(ctx)); err != nil {
+			w.Log.Error("worker: deregister", "err", err)
+		}
+	}()
 	for {
 		if _, err := w.FireSchedules(ctx); err != nil && ctx.Err() == nil {
 			w.Log.Error("worker: schedules", "err", err)
@@ -110,6 +179,130 @@ func (w *Worker) Run(ctx context.Context) error {
 		case <-time.After(w.Poll):
 		}
 	}
+}
+
+// Register records this worker in worker_instances, so that the others
+// watch its beat (Run does it).
+func (w *Worker) Register(ctx context.Context) error {
+	_, err := w.DB.Exec(ctx, "INSERT INTO worker_instances (id, beat, started_at) VALUES (?, 0, ?) ON CONFLICT (id) DO NOTHING", w.ID, w.now())
+	if err != nil {
+		return fmt.Errorf("worker: register %s: %w", w.ID, err)
+	}
+	return nil
+}
+
+// Deregister ends this worker's record at a clean stop and releases the
+// leases it still holds (none once Run has returned).
+func (w *Worker) Deregister(ctx context.Context) error {
+	return w.DB.Tx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Exec(ctx, "DELETE FROM worker_instances WHERE id = ?", w.ID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, "UPDATE jobs SET locked_until = NULL WHERE locked_by = ? AND done_at IS NULL AND failed_at IS NULL", w.ID)
+		return err
+	})
+}
+
+// Heartbeat is one beat: this worker's beat moves and its leases are
+// renewed; the peers whose beat stood still for DeadAfter beats are
+// declared dead and their jobs released. It reports how many jobs it
+// released.
+func (w *Worker) Heartbeat(ctx context.Context) (int, error) {
+	now := w.now()
+	res, err := w.DB.Exec(ctx, "UPDATE worker_instances SET beat = beat + 1 WHERE id = ?", w.ID)
+	if err != nil {
+		return 0, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		// Declared dead while alive (stalled longer than DeadAfter beats):
+		// what it held may have been taken; it beats again from now on.
+		if w.Log != nil {
+			w.Log.Warn("worker: this instance was declared dead by another one; registering again", "id", w.ID)
+		}
+		if err := w.Register(ctx); err != nil {
+			return 0, err
+		}
+	}
+	if _, err := w.DB.Exec(ctx, "UPDATE jobs SET locked_until = ? WHERE locked_by = ? AND done_at IS NULL AND failed_at IS NULL AND locked_until IS NOT NULL",
+		now.Add(w.lease()), w.ID); err != nil {
+		return 0, err
+	}
+	rows, err := w.DB.Query(ctx, "SELECT id, beat FROM worker_instances WHERE id <> ?", w.ID)
+	if err != nil {
+		return 0, err
+	}
+	seen := map[string]int64{}
+	for rows.Next() {
+		var id string
+		var beat int64
+		if err := rows.Scan(&id, &beat); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		seen[id] = beat
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	if w.peers == nil {
+		w.peers = map[string]peerBeat{}
+	}
+	deadAfter := w.DeadAfter
+	if deadAfter <= 0 {
+		deadAfter = DefaultDeadAfter
+	}
+	released := 0
+	for id := range w.peers {
+		if _, ok := seen[id]; !ok {
+			delete(w.peers, id)
+		}
+	}
+	for id, beat := range seen {
+		p, ok := w.peers[id]
+		if !ok || p.beat != beat {
+			w.peers[id] = peerBeat{beat: beat}
+			continue
+		}
+		p.still++
+		w.peers[id] = p
+		if p.still < deadAfter {
+			continue
+		}
+		n, err := w.reap(ctx, id, beat)
+		if err != nil {
+			return released, err
+		}
+		delete(w.peers, id)
+		released += n
+	}
+	return released, nil
+}
+
+// reap declares instance id dead if its beat is still beat, and releases
+// its jobs.
+func (w *Worker) reap(ctx context.Context, id string, beat int64) (int, error) {
+	released := 0
+	err := w.DB.Tx(ctx, func(tx *store.Tx) error {
+		res, err := tx.Exec(ctx, "DELETE FROM worker_instances WHERE id = ? AND beat = ?", id, beat)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return nil // it beat meanwhile, or another worker reaped it
+		}
+		res, err = tx.Exec(ctx, "UPDATE jobs SET locked_until = NULL WHERE locked_by = ? AND done_at IS NULL AND failed_at IS NULL AND locked_until IS NOT NULL", id)
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		released = int(n)
+		return nil
+	})
+	if err == nil && w.Log != nil {
+		w.Log.Info("worker: an instance stopped beating; its jobs are released", "dead", id, "jobs", released)
+	}
+	return released, err
 }
 
 // RegisterSchedules creates the schedule rows that do not exist yet.
@@ -166,10 +359,7 @@ func (w *Worker) FireSchedules(ctx context.Context) (int, error) {
 
 // Claim takes the next due job, if any, under a lease.
 func (w *Worker) Claim(ctx context.Context) (*Job, error) {
-	lease := w.Lease
-	if lease == 0 {
-		lease = 5 * time.Minute
-	}
+	lease := w.lease()
 	now := w.now()
 	lock := ""
 	if w.DB.Engine() == store.Postgres {
@@ -215,6 +405,9 @@ func (w *Worker) RunOne(ctx context.Context) (bool, error) {
 	} else {
 		runErr = safeRun(ctx, h, j.Payload)
 	}
+	// The outcome is recorded even when ctx ended during the job (a clean
+	// stop): a job left leased would wait for its holder's death.
+	ctx = context.WithoutCancel(ctx)
 	now := w.now()
 	if runErr == nil {
 		w.Processed.Add(1)
@@ -226,10 +419,12 @@ func (w *Worker) RunOne(ctx context.Context) (bool, error) {
 		w.Log.Warn("worker: job failed", "job", j.ID, "kind", j.Kind, "attempt", j.Attempts, "err", runErr)
 	}
 	if j.Attempts >= j.MaxAttempts {
-		_, err = w.DB.Exec(ctx, "UPDATE jobs SET failed_at = ?, locked_until = NULL, last_error = ? WHERE id = ?", now, runErr.Error(), j.ID)
+		_, err = w.DB.Exec(ctx, "UPDATE jobs SET failed_at = ?, locked_until = NULL, last_error = ? WHERE id = ? AND locked_by = ?", now, runErr.Error(), j.ID, w.ID)
 		return true, err
 	}
-	_, err = w.DB.Exec(ctx, "UPDATE jobs SET run_at = ?, locked_until = NULL, last_error = ? WHERE id = ?", now.Add(Backoff(j.Attempts)), runErr.Error(), j.ID)
+	// Only while it holds the job: a holder declared dead must not reset
+	// the lease of the worker that took the job after it.
+	_, err = w.DB.Exec(ctx, "UPDATE jobs SET run_at = ?, locked_until = NULL, last_error = ? WHERE id = ? AND locked_by = ?", now.Add(Backoff(j.Attempts)), runErr.Error(), j.ID, w.ID)
 	return true, err
 }
 

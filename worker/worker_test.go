@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"kairos"
 	"kairos/store"
 	"kairos/store/storetest"
 	"kairos/worker"
@@ -174,5 +176,146 @@ func TestScheduleFiresOncePerPeriodAcrossInstances(t *testing.T) {
 	}
 	if n := count(); n != 2 {
 		t.Fatalf("%d jobs after second period, want 2", n)
+	}
+}
+
+// TestDeadHoldersJobIsTakenBackUnderAFrozenClock: a process claimed a job
+// and was killed (it beats no more); the clock is frozen (KAIROS_NOW), so
+// its lease never expires by time. The restarted process watches the dead
+// one's beat stand still for DeadAfter of its own beats, then releases and
+// runs the job, once.
+func TestDeadHoldersJobIsTakenBackUnderAFrozenClock(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	frozen := kairos.FixedClock(time.Date(2027, 1, 1, 9, 0, 0, 0, time.UTC))
+	if _, err := worker.Enqueue(ctx, db, "k", nil, frozen()); err != nil {
+		t.Fatal(err)
+	}
+	dead := &worker.Worker{DB: db, ID: "host:101:aaaaaa", Clock: frozen}
+	if err := dead.Register(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if j, err := dead.Claim(ctx); err != nil || j == nil {
+		t.Fatalf("claim: %v %v", j, err)
+	}
+	runs := 0
+	next := &worker.Worker{DB: db, ID: "host:202:bbbbbb", Clock: frozen, DeadAfter: 3,
+		Handlers: map[string]worker.Handler{"k": func(context.Context, json.RawMessage) error { runs++; return nil }}}
+	if err := next.Register(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for beat := 0; beat <= 3; beat++ {
+		if ran, err := next.RunOne(ctx); err != nil || ran {
+			t.Fatalf("beat %d: ran the job of a holder not yet known dead (%v)", beat, err)
+		}
+		n, err := next.Heartbeat(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[bool]int{true: 1, false: 0}[beat == 3]; n != want {
+			t.Fatalf("beat %d: %d jobs released, want %d", beat, n, want)
+		}
+	}
+	if ran, err := next.RunOne(ctx); err != nil || !ran || runs != 1 {
+		t.Fatalf("after the holder's death: ran=%v runs=%d err=%v", ran, runs, err)
+	}
+	var attempts, instances int
+	db.QueryRow(ctx, "SELECT attempts FROM jobs").Scan(&attempts)
+	db.QueryRow(ctx, "SELECT COUNT(*) FROM worker_instances WHERE id = ?", dead.ID).Scan(&instances)
+	if attempts != 2 || instances != 0 {
+		t.Fatalf("attempts %d, dead instance rows %d", attempts, instances)
+	}
+}
+
+// TestLiveHolderKeepsItsJob: a job that runs longer than its lease is not
+// taken by another worker while its holder beats (the lease is renewed and
+// the holder is alive); at a clean stop the workers leave worker_instances.
+func TestLiveHolderKeepsItsJob(t *testing.T) {
+	t.Parallel()
+	url := storetest.URL(t)
+	db1, db2 := storetest.MustOpen(t, url), storetest.MustOpen(t, url)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	clock := kairos.MovingClock(time.Date(2027, 1, 1, 9, 0, 0, 0, time.UTC))
+	if _, err := worker.Enqueue(ctx, db1, "long", nil, clock()); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	calls := 0
+	started, release := make(chan struct{}, 2), make(chan struct{})
+	long := func(context.Context, json.RawMessage) error {
+		mu.Lock()
+		calls++
+		mu.Unlock()
+		started <- struct{}{}
+		<-release
+		return nil
+	}
+	var wg sync.WaitGroup
+	run := func(db *store.DB, id string) {
+		w := &worker.Worker{DB: db, ID: id, Clock: clock, Lease: time.Second, Beat: 20 * time.Millisecond, DeadAfter: 50, Poll: 10 * time.Millisecond,
+			Handlers: map[string]worker.Handler{"long": long}}
+		wg.Add(1)
+		go func() { defer wg.Done(); w.Run(ctx) }()
+	}
+	run(db1, "holder")
+	<-started
+	run(db2, "other")
+	time.Sleep(2500 * time.Millisecond) // 2.5 leases, 125 beats
+	mu.Lock()
+	n := calls
+	mu.Unlock()
+	close(release)
+	if n != 1 {
+		t.Fatalf("the job of a live holder ran %d times", n)
+	}
+	for {
+		var done int
+		db1.QueryRow(ctx, "SELECT COUNT(*) FROM jobs WHERE done_at IS NOT NULL").Scan(&done)
+		if done == 1 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	wg.Wait()
+	var instances int
+	db1.QueryRow(context.Background(), "SELECT COUNT(*) FROM worker_instances").Scan(&instances)
+	if instances != 0 {
+		t.Fatalf("%d instances left after a clean stop", instances)
+	}
+}
+
+// TestRetryComesDueUnderAFrozenPortalClock: the portal's clock is frozen
+// (KAIROS_NOW: the database's clock) and the worker times its work with the
+// moving clock, as the binary does: a failed job is retried after its
+// backoff (10 s) instead of never.
+func TestRetryComesDueUnderAFrozenPortalClock(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2028, 2, 29, 11, 0, 0, 0, time.UTC)
+	db := storetest.Open(t)
+	db.Clock = kairos.FixedClock(at)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := worker.Enqueue(ctx, db, "flaky", nil, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	var calls atomic.Int32
+	w := &worker.Worker{DB: db, ID: "w", Clock: kairos.MovingClock(at), Poll: 50 * time.Millisecond, Handlers: map[string]worker.Handler{
+		"flaky": func(context.Context, json.RawMessage) error {
+			if calls.Add(1) == 1 {
+				return errors.New("Chorus Pro indisponible")
+			}
+			cancel()
+			return nil
+		}}}
+	w.Run(ctx)
+	if n := calls.Load(); n != 2 {
+		t.Fatalf("%d calls: the retry never came due", n)
+	}
+	var done *time.Time
+	db.QueryRow(context.Background(), "SELECT done_at FROM jobs").Scan(&done)
+	if done == nil {
+		t.Fatal("the retried job is not done")
 	}
 }

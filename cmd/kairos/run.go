@@ -278,6 +278,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	}
 	defer stopSandbox()
 	apiHandler.Chorus = deposits
+	// The timing of jobs, leases, retries and polls: under KAIROS_NOW the
+	// portal's facts stay at the frozen instant, but this clock moves with
+	// real time from it, so that a retry or a poll comes due (see worker).
+	var timing kairos.Clock // nil: the database's clock, the system one
+	if !cfg.Now.IsZero() {
+		timing = kairos.MovingClock(cfg.Now)
+	}
+	deposits.Timing = timing
 	chorusPassword := &invoices.PasswordReminder{DB: db, Expires: cfg.ChorusPasswordExpires, Days: cfg.ChorusReminderDays, BaseURL: cfg.BaseURL}
 	srv, err := web.New(&web.Server{Cfg: cfg, DB: db, Accounts: acc, Log: log, Metrics: reg, API: apiHandler.Handler(), Secret: []byte(secret),
 		Adhesions: adh, Catalogue: cat, Appointments: appts, Enrolment: path, Attestations: att, Assessments: bilans, Invoices: billing, Issuer: issuer, Webhooks: hooks, Quotes: devis, Chorus: deposits, ChorusPass: chorusPassword})
@@ -328,6 +336,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		},
 		Poll: 500 * time.Millisecond,
 	}
+	w.Clock = timing // leases, backoff and schedules move under KAIROS_NOW
 	reg.Gauge("kairos_jobs_processed", "Jobs run by this instance's worker.", func() float64 { return float64(w.Processed.Load()) })
 	reg.Gauge("kairos_jobs_failed_attempts", "Failed job attempts in this instance's worker.", func() float64 { return float64(w.Failed.Load()) })
 

@@ -169,6 +169,9 @@ func New(acc *account.Service, log *slog.Logger) *API {
 		{"POST /api/v1/invoices/{id}/chorus/recycle", ofFacturation, a.invoiceChorusAction(invoices.ChorusRecycle)},
 		{"POST /api/v1/invoices/{id}/chorus/complete", ofFacturation, a.invoiceChorusAction(invoices.ChorusComplete)},
 		{"POST /api/v1/invoices/{id}/chorus/refresh", invoiceReaders, a.invoiceChorusAction(invoices.ChorusRefresh)},
+		{"GET /api/v1/invoices/{id}/chorus/questions", invoiceReaders, a.listInvoiceQuestions},
+		{"POST /api/v1/invoices/{id}/chorus/questions", ofFacturation, a.askInvoiceQuestion},
+		{"GET /api/v1/invoices/{id}/chorus/question-categories", ofFacturation, a.invoiceQuestionCategories},
 
 		{"GET /api/v1/assessments", ofBilan, a.listAssessments},
 		{"GET /api/v1/enrolments/{id}/assessment", assessmentReaders, a.getAssessment},

@@ -365,11 +365,31 @@ func TestEveryListIsCursorPaginated(t *testing.T) {
 				}
 			}},
 	)
+	// The questions to the Chorus Pro assistance about one invoice (issue 17).
+	enter(t, true)
+	var qeid int64
+	must(t, db.QueryRow(ctx, "SELECT MAX(id) FROM enrolments WHERE org_id = ?", w.OFA).Scan(&qeid))
+	qInvoice, err := db.Insert(ctx, `INSERT INTO invoices (org_id, enrolment_id, number, type_code, state, quote_number, issue_date, total_cents, model, xml, pdf, actor_label, created_at)
+		VALUES (?, ?, 'F-2026-Q0001', '380', 'emise', 'AIF-2026-0000001-00', ?, 1000, '{}', ?, ?, 'test', ?)`, w.OFA, qeid, int64(today), []byte("<x/>"), []byte("%PDF"), clock.Now())
+	must(t, err)
+	walks = append(walks, listWalk{path: fmt.Sprintf("/api/v1/invoices/%d/chorus/questions", qInvoice), key: ofKey, id: idOf("id"), before: lexBefore([]string{"id"}, true), stable: true,
+		seed: func(t *testing.T, n int) {
+			for range n {
+				seq++
+				// Rows as Ask writes them (Ask itself is tested in invoices).
+				if _, err := db.Exec(ctx, `INSERT INTO chorus_questions (invoice_id, org_id, token, category_id, category_code, category_label, subject, message, author_label, phase,
+					next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, 11, 'SUIVI_FACTURE', 'Suivi', ?, 'm', 'test', 'a_envoyer', ?, ?, ?)`,
+					qInvoice, w.OFA, fmt.Sprintf("t%d", seq), name("Question"), clock.Now(), clock.Now(), clock.Now()); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}})
 	walked := map[string]bool{}
 	for _, lw := range walks {
 		u, _ := url.Parse(lw.path)
 		walked[u.Path] = true
 		walked[strings.Replace(u.Path, fmt.Sprintf("/%d/", sub.ID), "/{id}/", 1)] = true
+		walked[strings.Replace(u.Path, fmt.Sprintf("/%d/", qInvoice), "/{id}/", 1)] = true
 		t.Run(strings.TrimPrefix(u.Path, "/api/v1/"), func(t *testing.T) {
 			walk(t, srv.URL, lw)
 		})

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -319,6 +320,21 @@ type importRun struct {
 
 	fBatch, sBatch []any
 	fRows, sRows   int
+	// The staged batches are written by a goroutine of their own (see
+	// startStager), so that the writes overlap with the decoding.
+	stager     chan stageBatch
+	stagerDone chan struct{}
+	stageErr   error                // of the stager; read after a barrier or its end
+	stmts      map[string]*sql.Stmt // full-batch INSERTs prepared (SQLite)
+	stageIndex bool                 // kairos_stage_s_f exists
+}
+
+// stageBatch is one batch of staged rows, or a barrier (done set).
+type stageBatch struct {
+	table string
+	cols  []string
+	vals  []any
+	done  chan error
 }
 
 func (run *importRun) report(kind string, line int, numero, msg string) {
@@ -343,81 +359,178 @@ type item struct {
 	digest string
 }
 
-// decode runs the decoder and the preparation of records in two goroutines
-// (the decoder is the bottleneck; preparing and writing overlap with it).
+// decode reads the document and prepares its records on every core: one
+// goroutine runs the decoder, which checks the document around the
+// <formation> elements and cuts them out (lheo.Options.Split); a pool of
+// GOMAXPROCS workers decodes and prepares the elements; a sequencer hands
+// them over in document order (each one's slot waits in a bounded queue),
+// so that report lines, duplicate numeros and the first document error are
+// those of a sequential reading. At most decodeWindow elements and about
+// decodeBudget bytes of them are in flight.
 func (run *importRun) decode(ctx context.Context, r io.Reader) (<-chan item, *atomic.Value) {
 	version := &atomic.Value{}
-	raw := make(chan item, 64)
-	out := make(chan item, 64)
+	workers := max(runtime.GOMAXPROCS(0), 1)
+	order := make(chan *slot, decodeWindow)
+	jobs := make(chan *slot, workers)
+	out := make(chan item, 16)
+	budget := make(chan struct{}, decodeBudget>>16)
 	cr := &countingReader{r: r, progress: run.opt.Progress}
-	send := func(ch chan<- item, it item) bool {
+	var wg sync.WaitGroup
+	push := func(s *slot) bool {
 		select {
-		case ch <- it:
+		case order <- s:
 			return true
 		case <-ctx.Done():
 			return false
 		}
 	}
+	wg.Add(1)
 	go func() {
-		defer close(raw)
+		defer wg.Done()
+		defer close(jobs)
+		defer close(order)
 		// Always through Skip: the digests are stored for the next import.
-		dec := lheo.NewDecoder(cr, &lheo.Options{Skip: run.skipper()})
-		var k keyer
-		k.seen = map[string]int{}
+		dec := lheo.NewDecoder(cr, &lheo.Options{Skip: run.skipper(), Split: true})
 		for {
 			f, err := dec.Next()
-			if err == lheo.ErrSkipped {
+			var re *lheo.RecordError
+			switch {
+			case err == lheo.ErrSkipped:
 				// An unchanged formation (see skipper): its key is the
-				// stored one, first of its numero in the document.
-				fkey := run.byRaw[dec.Digest()]
-				k.seen[fkey]++
-				if !send(raw, item{kept: fkey, line: dec.Line()}) {
+				// stored one.
+				if !push(&slot{it: item{kept: run.byRaw[dec.Digest()], line: dec.Line()}}) {
 					return
 				}
-				continue
-			}
-			if err == io.EOF {
+			case err == lheo.ErrChunk:
+				c := dec.Chunk()
+				s := &slot{chunk: c, done: make(chan struct{}), tokens: min(max(c.Size()>>16, 1), cap(budget))}
+				for range s.tokens {
+					select {
+					case budget <- struct{}{}:
+					case <-ctx.Done():
+						return
+					}
+				}
+				if !push(s) {
+					return
+				}
+				select {
+				case jobs <- s:
+				case <-ctx.Done():
+					return
+				}
+			case err == io.EOF:
 				version.Store(string(dec.Version()))
 				if cr.progress != nil {
 					cr.progress(cr.n)
 				}
 				return
-			}
-			var re *lheo.RecordError
-			if errors.As(err, &re) {
-				if !send(raw, item{p: &prepared{rec: re, line: re.Line, numero: re.Numero}, digest: dec.Digest()}) {
+			case errors.As(err, &re):
+				if !push(&slot{it: item{p: &prepared{rec: re, line: re.Line, numero: re.Numero}, digest: dec.Digest()}}) {
 					return
 				}
-				continue
-			}
-			if err != nil {
-				send(raw, item{err: err})
+			case err != nil:
+				push(&slot{it: item{err: err}})
 				return
-			}
-			fkey := k.formationKey(f)
-			if !send(raw, item{p: &prepared{fkey: fkey}, f: f, digest: dec.Digest()}) {
-				return
+			default:
+				// A formation the scanner did not cut out (oversized).
+				if !push(&slot{f: f, it: item{digest: dec.Digest()}}) {
+					return
+				}
 			}
 		}
 	}()
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for s := range jobs {
+				if ctx.Err() == nil {
+					s.decode()
+				}
+				close(s.done)
+			}
+		}()
+	}
 	go func() {
 		defer close(out)
-		for it := range raw {
-			if it.f != nil {
-				p, err := prepare(it.f, it.p.fkey)
-				if err != nil {
-					send(out, item{err: err})
+		defer wg.Wait()
+		var k keyer
+		for s := range order {
+			if s.done != nil {
+				select {
+				case <-s.done:
+				case <-ctx.Done():
 					return
 				}
-				p.rawHash = it.digest
-				it = item{p: p}
+				for range s.tokens {
+					<-budget
+				}
 			}
-			if !send(out, it) {
+			it := s.it
+			if s.f != nil {
+				// No numero (its key depends on the order) or decoded
+				// in line: prepared here, in order.
+				p, err := prepare(s.f, k.formationKey(s.f))
+				if err != nil {
+					it = item{err: err}
+				} else {
+					p.rawHash = s.it.digest
+					it = item{p: p}
+				}
+			}
+			select {
+			case out <- it:
+			case <-ctx.Done():
+				return
+			}
+			if it.err != nil {
 				return
 			}
 		}
 	}()
 	return out, version
+}
+
+// Bounds of the parallel decoding: elements queued in document order, and
+// bytes of cut-out elements held by the queue (counted by 64 KiB).
+const (
+	decodeWindow = 256
+	decodeBudget = 32 << 20
+)
+
+// slot is one element of the document, in order; done is closed when a
+// worker has decoded its chunk.
+type slot struct {
+	it     item
+	f      *lheo.Formation // decoded, to be keyed and prepared in order
+	chunk  *lheo.Chunk
+	done   chan struct{}
+	tokens int // of the decoding budget
+}
+
+// decode decodes and prepares the slot's chunk (in a worker).
+func (s *slot) decode() {
+	c := s.chunk
+	s.chunk = nil
+	f, err := c.Decode()
+	var re *lheo.RecordError
+	switch {
+	case errors.As(err, &re):
+		s.it = item{p: &prepared{rec: re, line: re.Line, numero: re.Numero}, digest: c.Digest}
+	case err != nil:
+		s.it = item{err: err}
+	case strings.TrimSpace(f.Numero) == "":
+		s.f, s.it = f, item{digest: c.Digest}
+	default:
+		p, err := prepare(f, strings.TrimSpace(f.Numero))
+		if err != nil {
+			s.it = item{err: err}
+			return
+		}
+		p.rawHash = c.Digest
+		s.it = item{p: p}
+	}
 }
 
 type countingReader struct {
@@ -560,12 +673,11 @@ func stageTables(pg bool) []string {
 		akey TEXT NOT NULL, ahash TEXT NOT NULL, numero TEXT NOT NULL, intitule TEXT NOT NULL, organisme TEXT NOT NULL, siret TEXT NOT NULL,
 		formacodes TEXT NOT NULL, romes TEXT NOT NULL, region TEXT NOT NULL, departement TEXT NOT NULL, ville TEXT NOT NULL,
 		debut BIGINT NOT NULL, fin BIGINT NOT NULL, etat TEXT NOT NULL, certifiante INTEGER NOT NULL, modalite TEXT NOT NULL, hash TEXT NOT NULL)`
-	x := "CREATE INDEX kairos_stage_s_f ON kairos_stage_s (formation_id)"
 	if pg {
 		f += " ON COMMIT DROP"
 		s += " ON COMMIT DROP"
 	}
-	return []string{f, s, x}
+	return []string{f, s}
 }
 
 // stage decodes the document and stages its rows.
@@ -573,6 +685,8 @@ func (run *importRun) stage(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	items, version := run.decode(ctx, run.r)
+	run.startStager(ctx)
+	defer run.stopStager()
 	var firstErr error
 	for it := range items {
 		if firstErr != nil {
@@ -971,6 +1085,14 @@ func (run *importRun) undo(ctx context.Context, fkey string, f *fIdx) error {
 	}
 	run.counts.Formations.add(f.did, -1)
 	if f.staged {
+		if !run.stageIndex {
+			// Built at the first repeated numero only: the bulk staging
+			// keeps no secondary index up to date.
+			if _, err := run.w.Exec(ctx, "CREATE INDEX kairos_stage_s_f ON kairos_stage_s (formation_id)"); err != nil {
+				return err
+			}
+			run.stageIndex = true
+		}
 		if _, err := run.w.Exec(ctx, "DELETE FROM kairos_stage_f WHERE id = ?", f.id); err != nil {
 			return err
 		}
@@ -1172,25 +1294,102 @@ var (
 		"region", "departement", "ville", "debut", "fin", "etat", "certifiante", "modalite", "hash"}
 )
 
-// flush writes the pending staged rows: with COPY on PostgreSQL, with
+// flush hands the pending staged rows to the stager: COPY on PostgreSQL,
 // multi-row INSERTs on SQLite. With all false, only full batches are
-// written (PostgreSQL takes batches ten times larger).
+// handed (PostgreSQL takes batches ten times larger); with all true, flush
+// also waits until every batch is written.
 func (run *importRun) flush(ctx context.Context, all bool) error {
 	scale := 1
 	if run.pg {
 		scale = 10
 	}
 	if run.fRows > 0 && (all || run.fRows >= fBatchRows*scale) {
-		if err := run.stageRows(ctx, "kairos_stage_f", stageFColumns, run.fBatch); err != nil {
-			return fmt.Errorf("stage formations: %w", err)
+		if err := run.hand(ctx, stageBatch{table: "kairos_stage_f", cols: stageFColumns, vals: run.fBatch}); err != nil {
+			return err
 		}
-		run.fBatch, run.fRows = run.fBatch[:0], 0
+		run.fBatch, run.fRows = make([]any, 0, cap(run.fBatch)), 0
 	}
 	if run.sRows > 0 && (all || run.sRows >= sBatchRows*scale) {
-		if err := run.stageRows(ctx, "kairos_stage_s", stageSColumns, run.sBatch); err != nil {
-			return fmt.Errorf("stage sessions: %w", err)
+		if err := run.hand(ctx, stageBatch{table: "kairos_stage_s", cols: stageSColumns, vals: run.sBatch}); err != nil {
+			return err
 		}
-		run.sBatch, run.sRows = run.sBatch[:0], 0
+		run.sBatch, run.sRows = make([]any, 0, cap(run.sBatch)), 0
+	}
+	if all {
+		done := make(chan error, 1)
+		if err := run.hand(ctx, stageBatch{done: done}); err != nil {
+			return err
+		}
+		select {
+		case err := <-done:
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// hand gives b to the stager (or writes it at once when there is none).
+func (run *importRun) hand(ctx context.Context, b stageBatch) error {
+	if run.stager == nil {
+		if b.done != nil {
+			b.done <- nil
+			return nil
+		}
+		return run.stageBatch(ctx, b)
+	}
+	select {
+	case run.stager <- b:
+		return nil
+	case <-run.stagerDone:
+		return run.stageErr
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// startStager starts the goroutine that writes the staged batches, in the
+// order they are handed; it stops at its first error.
+func (run *importRun) startStager(ctx context.Context) {
+	run.stager, run.stagerDone = make(chan stageBatch, 2), make(chan struct{})
+	go func() {
+		defer close(run.stagerDone)
+		for b := range run.stager {
+			if b.done != nil {
+				b.done <- nil
+				continue
+			}
+			if err := run.stageBatch(ctx, b); err != nil {
+				run.stageErr = err
+				for b := range run.stager {
+					if b.done != nil {
+						b.done <- err
+					}
+				}
+				return
+			}
+		}
+	}()
+}
+
+// stopStager waits for the stager to end and closes the prepared
+// statements.
+func (run *importRun) stopStager() {
+	if run.stager != nil {
+		close(run.stager)
+		<-run.stagerDone
+		run.stager = nil
+	}
+	for _, st := range run.stmts {
+		st.Close()
+	}
+	run.stmts = nil
+}
+
+func (run *importRun) stageBatch(ctx context.Context, b stageBatch) error {
+	if err := run.stageRows(ctx, b.table, b.cols, b.vals); err != nil {
+		return fmt.Errorf("stage %s: %w", b.table, err)
 	}
 	return nil
 }
@@ -1211,9 +1410,27 @@ func (run *importRun) stageRows(ctx context.Context, table string, cols []string
 		_, err := run.conn.CopyFrom(ctx, table, cols, rows)
 		return err
 	}
+	n := len(vals) / per
 	q := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " +
-		strings.TrimSuffix(strings.Repeat("("+placeholders(per)+"), ", len(vals)/per), ", ")
-	_, err := run.w.Exec(ctx, q, vals...)
+		strings.TrimSuffix(strings.Repeat("("+placeholders(per)+"), ", n), ", ")
+	if n != fBatchRows && n != sBatchRows {
+		_, err := run.w.Exec(ctx, q, vals...)
+		return err
+	}
+	// A full batch: the statement is prepared once (parsing a statement of
+	// thousands of placeholders costs as much as running it).
+	st := run.stmts[q]
+	if st == nil {
+		var err error
+		if st, err = run.conn.Prepare(ctx, q); err != nil {
+			return err
+		}
+		if run.stmts == nil {
+			run.stmts = map[string]*sql.Stmt{}
+		}
+		run.stmts[q] = st
+	}
+	_, err := st.ExecContext(ctx, vals...)
 	return err
 }
 

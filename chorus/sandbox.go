@@ -63,6 +63,8 @@ type Sandbox struct {
 	// Chorus Pro space: an invoice of such a supplier paid to another
 	// account is rejected (listeErreurDP). A supplier absent: any IBAN.
 	BankAccounts map[string][]string
+	// Categories of question to the assistance (DefaultCategories when empty).
+	Categories []CategorieSollicitation
 
 	mu       sync.Mutex
 	tokens   map[string]time.Time
@@ -70,6 +72,8 @@ type Sandbox struct {
 	invoices map[int64]*sbInvoice
 	files    map[int64]string
 	seq      int64
+
+	questions map[int64]*sbQuestion
 }
 
 // FranceTravail is the structure the sandbox knows by default (its SIRET is
@@ -152,6 +156,8 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		RouteDeposerFlux: s.deposerFlux, RouteConsulterCRDetaille: s.consulterCR, RouteRechercherFournisseur: s.rechercher,
 		RouteConsulterHistorique: s.historique, RouteRecycler: s.recycler, RouteCompleter: s.completer,
 		RouteAjouterFichier: s.ajouterFichier, RouteRechercherStructure: s.structures, RouteConsulterStructure: s.consulterStructure,
+		RouteRechercherCategoriesSollicitation: s.rechercherCategories, RouteCreerSollicitation: s.creerSollicitation,
+		RouteRechercherSollicitation: s.rechercherSollicitations, RouteConsulterSollicitation: s.consulterSollicitation,
 	}
 	h, ok := handlers[r.URL.Path]
 	if !ok {

@@ -69,6 +69,7 @@ var pageActionTwins = map[string][]string{
 	"POST /factures/documents/{id}/chorus/recycler":   {"POST /api/v1/invoices/{id}/chorus/recycle"},
 	"POST /factures/documents/{id}/chorus/completer":  {"POST /api/v1/invoices/{id}/chorus/complete"},
 	"POST /factures/documents/{id}/chorus/actualiser": {"POST /api/v1/invoices/{id}/chorus/refresh"},
+	"POST /factures/documents/{id}/chorus/questions":  {"POST /api/v1/invoices/{id}/chorus/questions"},
 	"POST /france-travail/attestations/relances":      {"POST /api/v1/ft/attestations/reminders"},
 
 	"POST /devis":                  {"POST /api/v1/quotes"},

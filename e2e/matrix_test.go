@@ -117,6 +117,11 @@ var objectRoutes = map[string]string{
 	"POST /api/v1/invoices/{id}/chorus/recycle":       "invoice",
 	"POST /api/v1/invoices/{id}/chorus/complete":      "invoice",
 	"POST /api/v1/invoices/{id}/chorus/refresh":       "invoice",
+	// Questions to the Chorus Pro assistance about an invoice (issue 17).
+	"POST /factures/documents/{id}/chorus/questions":       "invoice",
+	"GET /api/v1/invoices/{id}/chorus/questions":           "invoice",
+	"POST /api/v1/invoices/{id}/chorus/questions":          "invoice",
+	"GET /api/v1/invoices/{id}/chorus/question-categories": "invoice",
 }
 
 // segmentKinds names the object of {id} from the segment before it.

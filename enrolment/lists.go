@@ -1,8 +1,10 @@
 package enrolment
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -103,6 +105,21 @@ const DashboardLimit = 100
 // late, interruptions in progress, pending proposals, and the OF's
 // punctuality (declared movements and those declared late).
 func (s *Service) Dashboard(ctx context.Context, a *kairos.Actor, sessionID int64) (*Dashboard, error) {
+	return s.dashboard(ctx, a, sessionID, DashboardLimit, false)
+}
+
+// DashboardTop is the dashboard of the OF's page: the same counts, each list
+// cut to its n most urgent items (1 to DashboardLimit): the declarations to
+// make by expected date, entries and exits together (the late ones first),
+// the interruptions by date, the proposals by planned entry.
+func (s *Service) DashboardTop(ctx context.Context, a *kairos.Actor, sessionID int64, n int) (*Dashboard, error) {
+	if n <= 0 || n > DashboardLimit {
+		n = DashboardLimit
+	}
+	return s.dashboard(ctx, a, sessionID, n, true)
+}
+
+func (s *Service) dashboard(ctx context.Context, a *kairos.Actor, sessionID int64, limit int, merge bool) (*Dashboard, error) {
 	if err := kairos.Authorize(a, ofRule); err != nil {
 		return nil, err
 	}
@@ -155,7 +172,7 @@ func (s *Service) Dashboard(ctx context.Context, a *kairos.Actor, sessionID int6
 		Scan(&d.Declared, &d.DeclaredLate); err != nil {
 		return nil, err
 	}
-	lim := " ORDER BY %s LIMIT " + strconv.Itoa(DashboardLimit)
+	lim := " ORDER BY %s LIMIT " + strconv.Itoa(limit)
 	esess := ""
 	if sessionID != 0 {
 		esess = " AND e.session_id = ?"
@@ -176,6 +193,10 @@ func (s *Service) Dashboard(ctx context.Context, a *kairos.Actor, sessionID int6
 	for _, e := range outs {
 		dl := s.Rule.Deadline(e.SessionFin)
 		d.DueList = append(d.DueList, Due{Enrolment: e, Kind: StSortie, Expected: e.SessionFin, Deadline: dl, Late: dl < today})
+	}
+	if merge {
+		slices.SortStableFunc(d.DueList, func(x, y Due) int { return cmp.Or(cmp.Compare(x.Expected, y.Expected), cmp.Compare(x.ID, y.ID)) })
+		d.DueList = d.DueList[:min(len(d.DueList), limit)]
 	}
 	if d.InterruptedNow, err = s.query(ctx, "e.org_id = ? AND e.state = 'interrompue'"+esess+fmt.Sprintf(lim, "e.interrupted_on, e.id"), append([]any{a.OrgID}, sargs...)...); err != nil {
 		return nil, err

@@ -14,10 +14,14 @@ type RosterFilter struct {
 	Query     string // trainee's name, France Travail identifier or session title contains
 	State     string // "": every state
 	SessionID int64  // 0: every session
-	Sort      string // "nom" (default), "session", "debut", "etat"
-	Desc      bool
-	Limit     int
-	Offset    int
+	// Due keeps the declarations to make (the dashboard's list): confirmed
+	// enrolments whose planned entry is today or past, trainees in training
+	// or interrupted whose session has ended.
+	Due    bool
+	Sort   string // "nom" (default), "session", "debut", "etat", "echeance" (expected movement: entry, else end of session)
+	Desc   bool
+	Limit  int
+	Offset int
 }
 
 // Roster lists the enrolments of the actor's OF that f selects, with their
@@ -40,6 +44,11 @@ func (s *Service) Roster(ctx context.Context, a *kairos.Actor, f RosterFilter) (
 		where += " AND e.session_id = ?"
 		args = append(args, f.SessionID)
 	}
+	if f.Due {
+		today := int64(s.Today())
+		where += " AND ((e.state = 'inscrite' AND e.planned_entry <= ?) OR (e.state IN ('entree', 'interrompue') AND e.session_fin <= ?))"
+		args = append(args, today, today)
+	}
 	var total int
 	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*)"+from+" WHERE "+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
@@ -56,6 +65,8 @@ func (s *Service) Roster(ctx context.Context, a *kairos.Actor, f RosterFilter) (
 		order = "CASE WHEN e.entry_on <> 0 THEN e.entry_on ELSE e.planned_entry END" + dir + ", LOWER(u.name), e.id"
 	case "etat":
 		order = "e.state" + dir + ", LOWER(u.name), e.id"
+	case "echeance":
+		order = "CASE WHEN e.state IN ('proposee', 'inscrite') THEN e.planned_entry ELSE e.session_fin END" + dir + ", e.id" + dir
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 25

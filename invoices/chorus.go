@@ -70,13 +70,18 @@ type Depositor struct {
 	// AfterDeposit, when set, is called once Chorus Pro accepted a flux and
 	// before its answer is recorded (the crash test's hook).
 	AfterDeposit func(number, flux string)
-	Clock        kairos.Clock // the facts: history, audit, updated_at
+	// AfterQuestion, when set, is called once Chorus Pro accepted a
+	// question and before its answer is recorded (the crash test's hook).
+	AfterQuestion func(questionID, idSollicitation int64)
+	Clock         kairos.Clock // the facts: history, audit, updated_at
 	// Timing times the attempts (next_attempt_at, the jobs' run_at, sent_at
 	// and the reconciliation window): the worker's clock, which moves under
 	// KAIROS_NOW (kairos.MovingClock) where Clock stands still, so that
 	// retries and polls come due; nil: Clock.
 	Timing kairos.Clock
 	Log    *slog.Logger
+
+	categories categoryCache // of the questions to the assistance
 }
 
 // due is the instant that attempts are timed by (Timing).
@@ -231,6 +236,9 @@ func (d *Depositor) Recover(ctx context.Context) (int, error) {
 		if _, err := worker.Enqueue(ctx, d.DB, ChorusJob, jobPayload{InvoiceID: id}, now); err != nil {
 			return 0, err
 		}
+	}
+	if err := d.recoverQuestions(ctx); err != nil {
+		return 0, err
 	}
 	return len(ids), nil
 }

@@ -129,6 +129,9 @@ type Chorus struct {
 	History     []ChorusEvent     `json:"history"`
 	Actions     []ChorusAction    `json:"actions"`
 	Allowed     []workflow.Action `json:"allowed_actions"`
+	// OpenQuestions counts the questions to the assistance not answered
+	// yet: « Actualiser le suivi » polls them too, even on a final state.
+	OpenQuestions int `json:"open_questions"`
 }
 
 // ChorusEvent is one state of the history.
@@ -214,6 +217,12 @@ func (s *Issuer) followup(ctx context.Context, a *kairos.Actor, x *Issued) (*Cho
 		c.Actions = append(c.Actions, e)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM chorus_questions WHERE invoice_id = ? AND phase IN (?, ?, ?)", x.ID, QPhaseToSend, QPhaseSending, QPhaseFollow).Scan(&c.OpenQuestions); err != nil {
+		return nil, err
+	}
 	c.Allowed = ChorusWorkflow.Actions(c.State, a, c)
 	return c, rows.Err()
 }
@@ -238,7 +247,7 @@ var ChorusWorkflow = workflow.Table[string, string, *Chorus]{
 		{Action: ChorusRefresh, Label: "Actualiser le suivi", From: chorusFollowed,
 			Roles: []kairos.Role{kairos.RoleOFAdmin, kairos.RoleOFUser, kairos.RoleFTComptable, kairos.RoleFTGestionnaire}, Habilitation: kairos.HabFacturation,
 			Guard: func(c *Chorus) error {
-				if c.Final {
+				if c.Final && c.OpenQuestions == 0 {
 					return kairos.Errorf(kairos.EConflict, "Le suivi est terminé : l'état « %s » est définitif.", c.StateLabel)
 				}
 				return nil
@@ -357,6 +366,11 @@ func (d *Depositor) ChorusAct(ctx context.Context, a *kairos.Actor, id int64, ac
 	}
 	if err := d.Advance(ctx, id, true); err != nil {
 		return nil, err
+	}
+	if action == ChorusRefresh {
+		if err := d.advanceQuestionsOf(ctx, id); err != nil {
+			return nil, err
+		}
 	}
 	_, c, err = d.Issuer.ChorusFollowup(ctx, a, id)
 	return c, err

@@ -45,6 +45,14 @@ type Options struct {
 	// decoded and accepted before. It is called from the goroutine calling
 	// Next, ahead of Next.
 	Skip func(digest, numero string) bool
+	// Split, if set, makes Next cut out of the document every <formation>
+	// element that the scanner isolates and Skip does not skip: Next
+	// returns ErrChunk for it, in document order, and Chunk.Decode decodes
+	// it (in any goroutine: this is how a caller decodes on several cores).
+	// Next still checks the document around the elements. Elements the
+	// scanner cannot isolate (larger than 4 MiB, or after an internal DTD
+	// subset) are decoded by Next as usual.
+	Split bool
 }
 
 // Default limits.
@@ -85,6 +93,7 @@ type Decoder struct {
 	tokOff  int64 // input offset of the last token
 	digest  string
 	recLine int
+	chunk   *Chunk
 }
 
 const (
@@ -113,8 +122,16 @@ func NewDecoder(r io.Reader, opts *Options) *Decoder {
 		d.err = &DocumentError{Line: 1, Column: 1, Msg: err.Error()}
 		return d
 	}
-	if d.opts.Skip != nil {
-		d.sk = newSkipReader(br, d.opts.Skip)
+	if d.opts.Skip != nil || d.opts.Split {
+		skip := d.opts.Skip
+		if skip == nil {
+			skip = func(string, string) bool { return false }
+		}
+		d.sk = newSkipReader(br, skip)
+		if d.opts.Split {
+			opts := d.opts
+			d.sk.split = &opts
+		}
 		br = d.sk
 	}
 	d.cr = newCountingReader(br)
@@ -137,6 +154,7 @@ func (d *Decoder) Version() Version { return d.version }
 // call returns the same error. Because a document error may be found after
 // records were returned, callers must not commit anything before io.EOF.
 func (d *Decoder) Next() (*Formation, error) {
+	d.chunk = nil
 	if d.err != nil {
 		return nil, d.err
 	}
@@ -153,6 +171,10 @@ func (d *Decoder) Next() (*Formation, error) {
 			if ev, ok := d.sk.nextSkipped(d.xd.InputOffset()); ok {
 				d.count++
 				d.digest, d.recLine = ev.digest, ev.line
+				if ev.chunk != nil {
+					d.chunk = ev.chunk
+					return nil, ErrChunk
+				}
 				return nil, ErrSkipped
 			}
 		}

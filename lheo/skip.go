@@ -36,6 +36,7 @@ type chunkEvent struct {
 	line    int
 	digest  string
 	skipped bool
+	chunk   *Chunk // set when the element is left to Chunk.Decode (Options.Split)
 }
 
 // skipReader sits between the input and the XML decoder when Options.Skip
@@ -50,21 +51,24 @@ type chunkEvent struct {
 // On anything unusual (internal DTD subset, oversized construct) it passes
 // the rest of the input through unchanged.
 type skipReader struct {
-	r    io.Reader
-	skip func(digest, numero string) bool
-	buf  []byte
-	pos  int // next byte to scan in buf
-	emit int // next byte of buf not yet given to out
-	out  []byte
-	err  error
-	pass bool
+	r     io.Reader
+	skip  func(digest, numero string) bool
+	split *Options // when set, every element not skipped is cut out as a Chunk
+	buf   []byte
+	pos   int // next byte to scan in buf
+	emit  int // next byte of buf not yet given to out
+	out   []byte
+	err   error
+	pass  bool
 
 	depth      int
 	ctx        []byte // start tags enclosing the current position, up to <offres>
 	chunkStart int    // start of the <formation> being read in buf, or -1
 	chunkDepth int
 	chunkLine  int
+	chunkCol   int   // characters before the element on its line
 	line       int   // line at buf[lineAt]
+	col        int   // characters of the line at buf[lineAt] before it
 	lineAt     int   // position in buf up to which lines were counted
 	outOff     int64 // bytes given to the reader so far (including out)
 	events     []chunkEvent
@@ -98,9 +102,27 @@ func (s *skipReader) give(end int) {
 
 func (s *skipReader) countLines(end int) {
 	if end > s.lineAt {
-		s.line += bytes.Count(s.buf[s.lineAt:end], []byte{'\n'})
+		seg := s.buf[s.lineAt:end]
+		if n := bytes.Count(seg, []byte{'\n'}); n > 0 {
+			s.line += n
+			s.col = 0
+			seg = seg[bytes.LastIndexByte(seg, '\n')+1:]
+		}
+		s.col += chars(seg)
 		s.lineAt = end
 	}
+}
+
+// chars counts the characters of b as countingReader does (bytes that are
+// not UTF-8 continuation bytes).
+func chars(b []byte) int {
+	n := 0
+	for _, c := range b {
+		if c&0xC0 != 0x80 {
+			n++
+		}
+	}
+	return n
 }
 
 // fill produces some output (or sets err).
@@ -284,7 +306,7 @@ func (s *skipReader) scan() bool {
 		case s.depth == 2 && localName(tag) == "formation":
 			s.chunkStart, s.chunkDepth = start, s.depth
 			s.countLines(start)
-			s.chunkLine = s.line
+			s.chunkLine, s.chunkCol = s.line, s.col
 		}
 	}
 	s.depth++
@@ -352,8 +374,12 @@ func (s *skipReader) endChunk() {
 	ev := chunkEvent{line: s.chunkLine, digest: digest}
 	s.give(s.chunkStart)
 	ev.out = s.outOff
-	if s.skip(digest, numeroAttr(raw)) {
+	skipped := s.skip(digest, numeroAttr(raw))
+	if skipped || s.split != nil {
 		ev.skipped = true
+		if !skipped {
+			ev.chunk = newChunk(s.ctx, raw, s.chunkLine, s.chunkCol, digest, s.split)
+		}
 		// Same lines and, on the last one, the same characters.
 		nl := bytes.Count(raw, []byte{'\n'})
 		last := raw[bytes.LastIndexByte(raw, '\n')+1:]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -60,6 +61,10 @@ func (tx *Tx) Record(ctx context.Context, c Change) error {
 		return fmt.Errorf("store: event: %w", err)
 	}
 	tx.recorded = true
+	id, _ := org.(int64)
+	if !slices.Contains(tx.orgs, id) { // a bulk change records many events of few organisations
+		tx.orgs = append(tx.orgs, id)
+	}
 	return nil
 }
 
@@ -121,6 +126,10 @@ func (tx *Tx) RecordMany(ctx context.Context, cs []Change) error {
 		objID := fmt.Sprint(c.ObjectID)
 		audit = append(audit, c.At, userID, keyID, label, org, c.Action, c.ObjectType, objID, before, after, ip)
 		events = append(events, c.At, c.Action, org, c.ObjectType, objID, eventPayload(c, objID, after))
+		id, _ := org.(int64)
+		if !slices.Contains(tx.orgs, id) {
+			tx.orgs = append(tx.orgs, id)
+		}
 	}
 	if err := tx.ExecValues(ctx, `INSERT INTO audit_log
 		(at, actor_user_id, actor_api_key_id, actor_label, org_id, action, object_type, object_id, before_json, after_json, ip)`,

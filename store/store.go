@@ -42,6 +42,7 @@ type DB struct {
 
 	listenMu  sync.Mutex
 	listeners map[chan struct{}]struct{}
+	onChange  map[*func([]int64)]struct{} // OnChange callbacks
 
 	stmts *stmtCache // SQLite only
 }
@@ -401,7 +402,8 @@ type Tx struct {
 	q
 	tx       *sql.Tx
 	db       *DB
-	recorded bool // an event was written: listeners are woken after commit
+	recorded bool    // an event was written: listeners are woken after commit
+	orgs     []int64 // the organisations of the recorded events (0: none)
 }
 
 // Tx runs fn in a transaction, committed when fn returns nil and rolled back
@@ -426,6 +428,7 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 			return
 		}
 		if tx.recorded {
+			db.changed(tx.orgs)
 			db.wake()
 		}
 	}()
@@ -447,6 +450,38 @@ func (db *DB) ListenEvents() (<-chan struct{}, func()) {
 		db.listenMu.Lock()
 		delete(db.listeners, ch)
 		db.listenMu.Unlock()
+	}
+}
+
+// OnChange registers fn, called after each transaction of this process
+// that recorded events commits, with the organisations of those events (0
+// for an event without organisation), before that transaction's Tx returns:
+// a read that starts after the write sees it. fn must be quick and must not
+// write. It returns a function that unregisters fn.
+func (db *DB) OnChange(fn func(orgIDs []int64)) (stop func()) {
+	p := &fn
+	db.listenMu.Lock()
+	if db.onChange == nil {
+		db.onChange = map[*func([]int64)]struct{}{}
+	}
+	db.onChange[p] = struct{}{}
+	db.listenMu.Unlock()
+	return func() {
+		db.listenMu.Lock()
+		delete(db.onChange, p)
+		db.listenMu.Unlock()
+	}
+}
+
+func (db *DB) changed(orgs []int64) {
+	db.listenMu.Lock()
+	fns := make([]func([]int64), 0, len(db.onChange))
+	for p := range db.onChange {
+		fns = append(fns, *p)
+	}
+	db.listenMu.Unlock()
+	for _, fn := range fns {
+		fn(orgs)
 	}
 }
 
@@ -537,6 +572,12 @@ func (db *DB) Conn(ctx context.Context) (*Conn, error) {
 // Close gives the connection back to the pool.
 func (c *Conn) Close() error { return c.c.Close() }
 
+// Prepare prepares a statement on this connection, to be run many times
+// (outside any transaction of the connection); Close it when done.
+func (c *Conn) Prepare(ctx context.Context, query string) (*sql.Stmt, error) {
+	return c.c.PrepareContext(ctx, rebind(c.db.engine, query))
+}
+
 // Tx runs fn in a transaction on this connection, like DB.Tx.
 func (c *Conn) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	stx, err := c.c.BeginTx(ctx, nil)
@@ -555,6 +596,10 @@ func (c *Conn) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		}
 		if cerr := stx.Commit(); cerr != nil {
 			err = fmt.Errorf("store: commit: %w", cerr)
+			return
+		}
+		if tx.recorded {
+			c.db.changed(tx.orgs)
 		}
 	}()
 	return fn(tx)

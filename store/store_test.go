@@ -305,3 +305,94 @@ func TestRecordManySameAsRecord(t *testing.T) {
 		}
 	}
 }
+
+// OnChange is told, after the commit, the organisations of the recorded
+// events (0 for none); never for a rolled back transaction.
+func TestOnChangeAfterCommit(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := kairos.WithActor(context.Background(), &kairos.Actor{Name: "RGC", Role: kairos.RoleOFAdmin, OrgID: 0})
+	var mu sync.Mutex
+	var got [][]int64
+	stop := db.OnChange(func(orgs []int64) {
+		mu.Lock()
+		got = append(got, orgs)
+		mu.Unlock()
+	})
+	var a, b int64
+	if err := db.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		if a, err = tx.Insert(ctx, "INSERT INTO organisations (kind, name, created_at) VALUES ('of', 'A', ?)", tx.Now()); err != nil {
+			return err
+		}
+		if b, err = tx.Insert(ctx, "INSERT INTO organisations (kind, name, created_at) VALUES ('of', 'B', ?)", tx.Now()); err != nil {
+			return err
+		}
+		for _, o := range []int64{a, b, a, 0} {
+			if err := tx.Record(ctx, store.Change{Action: "thing.update", OrgID: o, ObjectType: "thing", ObjectID: 1}); err != nil {
+				return err
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if len(got) != 0 {
+			t.Error("called before the commit")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	if err := db.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.Record(ctx, store.Change{Action: "thing.update", OrgID: a, ObjectType: "thing", ObjectID: 2}); err != nil {
+			return err
+		}
+		return boom
+	}); err != boom {
+		t.Fatal(err)
+	}
+	stop()
+	db.Tx(ctx, func(tx *store.Tx) error {
+		return tx.Record(ctx, store.Change{Action: "thing.update", OrgID: b, ObjectType: "thing", ObjectID: 3})
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 || len(got[0]) != 3 || got[0][0] != a || got[0][1] != b || got[0][2] != 0 {
+		t.Fatalf("calls: %v (organisations %d, %d)", got, a, b)
+	}
+}
+
+// RecordMany tells OnChange the organisations of its events, as Record does.
+func TestOnChangeAfterRecordMany(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := kairos.WithActor(context.Background(), &kairos.Actor{Name: "RGC", Role: kairos.RoleOFAdmin})
+	var mu sync.Mutex
+	var got [][]int64
+	stop := db.OnChange(func(orgs []int64) {
+		mu.Lock()
+		got = append(got, orgs)
+		mu.Unlock()
+	})
+	defer stop()
+	var a, b int64
+	if err := db.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		if a, err = tx.Insert(ctx, "INSERT INTO organisations (kind, name, created_at) VALUES ('of', 'A', ?)", tx.Now()); err != nil {
+			return err
+		}
+		if b, err = tx.Insert(ctx, "INSERT INTO organisations (kind, name, created_at) VALUES ('of', 'B', ?)", tx.Now()); err != nil {
+			return err
+		}
+		var cs []store.Change
+		for _, o := range []int64{a, b, a, 0, b} {
+			cs = append(cs, store.Change{Action: "thing.update", OrgID: o, ObjectType: "thing", ObjectID: 1})
+		}
+		return tx.RecordMany(ctx, cs)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 || len(got[0]) != 3 || got[0][0] != a || got[0][1] != b || got[0][2] != 0 {
+		t.Fatalf("calls: %v (organisations %d, %d)", got, a, b)
+	}
+}

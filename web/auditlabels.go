@@ -104,6 +104,10 @@ var auditLabels = map[string]string{
 	"webhook.disable":               "Abonnement webhook mis en pause",
 	"webhook.replay":                "Rejeu d'événements demandé",
 	"webhook.auto_disable":          "Abonnement webhook désactivé après des échecs répétés",
+
+	// Questions to the Chorus Pro assistance (issue 17).
+	"invoice.chorus_question_asked":          "Question posée à l'assistance Chorus Pro",
+	"invoice.chorus_question_status_changed": "Suivi d'une question à l'assistance Chorus Pro (envoi, prise en charge, réponse)",
 }
 
 func init() {

@@ -2,9 +2,13 @@ package web
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"net/http"
+	"strconv"
 
 	"kairos"
+	"kairos/chorus"
 	"kairos/invoices"
 )
 
@@ -119,4 +123,84 @@ func (p invoicesPage) Filter() chorusFilterView {
 
 func (p invoicesFTPage) Filter() chorusFilterView {
 	return chorusFilterView{Action: "/france-travail/factures", Kind: p.Kind, Chorus: p.Chorus, Options: invoices.ChorusFilters}
+}
+
+// invoiceAsk records a question of the OF to the Chorus Pro assistance
+// (POST-redirect-GET; a double submit of one form finds the same question).
+func (s *Server) invoiceAsk(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	if s.Chorus == nil {
+		s.notFound(w, r)
+		return
+	}
+	f := NewForm(r)
+	f.IDSuffix = "-q"
+	in := invoices.QuestionForm{Subject: f.Values.Get("subject"), Message: f.Values.Get("message"), Token: f.Get("token")}
+	if v := f.Get("category_id"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			n = -1 // unknown: named by Ask
+		}
+		in.CategoryID = n
+	}
+	q, created, err := s.Chorus.Ask(r.Context(), kairos.ActorFrom(r.Context()), id, in)
+	if err != nil {
+		if !f.Fail(err) {
+			s.errorPage(w, r, err)
+			return
+		}
+		f.Values.Set("chorus_action", "question")
+		s.invoiceShowRender(w, r, kairos.HTTPStatus(kairos.ErrorCode(err)), f)
+		return
+	}
+	msg := "Question « " + q.Subject + " » enregistrée : Kairos l'envoie à l'assistance Chorus Pro et vous affichera sa réponse ici."
+	if !created {
+		msg = "Cette question était déjà enregistrée (formulaire envoyé deux fois) : elle n'est posée qu'une fois."
+	}
+	s.redirect(w, r, "/factures/documents/"+itoa(id)+"#assistance", &Flash{"success", msg})
+}
+
+// assistanceView is the section « Assistance Chorus Pro » of an invoice page.
+type assistanceView struct {
+	Questions  []invoices.Question
+	More       bool // more than QuestionsShown questions: the API lists them all
+	Categories []chorus.CategorieSollicitation
+	CatError   string // why the categories cannot be read (the form is not shown)
+	Token      string // the form's submission token
+}
+
+func (s *Server) assistanceOf(ctx context.Context, a *kairos.Actor, id int64, isOF bool, f *Form) (*assistanceView, error) {
+	v := &assistanceView{}
+	var err error
+	if v.Questions, err = s.Issuer.Questions(ctx, a, id, 0, invoices.QuestionsShown+1); err != nil {
+		return nil, err
+	}
+	if len(v.Questions) > invoices.QuestionsShown {
+		v.Questions, v.More = v.Questions[:invoices.QuestionsShown], true
+	}
+	if isOF && s.Chorus != nil {
+		if v.Categories, err = s.Chorus.QuestionCategories(ctx); err != nil {
+			v.CatError = kairos.ErrorMessage(err)
+		}
+		v.Token = f.Get("token")
+		if f.Get("chorus_action") != "question" || v.Token == "" {
+			var b [16]byte
+			rand.Read(b[:])
+			v.Token = hex.EncodeToString(b[:])
+		}
+	}
+	return v, nil
+}
+
+// QField is a field of the question form: the value typed after an error.
+func (p invoicePage) QField(name string) chorusField {
+	f := chorusField{Name: name}
+	if p.Form != nil && p.Form.Get("chorus_action") == "question" {
+		f.Value, f.Error = p.Form.Values.Get(name), p.Form.Errors[name]
+	}
+	return f
 }

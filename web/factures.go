@@ -135,6 +135,8 @@ type invoicePage struct {
 	Chorus  *invoices.Chorus // nil: not followed on Chorus Pro
 	Buyer   string           // France Travail's SIRET (the recycling form's default)
 	Service string           // the code service of the invoice
+	// Assistance is the section « Assistance Chorus Pro » (nil: not followed).
+	Assistance *assistanceView
 }
 
 func (s *Server) invoiceShow(w http.ResponseWriter, r *http.Request) {
@@ -161,7 +163,14 @@ func (s *Server) invoiceShowRender(w http.ResponseWriter, r *http.Request, statu
 		s.errorPage(w, r, err)
 		return
 	}
-	s.render(w, r, status, "facture", invoicePage{X: x, IsOF: kairos.Authorize(a, ofFacturation) == nil, Form: f, Chorus: c, Buyer: x.Model.Buyer.SIRET, Service: x.Model.BuyerReference})
+	p := invoicePage{X: x, IsOF: kairos.Authorize(a, ofFacturation) == nil, Form: f, Chorus: c, Buyer: x.Model.Buyer.SIRET, Service: x.Model.BuyerReference}
+	if c != nil {
+		if p.Assistance, err = s.assistanceOf(r.Context(), a, id, p.IsOF, f); err != nil {
+			s.errorPage(w, r, err)
+			return
+		}
+	}
+	s.render(w, r, status, "facture", p)
 }
 
 func (s *Server) invoiceDocument(w http.ResponseWriter, r *http.Request) {

@@ -1,11 +1,16 @@
 package web
 
 import (
+	"context"
+	"crypto/rand"
+	"html/template"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"kairos"
 	"kairos/appointments"
@@ -20,21 +25,75 @@ import (
 // proposals, the counsellor's portfolio and the job seeker's « Mon parcours ».
 
 type dashboardPage struct {
-	D          *enrolment.Dashboard
-	ToComplete []appointments.Appointment
-	ShowRDV    bool
-	Session    int64
-	Bulk       []enrolment.Enrolment // trainees of the selected session whose entry is to declare
-	Form       *Form
-	// Attestations to do (issue 7), shown to users with the assiduite habilitation.
-	ShowAttestations bool
-	AttestMonth      calendar.Month
-	AttestToDo       int
-	AttestOverdue    bool
-	// Assessments to write (issue 13), shown to users with the bilan habilitation.
-	ShowBilans bool
-	Bilans     []assessments.Assessment
-	BilansLate int
+	*dashData
+	Session int64
+	Bulk    []enrolment.Enrolment // trainees of the selected session whose entry is to declare
+	Form    *Form
+	// Sections shown by the actor's habilitations: appointments to
+	// complete (rdv), attestations to do (issue 7, assiduite), assessments
+	// to write (issue 13, bilan).
+	ShowRDV, ShowAttestations, ShowBilans bool
+	// The whole lists behind the short ones, with the same session filter.
+	DueURL, InterruptedURL, ProposedURL string
+	// The page's parts made of the organisation's data (templates
+	// dashboard-top and dashboard-bottom), rendered once per cached
+	// dashboard with csrfSlot for the CSRF token, then the request's token.
+	top, bottom         string
+	TopHTML, BottomHTML template.HTML
+}
+
+// fillCSRF puts the request's CSRF token in the cached parts (render).
+func (p dashboardPage) fillCSRF(token string) any {
+	tok := template.HTMLEscapeString(token)
+	p.TopHTML, p.BottomHTML = template.HTML(strings.ReplaceAll(p.top, csrfSlot, tok)), template.HTML(strings.ReplaceAll(p.bottom, csrfSlot, tok))
+	return p
+}
+
+// csrfSlot stands for the CSRF token in HTML rendered for every user of an
+// organisation; random, so that no data can carry it.
+var csrfSlot = "csrf-" + rand.Text()
+
+// dashboardTop is how many items each list of the dashboard shows, the most
+// urgent first; each links to its whole list.
+const dashboardTop = 10
+
+// dashData is what the dashboard reads from the database: the
+// organisation's, cached (dashCache) for every user who may see the same
+// sections.
+type dashData struct {
+	D           *enrolment.Dashboard
+	ToComplete  []appointments.Appointment // at most dashboardTop
+	ToCompleteN int
+	AttestMonth calendar.Month
+	AttestToDo  int
+	// AttestOverdue: the month's attestations are late.
+	AttestOverdue bool
+	Bilans        []assessments.Assessment // at most dashboardTop, the most overdue first
+	BilansN       int
+	BilansLate    int
+
+	html struct { // the parts of the page, once per dashData
+		once        sync.Once
+		top, bottom string
+		err         error
+	}
+}
+
+// dashboardHTML renders (once per cached dashboard) the parts of the page
+// made of p's data; they depend on nothing else (dashKey).
+func (s *Server) dashboardHTML(p *dashboardPage) error {
+	h := &p.dashData.html
+	h.once.Do(func() {
+		t := s.pages["dashboard"]
+		v := view{Data: *p, CSRF: csrfSlot}
+		var top, bottom strings.Builder
+		if h.err = t.ExecuteTemplate(&top, "dashboard-top", v); h.err == nil {
+			h.err = t.ExecuteTemplate(&bottom, "dashboard-bottom", v)
+		}
+		h.top, h.bottom = top.String(), bottom.String()
+	})
+	p.top, p.bottom = h.top, h.bottom
+	return h.err
 }
 
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
@@ -49,33 +108,50 @@ func (s *Server) dashboardRender(w http.ResponseWriter, r *http.Request, status 
 	} else {
 		f = NewForm(nil)
 	}
-	d, err := s.Enrolment.Dashboard(r.Context(), a, sid)
+	if sid < 0 {
+		sid = 0
+	}
+	if err := kairos.Authorize(a, ofCand); err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	p := dashboardPage{Session: sid, Form: f,
+		ShowRDV:          s.Appointments != nil && kairos.Authorize(a, ofRDV) == nil,
+		ShowAttestations: s.Attestations != nil && kairos.Authorize(a, ofAssid) == nil,
+		ShowBilans:       s.Assessments != nil && kairos.Authorize(a, ofBilan) == nil,
+	}
+	k := dashKey{org: a.OrgID, day: s.Enrolment.Today(), session: sid}
+	if p.ShowRDV {
+		k.show |= dashShowRDV
+	}
+	if p.ShowAttestations {
+		k.show |= dashShowAttestations
+	}
+	if p.ShowBilans {
+		k.show |= dashShowBilans
+	}
+	load := func() (*dashData, error) { return s.dashboardData(r.Context(), a, sid, p) }
+	var err error
+	if sid == 0 {
+		s.dash.init(s.DB)
+		p.dashData, err = s.dash.get(r.Context(), k, load)
+	} else { // one session (any number in the address): not cached, the cache stays one entry per organisation
+		p.dashData, err = load()
+	}
 	if err != nil {
 		s.errorPage(w, r, err)
 		return
 	}
-	p := dashboardPage{D: d, Session: sid, Form: f}
-	if s.Appointments != nil && kairos.Authorize(a, ofRDV) == nil {
-		p.ShowRDV = true
-		if p.ToComplete, err = s.Appointments.ToComplete(r.Context(), a); err != nil {
-			s.errorPage(w, r, err)
-			return
-		}
+	roster := url.Values{"tri": {"echeance"}}
+	if sid != 0 {
+		roster.Set("session", strconv.FormatInt(sid, 10))
 	}
-	if s.Attestations != nil && kairos.Authorize(a, ofAssid) == nil {
-		p.ShowAttestations = true
-		if p.AttestMonth, p.AttestToDo, p.AttestOverdue, err = s.Attestations.Pending(r.Context(), a); err != nil {
-			s.errorPage(w, r, err)
-			return
-		}
+	link := func(name, value string) string {
+		v := maps.Clone(roster)
+		v.Set(name, value)
+		return "/stagiaires?" + v.Encode()
 	}
-	if s.Assessments != nil && kairos.Authorize(a, ofBilan) == nil {
-		p.ShowBilans = true
-		if p.Bilans, p.BilansLate, err = s.Assessments.Missing(r.Context(), a); err != nil {
-			s.errorPage(w, r, err)
-			return
-		}
-	}
+	p.DueURL, p.InterruptedURL, p.ProposedURL = link("a-declarer", "1"), link("etat", enrolment.StInterrompue), link("etat", enrolment.StProposee)
 	if sid != 0 {
 		if p.Bulk, err = s.Enrolment.List(r.Context(), a, enrolment.Filter{State: enrolment.StInscrite, SessionID: sid, Limit: 500}); err != nil {
 			s.errorPage(w, r, err)
@@ -83,9 +159,43 @@ func (s *Server) dashboardRender(w http.ResponseWriter, r *http.Request, status 
 		}
 	}
 	if !f.Values.Has("date") {
-		f.Values.Set("date", d.Today.String())
+		f.Values.Set("date", p.D.Today.String())
+	}
+	if err := s.dashboardHTML(&p); err != nil {
+		s.errorPage(w, r, err)
+		return
 	}
 	s.render(w, r, status, "dashboard", p)
+}
+
+// dashboardData reads the dashboard of the actor's organisation: the
+// counts, and the short lists of the sections p shows.
+func (s *Server) dashboardData(ctx context.Context, a *kairos.Actor, sid int64, p dashboardPage) (*dashData, error) {
+	d := &dashData{}
+	var err error
+	if d.D, err = s.Enrolment.DashboardTop(ctx, a, sid, dashboardTop); err != nil {
+		return nil, err
+	}
+	if p.ShowRDV {
+		if d.ToComplete, err = s.Appointments.ToComplete(ctx, a); err != nil {
+			return nil, err
+		}
+		d.ToCompleteN = len(d.ToComplete)
+		d.ToComplete = d.ToComplete[:min(len(d.ToComplete), dashboardTop)]
+	}
+	if p.ShowAttestations {
+		if d.AttestMonth, d.AttestToDo, d.AttestOverdue, err = s.Attestations.Pending(ctx, a); err != nil {
+			return nil, err
+		}
+	}
+	if p.ShowBilans {
+		if d.Bilans, d.BilansLate, err = s.Assessments.Missing(ctx, a); err != nil {
+			return nil, err
+		}
+		d.BilansN = len(d.Bilans)
+		d.Bilans = d.Bilans[:min(len(d.Bilans), dashboardTop)]
+	}
+	return d, nil
 }
 
 // dashboardBulkEntry declares at once the entry of the checked trainees of a session.

@@ -224,6 +224,7 @@ func (s *Server) routeTable() []route {
 			route{"POST /factures/documents/{id}/chorus/recycler", ofFacturation, s.invoiceChorusAction("recycler")},
 			route{"POST /factures/documents/{id}/chorus/completer", ofFacturation, s.invoiceChorusAction("completer")},
 			route{"POST /factures/documents/{id}/chorus/actualiser", invoiceReaders, s.invoiceChorusAction("actualiser")},
+			route{"POST /factures/documents/{id}/chorus/questions", ofFacturation, s.invoiceAsk},
 			route{"GET /admin/chorus", admin, s.adminChorus},
 		)
 	}

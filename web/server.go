@@ -82,6 +82,8 @@ type Server struct {
 	liveOnce  sync.Once
 	liveClose sync.Once
 	liveDone  chan struct{} // closed by StopLive: live streams end
+
+	dash dashCache // the OF dashboard's data
 }
 
 // New parses every template (a template error stops start-up) and builds the routes.
@@ -276,8 +278,17 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	if s.Webhooks != nil {
 		v.Live = livePages[page]
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+	if f, ok := data.(interface{ fillCSRF(string) any }); ok { // HTML rendered for several users (dashboard)
+		v.Data = f.fillCSRF(v.CSRF)
+	}
+	buf := renderBufs.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 1<<20 {
+			buf.Reset()
+			renderBufs.Put(buf)
+		}
+	}()
+	if err := t.ExecuteTemplate(buf, "layout", v); err != nil {
 		s.Log.Error("web: render", "page", page, "err", err)
 		http.Error(w, "Erreur interne", http.StatusInternalServerError)
 		return
@@ -287,6 +298,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }
+
+// renderBufs are the buffers of rendered pages, reused (a page is written
+// whole, then its buffer goes back).
+var renderBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // errorPage renders err as a French error page with the right status.
 // Internal errors are logged and shown without their details.

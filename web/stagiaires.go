@@ -13,7 +13,7 @@ import (
 
 var rosterSpec = ListSpec{
 	Path:  "/stagiaires",
-	Sorts: []string{"nom", "session", "debut", "etat"},
+	Sorts: []string{"nom", "session", "debut", "etat", "echeance"},
 	Filters: map[string][]string{
 		"etat": func() []string {
 			var out []string
@@ -24,7 +24,8 @@ var rosterSpec = ListSpec{
 			}
 			return out
 		}(),
-		"session": nil,
+		"session":    nil,
+		"a-declarer": {"1"}, // the declarations to make (the dashboard's list, whole)
 	},
 }
 
@@ -37,7 +38,7 @@ type rosterPage struct {
 }
 
 func rosterFilter(lq ListQuery) enrolment.RosterFilter {
-	f := enrolment.RosterFilter{Query: lq.Q, State: lq.Get("etat"), Sort: lq.Sort, Desc: lq.Desc}
+	f := enrolment.RosterFilter{Query: lq.Q, State: lq.Get("etat"), Sort: lq.Sort, Desc: lq.Desc, Due: lq.Get("a-declarer") == "1"}
 	if v := lq.Get("session"); v != "" {
 		if id, err := strconv.ParseInt(v, 10, 64); err == nil && id > 0 {
 			f.SessionID = id

@@ -91,6 +91,8 @@ func buildTypes() []EventType {
 	add("invoice.issue", "invoice", fac, "Facture émise à France Travail", "", audOFFT)
 	add("invoice.credit_note", "invoice", fac, "Avoir émis : la facture est annulée", "", audOFFT)
 	add("invoice.chorus_status_changed", "invoice", fac, "Nouvel état de la facture sur Chorus Pro (data : état, libellé, date, commentaire)", "", audOFFT)
+	add("invoice.chorus_question_asked", "invoice", fac, "Question posée à l'assistance Chorus Pro sur la facture (data : question_id, catégorie, objet, message)", "", audOFFT)
+	add("invoice.chorus_question_status_changed", "invoice", fac, "Suivi d'une question à l'assistance Chorus Pro (data : question_id, état, libellé, réponse)", "", audOFFT)
 	// Devis AIF (issue 12): every step of quotes.Workflow, with the quote after it.
 	const dev = "Devis AIF"
 	add("quote.create", "quote", dev, "Devis créé (brouillon de l'organisme)", "Quote", audQuote)

@@ -322,6 +322,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 			// Chorus Pro (issue 17): deposits and follow-ups, the technical account's password.
 			invoices.ChorusJob:         deposits.Handle,
 			invoices.ChorusPasswordJob: chorusPassword.Handle,
+			invoices.QuestionJob:       deposits.HandleQuestion,
 		},
 		Schedules: []worker.Schedule{
 			{Name: "accounts.cleanup", Every: time.Hour, Kind: "accounts.cleanup"},

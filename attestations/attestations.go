@@ -20,8 +20,10 @@
 package attestations
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"slices"
@@ -670,61 +672,11 @@ func (s *Service) Attest(ctx context.Context, a *kairos.Actor, m calendar.Month,
 	for i, it := range items {
 		out[i].EnrolmentID = it.EnrolmentID
 	}
-	fail := func(r *Result, err error) {
-		r.OK, r.Attestation, r.err = false, nil, err
-		r.Code, r.Error, r.Fields = kairos.ErrorCode(err), kairos.ErrorMessage(err), kairos.FieldErrors(err)
-	}
 	now := s.now()
 	for start := 0; start < len(items); start += chunk {
 		part := items[start:min(start+chunk, len(items))]
 		err := s.DB.Tx(ctx, func(tx *store.Tx) error {
-			ph := make([]string, len(part))
-			args := []any{a.OrgID}
-			for j, it := range part {
-				ph[j] = "?"
-				args = append(args, it.EnrolmentID)
-			}
-			list, err := s.load(ctx, tx, m, false, "e.org_id = ? AND e.id IN ("+strings.Join(ph, ", ")+")", args...)
-			if err != nil {
-				return err
-			}
-			byID := make(map[int64]*Attestation, len(list))
-			for _, x := range list {
-				byID[x.EnrolmentID] = x
-			}
-			for j, it := range part {
-				r := &out[start+j]
-				before := byID[it.EnrolmentID]
-				if before == nil {
-					fail(r, kairos.NotFound("Attestation (stagiaire en formation ce mois-là)"))
-					continue
-				}
-				if !before.Open {
-					fail(r, invalid("month", NotOpen(m, before.OpensOn)))
-					continue
-				}
-				if it.Figures == nil && it.Hours != nil {
-					f := it.Hours.Figures()
-					it.Figures = &f
-				}
-				// No savepoint: write refuses an item before its first
-				// statement, or meets a concurrent attestation on its
-				// INSERT without an error (ON CONFLICT DO NOTHING), so a
-				// refused item has written nothing; any other error stops
-				// the chunk.
-				x, err := s.write(ctx, tx, a, m, before, it, "", false, now)
-				if err != nil {
-					if kairos.ErrorCode(err) == kairos.EInternal {
-						return err
-					}
-					fail(r, err)
-					continue
-				}
-				// Later items of this call see it attested.
-				byID[it.EnrolmentID] = x
-				r.OK, r.Attestation = true, x
-			}
-			return nil
+			return s.attestChunk(ctx, tx, a, m, part, out[start:start+len(part)], now)
 		})
 		if err != nil {
 			for k := start; k < start+len(part); k++ {
@@ -734,6 +686,151 @@ func (s *Service) Attest(ctx context.Context, a *kairos.Actor, m calendar.Month,
 		}
 	}
 	return out, nil
+}
+
+// fail sets r to the refusal of its item by err.
+func fail(r *Result, err error) {
+	r.OK, r.Attestation, r.err = false, nil, err
+	r.Code, r.Error, r.Fields = kairos.ErrorCode(err), kairos.ErrorMessage(err), kairos.FieldErrors(err)
+}
+
+// pending is an item of a chunk checked and about to be written.
+type pending struct {
+	res    *Result
+	before *Attestation
+	after  *Attestation
+	change json.RawMessage
+	dups   []*Result // later items of the same enrolment, refused because of this one
+}
+
+// attestChunk attests the items of one chunk in tx with set-based work: the
+// chunk is read with the queries of load, every item is checked in memory,
+// then the versions are written by one multi-row INSERT and their audit
+// records and events by RecordMany. An item refused by a check writes
+// nothing; one met by a concurrent attestation of the same (enrolment,
+// month) is left out by ON CONFLICT DO NOTHING and refused without its audit
+// records. Any other error stops the chunk (rolled back by the caller).
+func (s *Service) attestChunk(ctx context.Context, tx *store.Tx, a *kairos.Actor, m calendar.Month, part []Item, out []Result, now time.Time) error {
+	enr := make([]int64, len(part))
+	for j, it := range part {
+		enr[j] = it.EnrolmentID
+	}
+	// A few shapes of IN list, each statement prepared once (Stable).
+	ph, args := store.Padded(enr)
+	list, err := s.load(ctx, tx.Stable(), m, false, "e.org_id = ? AND e.id IN ("+ph+")", append([]any{a.OrgID}, args...)...)
+	if err != nil {
+		return err
+	}
+	byID := make(map[int64]*Attestation, len(list))
+	for _, x := range list {
+		byID[x.EnrolmentID] = x
+	}
+	var todo []*pending
+	written := map[int64]*pending{} // by enrolment, in this chunk
+	for j, it := range part {
+		r := &out[j]
+		before := byID[it.EnrolmentID]
+		if before == nil {
+			fail(r, kairos.NotFound("Attestation (stagiaire en formation ce mois-là)"))
+			continue
+		}
+		if !before.Open {
+			fail(r, invalid("month", NotOpen(m, before.OpensOn)))
+			continue
+		}
+		if it.Figures == nil && it.Hours != nil {
+			f := it.Hours.Figures()
+			it.Figures = &f
+		}
+		v, err := check(m, before, it, false)
+		if err != nil {
+			fail(r, err)
+			if p := written[it.EnrolmentID]; p != nil && kairos.ErrorCode(err) == kairos.EConflict {
+				p.dups = append(p.dups, r) // attested by p, earlier in this chunk
+			}
+			continue
+		}
+		after, ch, err := s.version(a, m, before, v, "", false, now)
+		if err != nil {
+			return err
+		}
+		p := &pending{res: r, before: before, after: after, change: ch}
+		todo = append(todo, p)
+		// Later items of this chunk see it attested.
+		byID[it.EnrolmentID], written[it.EnrolmentID] = after, p
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	ids, err := insertVersions(ctx, tx, a, m, todo, now)
+	if err != nil {
+		return err
+	}
+	var changes []store.Change
+	for _, p := range todo {
+		id, ok := ids[p.before.EnrolmentID]
+		if !ok {
+			// A concurrent attestation committed first: nothing written.
+			err := raced(p.before, m)
+			fail(p.res, err)
+			for _, d := range p.dups {
+				fail(d, err)
+			}
+			continue
+		}
+		p.after.Current.ID = id
+		p.res.OK, p.res.Attestation = true, p.after
+		changes = append(changes,
+			store.Change{Action: "attestation.attest", OrgID: p.before.OrgID, ObjectType: "attestation", ObjectID: id, After: p.change, At: now},
+			// Transmission to France Travail (synchronous, see the package doc).
+			store.Change{Action: "attestation.transmit", OrgID: p.before.OrgID, ObjectType: "attestation", ObjectID: id, After: p.change, At: now})
+	}
+	return tx.RecordMany(ctx, changes)
+}
+
+// insCols are the columns of an attestation version written, and insRow the
+// placeholders of one row (current is 1).
+const (
+	insCols = `enrolment_id, org_id, agence_id, session_id, month, version, kind, state, current, planned, attended, justified, unjustified,
+		reason, due_on, late, attested_by, attested_label, attested_at, transmitted_at`
+	insRow = "(?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+// insArgs are the arguments of insRow for the version after of before.
+func insArgs(a *kairos.Actor, m calendar.Month, before, after *Attestation, now time.Time) []any {
+	v, f := after.Current, after.Current.Figures
+	return []any{before.EnrolmentID, before.OrgID, before.AgenceID, before.SessionID, int64(m), v.Version, v.Kind, StTransmise, int64(f.Planned), int64(f.Attended), int64(f.Justified), int64(f.Unjustified),
+		v.Reason, int64(before.Due), boolInt(v.Late), nullID(a.UserID), a.Label(), now, now}
+}
+
+// insertVersions writes the versions of todo (distinct enrolments) with one
+// multi-row INSERT, in enrolment order (concurrent calls on PostgreSQL take
+// the unique index's locks in one order), and returns the id of each version
+// written by enrolment: a version already written by a concurrent
+// transaction is skipped (ON CONFLICT DO NOTHING) and absent.
+func insertVersions(ctx context.Context, tx *store.Tx, a *kairos.Actor, m calendar.Month, todo []*pending, now time.Time) (map[int64]int64, error) {
+	sorted := slices.Clone(todo)
+	slices.SortFunc(sorted, func(x, y *pending) int { return cmp.Compare(x.before.EnrolmentID, y.before.EnrolmentID) })
+	args := make([]any, 0, 19*len(sorted))
+	for _, p := range sorted {
+		args = append(args, insArgs(a, m, p.before, p.after, now)...)
+	}
+	ids := make(map[int64]int64, len(sorted))
+	err := tx.QueryValues(ctx, "INSERT INTO attestations ("+insCols+")", insRow, 19, args,
+		" ON CONFLICT (enrolment_id, month, version) DO NOTHING RETURNING id, enrolment_id", func(rows *sql.Rows) error {
+			var id, enrolment int64
+			if err := rows.Scan(&id, &enrolment); err != nil {
+				return err
+			}
+			ids[enrolment] = id
+			return nil
+		})
+	return ids, err
+}
+
+// raced is the refusal of an attestation that a concurrent one wrote first.
+func raced(before *Attestation, m calendar.Month) error {
+	return conflict("L'attestation de " + before.DemandeurName + " pour " + m.French() + " a déjà été attestée ; corrigez-la par une attestation rectificative.")
 }
 
 // Rectify records a rectificative version of an attested attestation, with
@@ -772,68 +869,112 @@ func (s *Service) Rectify(ctx context.Context, a *kairos.Actor, m calendar.Month
 	return out, err
 }
 
-// write records a version of before's attestation inside tx (the initial
-// one, or a rectificative) and transmits it; it returns the attestation
-// after, without its history.
-func (s *Service) write(ctx context.Context, tx *store.Tx, a *kairos.Actor, m calendar.Month, before *Attestation, it Item, reason string, rectify bool, now time.Time) (*Attestation, error) {
+// checked is an item checked against its attestation: the figures and
+// the version to write.
+type checked struct {
+	figures attendance.Figures
+	version int
+	kind    string
+}
+
+// check validates it against before's attestation and returns the version
+// to write (the initial one, or a rectificative), or the French reason why it
+// is refused.
+func check(m calendar.Month, before *Attestation, it Item, rectify bool) (checked, error) {
 	f := before.Prefill
 	if it.Figures != nil {
 		f = *it.Figures
 	}
 	if err := f.Validate(); err != nil {
-		return nil, err
+		return checked{}, err
 	}
-	version, kind := 1, KindInitiale
 	switch {
 	case rectify && before.Current == nil:
-		return nil, conflict("Cette attestation n'a pas encore été attestée : attestez-la au lieu de la rectifier.")
+		return checked{}, conflict("Cette attestation n'a pas encore été attestée : attestez-la au lieu de la rectifier.")
 	case rectify:
-		version, kind = before.Current.Version+1, KindRectificative
 		if f == before.Current.Figures {
-			return nil, invalid(attendance.FieldAttended, "Les heures sont inchangées : une rectification doit corriger au moins un chiffre.")
+			return checked{}, invalid(attendance.FieldAttended, "Les heures sont inchangées : une rectification doit corriger au moins un chiffre.")
 		}
+		return checked{f, before.Current.Version + 1, KindRectificative}, nil
+	case before.Current != nil:
+		return checked{}, conflict("L'attestation de " + before.DemandeurName + " pour " + m.French() + " a déjà été attestée (" + before.Current.AttestedBy + ") ; corrigez-la par une attestation rectificative.")
+	}
+	return checked{f, 1, KindInitiale}, nil
+}
+
+// change is the state an attestation's audit records and events carry; its
+// fields are in the order of their names (what json.Marshal of a map wrote
+// before it).
+type change struct {
+	EnrolmentID int64          `json:"enrolment_id"`
+	Figures     Hours          `json:"figures"`
+	Kind        string         `json:"kind"`
+	Month       calendar.Month `json:"month"`
+	Reason      string         `json:"reason"`
+	Version     int            `json:"version"`
+}
+
+// version returns before's attestation after the version v is written
+// (its id still 0) and the JSON of the change.
+func (s *Service) version(a *kairos.Actor, m calendar.Month, before *Attestation, v checked, reason string, rectify bool, now time.Time) (*Attestation, json.RawMessage, error) {
+	f := v.figures
+	late := !rectify && calendar.DateOf(now) > before.Due
+	ch, err := json.Marshal(change{EnrolmentID: before.EnrolmentID, Month: m, Version: v.version, Kind: v.kind, Figures: HoursOf(f), Reason: reason})
+	if err != nil {
+		return nil, nil, err
+	}
+	after := *before
+	t := now
+	cur := Version{Version: v.version, Kind: v.kind, State: StTransmise, Figures: f, Reason: reason, Late: late, AttestedBy: a.Label(), AttestedAt: now, TransmittedAt: &t,
+		Planned: f.Planned.String(), Attended: f.Attended.String(), Justified: f.Justified.String(), Unjustified: f.Unjustified.String()}
+	after.Current, after.State, after.Figures, after.Hours, after.Overdue, after.History = &cur, StTransmise, f, HoursOf(f), false, nil
+	return &after, ch, nil
+}
+
+// write records a version of before's attestation inside tx (the initial
+// one, or a rectificative) and transmits it; it returns the attestation
+// after, without its history.
+func (s *Service) write(ctx context.Context, tx *store.Tx, a *kairos.Actor, m calendar.Month, before *Attestation, it Item, reason string, rectify bool, now time.Time) (*Attestation, error) {
+	v, err := check(m, before, it, rectify)
+	if err != nil {
+		return nil, err
+	}
+	after, ch, err := s.version(a, m, before, v, reason, rectify, now)
+	if err != nil {
+		return nil, err
+	}
+	if rectify {
 		if _, err := tx.Exec(ctx, "UPDATE attestations SET current = 0 WHERE enrolment_id = ? AND month = ? AND version = ?", it.EnrolmentID, int64(m), before.Current.Version); err != nil {
 			return nil, err
 		}
-	case before.Current != nil:
-		return nil, conflict("L'attestation de " + before.DemandeurName + " pour " + m.French() + " a déjà été attestée (" + before.Current.AttestedBy + ") ; corrigez-la par une attestation rectificative.")
 	}
-	late := !rectify && calendar.DateOf(now) > before.Due
 	// The row is written transmitted: the transmission to France Travail is
 	// synchronous (see the package doc), audited below after the attestation.
-	id, err := tx.Insert(ctx, `INSERT INTO attestations (enrolment_id, org_id, agence_id, session_id, month, version, kind, state, current, planned, attended, justified, unjustified,
-		reason, due_on, late, attested_by, attested_label, attested_at, transmitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (enrolment_id, month, version) DO NOTHING`,
-		it.EnrolmentID, before.OrgID, before.AgenceID, before.SessionID, int64(m), version, kind, StTransmise, int64(f.Planned), int64(f.Attended), int64(f.Justified), int64(f.Unjustified),
-		reason, int64(before.Due), boolInt(late), nullID(a.UserID), a.Label(), now, now)
+	id, err := tx.Insert(ctx, "INSERT INTO attestations ("+insCols+") VALUES "+insRow+" ON CONFLICT (enrolment_id, month, version) DO NOTHING",
+		insArgs(a, m, before, after, now)...)
 	if errors.Is(err, sql.ErrNoRows) || store.IsUniqueViolation(err) {
-		return nil, conflict("L'attestation de " + before.DemandeurName + " pour " + m.French() + " a déjà été attestée ; corrigez-la par une attestation rectificative.")
+		return nil, raced(before, m)
 	}
 	if err != nil {
 		return nil, err
 	}
+	after.Current.ID = id
 	action := "attestation.attest"
 	if rectify {
 		action = "attestation.rectify"
 	}
-	change := map[string]any{"enrolment_id": it.EnrolmentID, "month": m, "version": version, "kind": kind, "figures": HoursOf(f), "reason": reason}
 	var prev any
 	if before.Current != nil {
 		prev = before.Current
 	}
-	if err := tx.Record(ctx, store.Change{Action: action, OrgID: before.OrgID, ObjectType: "attestation", ObjectID: id, Before: prev, After: change, At: now}); err != nil {
+	if err := tx.Record(ctx, store.Change{Action: action, OrgID: before.OrgID, ObjectType: "attestation", ObjectID: id, Before: prev, After: ch, At: now}); err != nil {
 		return nil, err
 	}
 	// Transmission to France Travail (synchronous, see the package doc).
-	if err := tx.Record(ctx, store.Change{Action: "attestation.transmit", OrgID: before.OrgID, ObjectType: "attestation", ObjectID: id, After: change, At: now}); err != nil {
+	if err := tx.Record(ctx, store.Change{Action: "attestation.transmit", OrgID: before.OrgID, ObjectType: "attestation", ObjectID: id, After: ch, At: now}); err != nil {
 		return nil, err
 	}
-	after := *before
-	t := now
-	v := Version{ID: id, Version: version, Kind: kind, State: StTransmise, Figures: f, Reason: reason, Late: late, AttestedBy: a.Label(), AttestedAt: now, TransmittedAt: &t,
-		Planned: f.Planned.String(), Attended: f.Attended.String(), Justified: f.Justified.String(), Unjustified: f.Unjustified.String()}
-	after.Current, after.State, after.Figures, after.Hours, after.Overdue, after.History = &v, StTransmise, f, HoursOf(f), false, nil
-	return &after, nil
+	return after, nil
 }
 
 func boolInt(b bool) int {

@@ -143,6 +143,7 @@ type q struct {
 	clock  kairos.Clock
 	stmts  *stmtCache // prepared statements to reuse (SQLite DB and Tx); nil: none
 	tx     *sql.Tx    // the transaction r is, if any
+	stable bool       // cache statements with many placeholders too (Stable)
 }
 
 // run returns what runs query: a prepared statement of the cache when there
@@ -151,7 +152,7 @@ func (x q) run(ctx context.Context, query string) runner {
 	if x.stmts == nil {
 		return x.r
 	}
-	st := x.stmts.get(query)
+	st := x.stmts.get(query, x.stable)
 	if st == nil {
 		return x.r
 	}
@@ -241,10 +242,10 @@ func cacheable(query string) bool {
 	return false
 }
 
-func (c *stmtCache) get(query string) *sql.Stmt {
+func (c *stmtCache) get(query string, stable bool) *sql.Stmt {
 	c.mu.Lock()
 	st, seen := c.m[query]
-	if seen || len(c.m) >= stmtCacheMax || !cacheable(query) {
+	if seen || len(c.m) >= stmtCacheMax || !cacheable(query) && !(stable && stableOK(query)) {
 		c.mu.Unlock()
 		return st
 	}
@@ -262,12 +263,115 @@ func (c *stmtCache) get(query string) *sql.Stmt {
 	return nil
 }
 
+// stableOK reports whether a query run through Stable may be cached
+// whatever its length and placeholders: a SELECT, INSERT, UPDATE, DELETE or
+// WITH statement within SQLite's limit of placeholders.
+func stableOK(query string) bool {
+	head := strings.TrimLeft(query, " \t\r\n")
+	if len(head) < 6 || strings.Count(query, "?") > 32766 {
+		return false
+	}
+	switch strings.ToUpper(head[:4]) {
+	case "SELE", "INSE", "UPDA", "DELE", "WITH":
+		return true
+	}
+	return false
+}
+
+// Stable returns tx for statements of a few fixed shapes whatever their
+// number of placeholders: multi-row VALUES of fixed row counts (ExecValues,
+// QueryValues), IN lists padded to fixed lengths (Padded). On SQLite they are
+// then prepared once and reused like short statements, instead of being
+// parsed again each time; never pass it a query whose text varies with
+// its data.
+func (tx *Tx) Stable() Querier {
+	x := tx.q
+	x.stable = true
+	return x
+}
+
+// batchRows are the row counts of the statements ExecValues and
+// QueryValues run: a few fixed shapes, each prepared once (see Stable).
+var batchRows = []int{256, 64, 16, 4, 1}
+
+// valuesBatches calls fn with the VALUES list and the arguments of each
+// statement writing len(args)/cols rows of row (its cols placeholders).
+func valuesBatches(row string, cols int, args []any, fn func(values string, args []any) error) error {
+	n := len(args) / cols
+	if n*cols != len(args) {
+		return fmt.Errorf("store: %d arguments for rows of %d", len(args), cols)
+	}
+	for start := 0; start < n; {
+		k := 0
+		for _, k = range batchRows {
+			if k <= n-start {
+				break
+			}
+		}
+		values := strings.TrimSuffix(strings.Repeat(row+", ", k), ", ")
+		if err := fn(values, args[start*cols:(start+k)*cols]); err != nil {
+			return err
+		}
+		start += k
+	}
+	return nil
+}
+
+// ExecValues writes rows with multi-row INSERTs: head + " VALUES " + rows
+// of row (cols placeholders each, args their arguments row after row) +
+// tail, a few statement shapes reused (see Stable).
+func (tx *Tx) ExecValues(ctx context.Context, head, row string, cols int, args []any, tail string) error {
+	q := tx.Stable()
+	return valuesBatches(row, cols, args, func(values string, args []any) error {
+		_, err := q.Exec(ctx, head+" VALUES "+values+tail, args...)
+		return err
+	})
+}
+
+// QueryValues is ExecValues for an INSERT with a RETURNING clause (in
+// tail): scan is called for each row returned.
+func (tx *Tx) QueryValues(ctx context.Context, head, row string, cols int, args []any, tail string, scan func(*sql.Rows) error) error {
+	q := tx.Stable()
+	return valuesBatches(row, cols, args, func(values string, args []any) error {
+		rows, err := q.Query(ctx, head+" VALUES "+values+tail, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
+}
+
+// Padded returns the placeholders "?, ?, …" and the arguments of an IN list
+// of ids padded to one of a few fixed lengths by repeating its last id
+// (which changes nothing to IN), so that the query keeps a few shapes (see
+// Stable); ids must not be empty.
+func Padded(ids []int64) (string, []any) {
+	n := len(ids)
+	for _, k := range []int{8, 32, 128, 512} {
+		if k >= n {
+			n = k
+			break
+		}
+	}
+	args := make([]any, n)
+	for i := range args {
+		args[i] = ids[min(i, len(ids)-1)]
+	}
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", "), args
+}
+
 func (x q) Engine() Engine { return x.engine }
 
 // Now returns the time of the clock the database was given.
 func (x q) Now() time.Time { return x.clock.Now() }
 
-func (db *DB) q() q { return q{db.sql, db.engine, db.Clock, db.stmts, nil} }
+func (db *DB) q() q { return q{db.sql, db.engine, db.Clock, db.stmts, nil, false} }
 
 // Now returns the time of db's clock: the one clock of the process (set by
 // cmd/kairos from KAIROS_NOW in demo mode, else the system clock), which
@@ -309,7 +413,7 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	tx := &Tx{q: q{stx, db.engine, db.Clock, db.stmts, stx}, tx: stx, db: db}
+	tx := &Tx{q: q{stx, db.engine, db.Clock, db.stmts, stx, false}, tx: stx, db: db}
 	defer func() {
 		if p := recover(); p != nil {
 			stx.Rollback()
@@ -462,7 +566,7 @@ func (db *DB) Conn(ctx context.Context) (*Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: conn: %w", err)
 	}
-	return &Conn{q: q{c, db.engine, db.Clock, nil, nil}, c: c, db: db}, nil
+	return &Conn{q: q{c, db.engine, db.Clock, nil, nil, false}, c: c, db: db}, nil
 }
 
 // Close gives the connection back to the pool.
@@ -480,7 +584,7 @@ func (c *Conn) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	tx := &Tx{q: q{stx, c.db.engine, c.db.Clock, nil, stx}, tx: stx, db: c.db}
+	tx := &Tx{q: q{stx, c.db.engine, c.db.Clock, nil, stx, false}, tx: stx, db: c.db}
 	defer func() {
 		if p := recover(); p != nil {
 			stx.Rollback()

@@ -2,7 +2,11 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -220,6 +224,88 @@ func TestUniqueViolationDetected(t *testing.T) {
 	}
 }
 
+// RecordMany writes what Record writes one change after the other: the same
+// audit records and events, in the same order, across its batches of rows.
+func TestRecordManySameAsRecord(t *testing.T) {
+	db := storetest.Open(t)
+	db.Clock = kairos.FixedClock(time.Date(2026, 3, 29, 1, 30, 0, 654321000, time.UTC)) // a zero At: the transaction's time
+	actor := &kairos.Actor{Name: "Claire Martin", Email: "claire@of.example", Role: kairos.RoleOFAdmin}
+	ctx := kairos.WithClientIP(kairos.WithActor(context.Background(), actor), "203.0.113.7")
+	at := time.Date(2026, 3, 29, 0, 30, 0, 123456000, time.UTC)
+	var orgID int64
+	changes := func(tag string) []store.Change {
+		var cs []store.Change
+		for i := range 601 { // more than two batches
+			c := store.Change{Action: "thing." + tag, OrgID: orgID, ObjectType: "thing", ObjectID: int64(i), After: map[string]any{"n": i, "nom": "<é & \"x\">"}, At: at}
+			switch i % 3 {
+			case 0:
+				c.Before, c.OrgID = map[string]string{"etat": "avant"}, 0
+			case 1:
+				c.After, c.ObjectID = json.RawMessage(fmt.Sprintf(`{ "n" : %d, "s": "<&>" }`, i)), fmt.Sprint("k", i)
+			case 2:
+				c.After, c.At = nil, time.Time{}
+			}
+			cs = append(cs, c)
+		}
+		return cs
+	}
+	err := db.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		orgID, err = tx.Insert(ctx, "INSERT INTO organisations (kind, name, created_at) VALUES (?, ?, ?)", "of", "OF", at)
+		if err != nil {
+			return err
+		}
+		for _, c := range changes("one") {
+			if err := tx.Record(ctx, c); err != nil {
+				return err
+			}
+		}
+		return tx.RecordMany(ctx, changes("many"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(q string) []string {
+		rows, err := db.Query(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var at time.Time
+			var s []sql.NullString
+			cols, _ := rows.Columns()
+			s = make([]sql.NullString, len(cols)-1)
+			dest := []any{&at}
+			for i := range s {
+				dest = append(dest, &s[i])
+			}
+			if err := rows.Scan(dest...); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprint(at.UTC(), s))
+		}
+		return out
+	}
+	for _, q := range []string{
+		"SELECT at, actor_user_id, actor_api_key_id, actor_label, org_id, object_type, object_id, " + castText(db, "before_json") + ", " + castText(db, "after_json") + ", ip FROM audit_log WHERE action = 'thing.%s' ORDER BY id",
+		"SELECT at, org_id, object_type, object_id, " + castText(db, "payload") + " FROM events WHERE type = 'thing.%s' ORDER BY id",
+	} {
+		one, many := read(fmt.Sprintf(q, "one")), read(fmt.Sprintf(q, "many"))
+		if len(one) != 601 || len(many) != 601 {
+			t.Fatalf("%d and %d rows: %s", len(one), len(many), q)
+		}
+		for i := range one {
+			a := strings.ReplaceAll(one[i], "thing.one", "thing.X")
+			b := strings.ReplaceAll(many[i], "thing.many", "thing.X")
+			if a != b {
+				t.Fatalf("row %d differs:\nRecord     %s\nRecordMany %s", i, a, b)
+			}
+		}
+	}
+}
+
 // OnChange is told, after the commit, the organisations of the recorded
 // events (0 for none); never for a rolled back transaction.
 func TestOnChangeAfterCommit(t *testing.T) {
@@ -268,6 +354,42 @@ func TestOnChangeAfterCommit(t *testing.T) {
 	db.Tx(ctx, func(tx *store.Tx) error {
 		return tx.Record(ctx, store.Change{Action: "thing.update", OrgID: b, ObjectType: "thing", ObjectID: 3})
 	})
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 || len(got[0]) != 3 || got[0][0] != a || got[0][1] != b || got[0][2] != 0 {
+		t.Fatalf("calls: %v (organisations %d, %d)", got, a, b)
+	}
+}
+
+// RecordMany tells OnChange the organisations of its events, as Record does.
+func TestOnChangeAfterRecordMany(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := kairos.WithActor(context.Background(), &kairos.Actor{Name: "RGC", Role: kairos.RoleOFAdmin})
+	var mu sync.Mutex
+	var got [][]int64
+	stop := db.OnChange(func(orgs []int64) {
+		mu.Lock()
+		got = append(got, orgs)
+		mu.Unlock()
+	})
+	defer stop()
+	var a, b int64
+	if err := db.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		if a, err = tx.Insert(ctx, "INSERT INTO organisations (kind, name, created_at) VALUES ('of', 'A', ?)", tx.Now()); err != nil {
+			return err
+		}
+		if b, err = tx.Insert(ctx, "INSERT INTO organisations (kind, name, created_at) VALUES ('of', 'B', ?)", tx.Now()); err != nil {
+			return err
+		}
+		var cs []store.Change
+		for _, o := range []int64{a, b, a, 0, b} {
+			cs = append(cs, store.Change{Action: "thing.update", OrgID: o, ObjectType: "thing", ObjectID: 1})
+		}
+		return tx.RecordMany(ctx, cs)
+	}); err != nil {
+		t.Fatal(err)
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if len(got) != 1 || len(got[0]) != 3 || got[0][0] != a || got[0][1] != b || got[0][2] != 0 {

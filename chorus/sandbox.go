@@ -468,10 +468,14 @@ func (s *Sandbox) consulterCR(body []byte) (int, any) {
 // visible reports whether inv exists yet (its flux has been integrated).
 func (s *Sandbox) visible(inv *sbInvoice) bool { return !s.now().Before(inv.flux.done) }
 
-func (s *Sandbox) current(inv *sbInvoice) sbEvent {
+func (s *Sandbox) current(inv *sbInvoice) sbEvent { return s.currentOf(inv.events) }
+
+// currentOf is the last of events (in time order, the first one already
+// there) that has happened by the sandbox's clock.
+func (s *Sandbox) currentOf(events []sbEvent) sbEvent {
 	now := s.now()
-	cur := inv.events[0]
-	for _, e := range inv.events {
+	cur := events[0]
+	for _, e := range events {
 		if !e.at.After(now) {
 			cur = e
 		}

@@ -153,16 +153,7 @@ func (s *Sandbox) creerSollicitation(body []byte) (int, any) {
 	return http.StatusOK, CreerSollicitationResponse{Retour: ok(), IDSollicitation: id, NumeroSollicitation: sq.numero, DateCreation: stamp(now), StatutSollicitation: SolTransmise}
 }
 
-func (s *Sandbox) currentQuestion(q *sbQuestion) sbEvent {
-	now := s.now()
-	cur := q.events[0]
-	for _, e := range q.events {
-		if !e.at.After(now) {
-			cur = e
-		}
-	}
-	return cur
-}
+func (s *Sandbox) currentQuestion(q *sbQuestion) sbEvent { return s.currentOf(q.events) }
 
 func (s *Sandbox) rechercherSollicitations(body []byte) (int, any) {
 	var q RechercherSollicitationRequest

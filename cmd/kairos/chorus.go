@@ -112,8 +112,7 @@ func chorusDepositor(cfg config.Config, log *slog.Logger, db *store.DB, issuer *
 		d.Client = chorus.NewClient(chorus.Config{APIURL: cfg.ChorusAPIURL, OAuthURL: cfg.ChorusOAuthURL, ClientID: cfg.ChorusClientID,
 			ClientSecret: cfg.ChorusClientSecret, Login: cfg.ChorusLogin, Password: cfg.ChorusPassword}, kairos.SystemClock)
 	case cfg.Demo:
-		start, base := kairos.SystemClock(), db.Now()
-		sb := &chorus.Sandbox{Clock: func() time.Time { return base.Add(kairos.SystemClock().Sub(start)) }, Step: cfg.ChorusSandboxStep,
+		sb := &chorus.Sandbox{Clock: kairos.MovingClock(db.Now()), Step: cfg.ChorusSandboxStep, // the portal's instant, then real time
 			ClientID: "kairos-sandbox", ClientSecret: "kairos-sandbox-secret", Login: "TECH_1_kairos@cpro.fr", Password: "kairos-sandbox"}
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {

@@ -71,6 +71,8 @@ type Decoder struct {
 	opts    Options
 	cr      *countingReader
 	xd      *xml.Decoder
+	fast    *fastReader // instead of cr and xd, for a Chunk (see fastReader)
+	tok     token       // the last token
 	ns      string
 	version Version
 	state   int
@@ -178,14 +180,14 @@ func (d *Decoder) Next() (*Formation, error) {
 				return nil, ErrSkipped
 			}
 		}
-		tok, err := d.token()
+		t, err := d.token()
 		if err != nil {
 			return nil, d.noEOF(err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
+		switch t.kind {
+		case tokStart:
 			switch {
-			case t.Name.Space == d.ns && t.Name.Local == "formation":
+			case t.start.Name.Space == d.ns && t.start.Name.Local == "formation":
 				d.count++
 				d.digest = ""
 				if d.sk != nil {
@@ -193,15 +195,15 @@ func (d *Decoder) Next() (*Formation, error) {
 						d.digest = ev.digest
 					}
 				}
-				return d.record(t)
-			case t.Name.Space == d.ns && t.Name.Local == "extras":
+				return d.record(t.start)
+			case t.start.Name.Space == d.ns && t.start.Name.Local == "extras":
 				if err := d.skip(); err != nil {
 					return nil, err
 				}
 			default:
-				return nil, d.errorf("élément <%s> inattendu dans <offres> : <formation> attendu", t.Name.Local)
+				return nil, d.errorf("élément <%s> inattendu dans <offres> : <formation> attendu", t.start.Name.Local)
 			}
-		case xml.EndElement: // </offres>
+		case tokEnd: // </offres>
 			if d.count == 0 {
 				return nil, d.errorf("le document ne contient aucune formation")
 			}
@@ -210,47 +212,94 @@ func (d *Decoder) Next() (*Formation, error) {
 			}
 			d.state = stateEnd
 			return nil, io.EOF
-		case xml.CharData:
-			if !isBlank(string(t)) {
-				return nil, d.textErrorf(t, "texte inattendu dans <offres>")
+		case tokText:
+			if !isBlank(string(t.text)) {
+				return nil, d.textErrorf(t.text, "texte inattendu dans <offres>")
 			}
 		}
 	}
 }
 
+// Kinds of tokens.
+const (
+	tokText      = iota // text and CDATA sections
+	tokStart            // start tag
+	tokEnd              // end tag
+	tokDirective        // <!…>
+	tokOther            // comment, processing instruction
+)
+
+// token is one XML token as the Decoder reads it: a struct rather than an
+// xml.Token, so that the fast reader allocates nothing per token. text is
+// only valid until the next token.
+type token struct {
+	kind  int
+	start xml.StartElement // tokStart: name and attributes; tokEnd: name
+	text  []byte           // tokText: the characters; tokDirective: the directive
+}
+
+// end returns the end element of a tokEnd token.
+func (t *token) end() xml.EndElement { return xml.EndElement{Name: t.start.Name} }
+
+// fromXML converts a token of encoding/xml.
+func fromXML(x xml.Token) token {
+	switch x := x.(type) {
+	case xml.StartElement:
+		return token{kind: tokStart, start: x}
+	case xml.EndElement:
+		return token{kind: tokEnd, start: xml.StartElement{Name: x.Name}}
+	case xml.CharData:
+		return token{kind: tokText, text: x}
+	case xml.Directive:
+		return token{kind: tokDirective, text: x}
+	}
+	return token{kind: tokOther}
+}
+
 // token returns the next XML token, enforcing the limits, and records the
 // position where it starts.
-func (d *Decoder) token() (xml.Token, error) {
-	d.tokOff = d.xd.InputOffset()
-	d.tokLine, d.tokCol = d.cr.pos(d.tokOff)
-	d.cr.budget(int64(d.opts.MaxTextSize) + tagSlack)
-	tok, err := d.xd.Token()
-	if err == io.EOF {
-		// encoding/xml reports io.EOF only when every element is closed.
-		return nil, io.EOF
+func (d *Decoder) token() (*token, error) {
+	t := &d.tok
+	if d.fast != nil {
+		// Columns are only needed by document errors, which the fast
+		// reader leaves to encoding/xml (Chunk.Decode).
+		d.tokOff, d.tokLine, d.tokCol = int64(d.fast.pos), d.fast.line, 0
+		if err := d.fast.next(t); err != nil {
+			return t, err
+		}
+	} else {
+		d.tokOff = d.xd.InputOffset()
+		d.tokLine, d.tokCol = d.cr.pos(d.tokOff)
+		d.cr.budget(int64(d.opts.MaxTextSize) + tagSlack)
+		x, err := d.xd.Token()
+		if err == io.EOF {
+			// encoding/xml reports io.EOF only when every element is closed.
+			return t, io.EOF
+		}
+		if err != nil {
+			return t, d.fail(err)
+		}
+		*t = fromXML(x)
 	}
-	if err != nil {
-		return nil, d.fail(err)
-	}
-	switch t := tok.(type) {
-	case xml.StartElement:
+	switch t.kind {
+	case tokStart:
 		d.depth++
 		if d.depth > d.opts.MaxDepth {
-			return nil, d.errorf("plus de %d éléments imbriqués : limite de profondeur dépassée", d.opts.MaxDepth)
+			return t, d.errorf("plus de %d éléments imbriqués : limite de profondeur dépassée", d.opts.MaxDepth)
 		}
-	case xml.EndElement:
+	case tokEnd:
 		d.depth--
-	case xml.Directive:
-		if d.state != stateProlog || d.depth != 0 || !bytes.HasPrefix(t, []byte("DOCTYPE")) {
-			return nil, d.errorf("directive <!%s> interdite", firstWord(t))
+	case tokDirective:
+		if d.state != stateProlog || d.depth != 0 || !bytes.HasPrefix(t.text, []byte("DOCTYPE")) {
+			return t, d.errorf("directive <!%s> interdite", firstWord(t.text))
 		}
-		if bytes.ContainsRune(t, '[') {
-			return nil, d.errorf("DOCTYPE avec déclarations internes (entités) interdit")
+		if bytes.ContainsRune(t.text, '[') {
+			return t, d.errorf("DOCTYPE avec déclarations internes (entités) interdit")
 		}
 		// A DOCTYPE without internal subset is ignored: the DTD is never
 		// fetched.
 	}
-	return tok, nil
+	return t, nil
 }
 
 func firstWord(b []byte) string {
@@ -321,20 +370,20 @@ func (d *Decoder) fail(err error) error {
 // prolog reads up to the <offres> start tag.
 func (d *Decoder) prolog() error {
 	for {
-		tok, err := d.token()
+		t, err := d.token()
 		if err == io.EOF {
 			return d.errorf("document vide : élément racine <lheo> attendu")
 		}
 		if err != nil {
 			return err
 		}
-		switch t := tok.(type) {
-		case xml.CharData:
-			if !isBlank(string(t)) {
-				return d.textErrorf(t, "texte avant l'élément racine")
+		switch t.kind {
+		case tokText:
+			if !isBlank(string(t.text)) {
+				return d.textErrorf(t.text, "texte avant l'élément racine")
 			}
-		case xml.StartElement:
-			if err := d.root(t); err != nil {
+		case tokStart:
+			if err := d.root(t.start); err != nil {
 				return err
 			}
 			return d.offres()
@@ -366,22 +415,22 @@ func (d *Decoder) root(t xml.StartElement) error {
 
 func (d *Decoder) offres() error {
 	for {
-		tok, err := d.token()
+		t, err := d.token()
 		if err != nil {
 			return d.noEOF(err)
 		}
-		switch t := tok.(type) {
-		case xml.CharData:
-			if !isBlank(string(t)) {
-				return d.textErrorf(t, "texte inattendu dans <lheo>")
+		switch t.kind {
+		case tokText:
+			if !isBlank(string(t.text)) {
+				return d.textErrorf(t.text, "texte inattendu dans <lheo>")
 			}
-		case xml.StartElement:
-			if t.Name.Space != d.ns || t.Name.Local != "offres" {
-				return d.errorf("élément <%s> inattendu dans <lheo> : <offres> attendu", t.Name.Local)
+		case tokStart:
+			if t.start.Name.Space != d.ns || t.start.Name.Local != "offres" {
+				return d.errorf("élément <%s> inattendu dans <lheo> : <offres> attendu", t.start.Name.Local)
 			}
 			d.state = stateOffres
 			return nil
-		case xml.EndElement:
+		case tokEnd:
 			return d.errorf("élément <offres> absent")
 		}
 	}
@@ -390,31 +439,31 @@ func (d *Decoder) offres() error {
 // epilog reads from </offres> to the end of the document.
 func (d *Decoder) epilog() error {
 	for {
-		tok, err := d.token()
+		t, err := d.token()
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if d.depth == 2 && t.Name.Space == d.ns && t.Name.Local == "extras" {
+		switch t.kind {
+		case tokStart:
+			if d.depth == 2 && t.start.Name.Space == d.ns && t.start.Name.Local == "extras" {
 				if err := d.skip(); err != nil {
 					return err
 				}
 				continue
 			}
 			if d.depth == 1 {
-				return d.errorf("élément <%s> après l'élément racine </lheo>", t.Name.Local)
+				return d.errorf("élément <%s> après l'élément racine </lheo>", t.start.Name.Local)
 			}
-			return d.errorf("élément <%s> inattendu dans <lheo>", t.Name.Local)
-		case xml.CharData:
-			if !isBlank(string(t)) {
+			return d.errorf("élément <%s> inattendu dans <lheo>", t.start.Name.Local)
+		case tokText:
+			if !isBlank(string(t.text)) {
 				if d.depth == 0 {
-					return d.textErrorf(t, "texte après l'élément racine </lheo>")
+					return d.textErrorf(t.text, "texte après l'élément racine </lheo>")
 				}
-				return d.textErrorf(t, "texte inattendu dans <lheo>")
+				return d.textErrorf(t.text, "texte inattendu dans <lheo>")
 			}
 		}
 	}
@@ -441,14 +490,22 @@ func (d *Decoder) reasonf(line int, format string, args ...any) {
 }
 
 func (d *Decoder) recordTooBig() bool {
-	return d.xd.InputOffset()-d.recStart > d.opts.MaxRecordSize
+	return d.offset()-d.recStart > d.opts.MaxRecordSize
+}
+
+// offset is the input offset after the last token.
+func (d *Decoder) offset() int64 {
+	if d.fast != nil {
+		return int64(d.fast.pos)
+	}
+	return d.xd.InputOffset()
 }
 
 // record reads a <formation> whose start tag is t.
 func (d *Decoder) record(t xml.StartElement) (*Formation, error) {
 	line := d.tokLine
 	d.recLine = line
-	d.recStart = d.xd.InputOffset()
+	d.recStart = d.offset()
 	d.tree.reset()
 	d.reasons = d.reasons[:0]
 	d.text = d.text[:0]
@@ -470,41 +527,41 @@ func (d *Decoder) record(t xml.StartElement) (*Formation, error) {
 			}
 			break
 		}
-		tok, err := d.token()
+		t, err := d.token()
 		if err != nil {
 			return nil, d.noEOF(err)
 		}
 		top := d.stack[len(d.stack)-1]
-		switch t := tok.(type) {
-		case xml.StartElement:
+		switch t.kind {
+		case tokStart:
 			d.flushText(top, true)
 			switch {
-			case t.Name.Space != d.ns:
+			case t.start.Name.Space != d.ns:
 				d.reasonf(d.tokLine, "élément <%s> d'un espace de noms inconnu (%s) dans <%s>",
-					t.Name.Local, t.Name.Space, d.tree.nodes[top].name)
+					t.start.Name.Local, t.start.Name.Space, d.tree.nodes[top].name)
 				err = d.skip()
-			case schema[t.Name.Local] == nil:
-				d.reasonf(d.tokLine, "élément <%s> inconnu en LHÉO dans <%s>", t.Name.Local, d.tree.nodes[top].name)
+			case schema[t.start.Name.Local] == nil:
+				d.reasonf(d.tokLine, "élément <%s> inconnu en LHÉO dans <%s>", t.start.Name.Local, d.tree.nodes[top].name)
 				err = d.skip()
-			case t.Name.Local == "extras":
-				err = d.extras(top, t)
+			case t.start.Name.Local == "extras":
+				err = d.extras(top, t.start)
 			default:
-				i := d.tree.add(top, t.Name.Local, d.tokLine)
-				d.tree.nodes[i].attrs = keptAttrs(t.Attr)
+				i := d.tree.add(top, t.start.Name.Local, d.tokLine)
+				d.tree.nodes[i].attrs = keptAttrs(t.start.Attr)
 				d.stack = append(d.stack, i)
 			}
 			if err != nil {
 				return nil, err
 			}
-		case xml.EndElement:
+		case tokEnd:
 			d.flushText(top, false)
 			d.stack = d.stack[:len(d.stack)-1]
-		case xml.CharData:
-			if len(d.text)+len(t) > d.opts.MaxTextSize {
+		case tokText:
+			if len(d.text)+len(t.text) > d.opts.MaxTextSize {
 				return nil, d.errorf("texte de plus de %d octets dans <%s> : limite de taille dépassée",
 					d.opts.MaxTextSize, d.tree.nodes[top].name)
 			}
-			d.text = append(d.text, t...)
+			d.text = append(d.text, t.text...)
 		}
 	}
 
@@ -543,17 +600,17 @@ func (d *Decoder) extras(parent int32, start xml.StartElement) error {
 		if d.recordTooBig() {
 			return nil // record() notices and skips the rest
 		}
-		tok, err := d.token()
+		t, err := d.token()
 		if err != nil {
 			return d.noEOF(err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			w.start(t, d.tokLine)
-		case xml.EndElement:
-			w.end(t)
-		case xml.CharData:
-			w.text(t, d.tokLine)
+		switch t.kind {
+		case tokStart:
+			w.start(t.start, d.tokLine)
+		case tokEnd:
+			w.end(t.end())
+		case tokText:
+			w.text(t.text, d.tokLine)
 		}
 	}
 	d.tree.nodes[i].raw = RawXML(w.b.String())

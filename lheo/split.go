@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"sync/atomic"
 )
 
 // ErrChunk is returned by Decoder.Next, when Options.Split is set, for a
@@ -48,6 +49,23 @@ func (c *Chunk) Size() int { return len(c.data) }
 // (nil, *DocumentError) when the element is malformed, with the lines and
 // columns of the document.
 func (c *Chunk) Decode() (*Formation, error) {
+	if len(c.data) < int(min(c.opts.MaxRecordSize, 1<<30)) {
+		f, err := c.decode(true)
+		var re *RecordError
+		if err == nil || errors.As(err, &re) {
+			fastChunks.Add(1)
+			return f, err
+		}
+		// Anything else (errBail, a document error) is decoded again by
+		// encoding/xml, which gives the document error with its position.
+	}
+	return c.decode(false)
+}
+
+// fastChunks counts the chunks decoded by the fast reader (for tests).
+var fastChunks atomic.Int64
+
+func (c *Chunk) decode(fast bool) (*Formation, error) {
 	// The record's buffers (tree, stack, text) are reused from chunk to
 	// chunk, as the sequential Decoder reuses them from record to record.
 	d := &Decoder{}
@@ -60,10 +78,18 @@ func (c *Chunk) Decode() (*Formation, error) {
 	}()
 	d.opts = *c.opts
 	d.opts.Skip, d.opts.Split = nil, false
-	d.cr = &countingReader{r: eofReader{}, buf: c.data, n: len(c.data), line: c.Line, col: c.col}
-	d.xd = xml.NewDecoder(d.cr)
-	d.xd.Strict = true
-	d.xd.CharsetReader = passCharset
+	if fast {
+		fr := fastReaders.Get().(*fastReader)
+		*fr = fastReader{data: c.data, line: c.Line, max: d.opts.MaxTextSize,
+			names: fr.names[:0], ns: fr.ns[:0], buf: fr.buf[:0], attrs: fr.attrs[:0], decls: fr.decls[:0]}
+		defer func() { fr.data = nil; fastReaders.Put(fr) }()
+		d.fast = fr
+	} else {
+		d.cr = &countingReader{r: eofReader{}, buf: c.data, n: len(c.data), line: c.Line, col: c.col}
+		d.xd = xml.NewDecoder(d.cr)
+		d.xd.Strict = true
+		d.xd.CharsetReader = passCharset
+	}
 	f, err := d.Next()
 	if err == io.EOF {
 		// Cannot happen for an element isolated by the scanner.
@@ -76,6 +102,8 @@ func (c *Chunk) Decode() (*Formation, error) {
 func (d *Decoder) Chunk() *Chunk { return d.chunk }
 
 var recordBuffers sync.Pool // *Decoder holding reusable record buffers
+
+var fastReaders = sync.Pool{New: func() any { return new(fastReader) }}
 
 type eofReader struct{}
 

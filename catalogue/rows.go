@@ -1,6 +1,7 @@
 package catalogue
 
 import (
+	"bytes"
 	"encoding/json"
 	"hash/fnv"
 	"strconv"
@@ -91,12 +92,12 @@ func prepare(f *lheo.Formation, fkey string) (*prepared, error) {
 			f.Actions[i].Sessions[j].Line = 0
 		}
 	}
-	doc, err := json.Marshal(f)
+	docs, err := marshalDocs(f)
 	if err != nil {
 		return nil, err
 	}
-	p.doc = doc
-	p.hash = hash64(doc)
+	p.doc = docs.formation
+	p.hash = hash64(p.doc)
 
 	var text strings.Builder
 	for _, t := range []string{f.Intitule, f.Objectif, f.ResultatsAttendus, f.Contenu, f.OrganismeResponsable.Nom, f.OrganismeResponsable.RaisonSociale} {
@@ -135,14 +136,7 @@ func prepare(f *lheo.Formation, fkey string) (*prepared, error) {
 			an = "a" + strconv.Itoa(ai+1)
 		}
 		akey := fkey + "/" + uniq(aseen, an)
-		sessions := a.Sessions
-		a.Sessions = nil
-		adoc, err := json.Marshal(a)
-		a.Sessions = sessions
-		if err != nil {
-			return nil, err
-		}
-		ahash := hash64(adoc)
+		ahash := hash64(docs.actions[ai])
 		p.actions = append(p.actions, akey)
 		p.ahashes = append(p.ahashes, ahash)
 		place := mainPlace(a)
@@ -170,16 +164,105 @@ func prepare(f *lheo.Formation, fkey string) (*prepared, error) {
 			r.debut, r.fin = int64(s.Periode.Debut), int64(s.Periode.Fin)
 			r.etat = s.EtatRecrutement
 			r.modalite = a.ModalitesEnseignement
-			sdoc, err := json.Marshal(s)
-			if err != nil {
-				return nil, err
-			}
-			r.hash = hash64(fbase, []byte(ahash), sdoc, []byte(r.region+"\x00"+r.departement+"\x00"+r.ville))
+			r.hash = hash64(fbase, []byte(ahash), docs.sessions[ai][si], []byte(r.region+"\x00"+r.departement+"\x00"+r.ville))
 			p.sessions = append(p.sessions, r)
 		}
 	}
 	p.search = text.String()
 	return p, nil
+}
+
+// formationDocs are the JSON documents of a formation: the whole
+// formation, each action without its sessions, each session.
+type formationDocs struct {
+	formation []byte
+	actions   [][]byte
+	sessions  [][][]byte
+}
+
+// marshalDocs encodes each session once, each action without its sessions
+// once and the formation without its actions once, and puts the formation's
+// document together from them: the bytes of json.Marshal(f), for a third of
+// the work of encoding them separately (TestMarshalDocsIsMarshal).
+func marshalDocs(f *lheo.Formation) (*formationDocs, error) {
+	d := &formationDocs{actions: make([][]byte, len(f.Actions)), sessions: make([][][]byte, len(f.Actions))}
+	var err error
+	for ai := range f.Actions {
+		a := &f.Actions[ai]
+		d.sessions[ai] = make([][]byte, len(a.Sessions))
+		for si := range a.Sessions {
+			if d.sessions[ai][si], err = json.Marshal(&a.Sessions[si]); err != nil {
+				return nil, err
+			}
+		}
+		sessions := a.Sessions
+		a.Sessions = nil
+		d.actions[ai], err = json.Marshal(a)
+		a.Sessions = sessions
+		if err != nil {
+			return nil, err
+		}
+	}
+	actions := f.Actions
+	f.Actions = nil
+	doc, err := json.Marshal(f)
+	f.Actions = actions
+	if err != nil {
+		return nil, err
+	}
+	if actions == nil {
+		d.formation = doc
+		return d, nil
+	}
+	size := len(doc)
+	for ai := range d.actions {
+		size += len(d.actions[ai]) + 1
+		for _, s := range d.sessions[ai] {
+			size += len(s) + 1
+		}
+	}
+	out, ok := spliceArray(make([]byte, 0, size), doc, `"Actions":null`, len(actions), func(out []byte, ai int) ([]byte, bool) {
+		if actions[ai].Sessions == nil {
+			return append(out, d.actions[ai]...), true
+		}
+		return spliceArray(out, d.actions[ai], `"Sessions":null`, len(d.sessions[ai]), func(out []byte, si int) ([]byte, bool) {
+			return append(out, d.sessions[ai][si]...), true
+		})
+	})
+	if !ok {
+		// A field of the same name elsewhere: encode the whole formation.
+		if d.formation, err = json.Marshal(f); err != nil {
+			return nil, err
+		}
+		return d, nil
+	}
+	d.formation = out
+	return d, nil
+}
+
+// spliceArray appends to out the object doc whose field encoded as key
+// (`"Name":null`, found exactly once) becomes an array of n elements
+// appended by elem.
+func spliceArray(out, doc []byte, key string, n int, elem func([]byte, int) ([]byte, bool)) ([]byte, bool) {
+	k := []byte(key)
+	i := bytes.Index(doc, k)
+	if i < 0 || bytes.Index(doc[i+len(k):], k) >= 0 {
+		return nil, false
+	}
+	field := len(k) - len("null")
+	out = append(out, doc[:i+field]...)
+	out = append(out, '[')
+	for e := range n {
+		if e > 0 {
+			out = append(out, ',')
+		}
+		var ok bool
+		if out, ok = elem(out, e); !ok {
+			return nil, false
+		}
+	}
+	out = append(out, ']')
+	return append(out, doc[i+len(k):]...), true
 }
 
 func mainPlace(a *lheo.Action) *lheo.Adresse {

@@ -270,9 +270,15 @@ func (s *skipReader) scan() bool {
 		}
 		return true
 	}
-	// Start tag: find its end outside quoted values.
+	// Start tag: find its end outside quoted values (most tags have none).
 	var q byte
-	i := 1
+	i := bytes.IndexByte(b, '>')
+	if i < 0 {
+		return false
+	}
+	if bytes.IndexByte(b[:i], '"') >= 0 || bytes.IndexByte(b[:i], '\'') >= 0 {
+		i = 1
+	}
 	for ; i < len(b); i++ {
 		c := b[i]
 		switch {

@@ -32,7 +32,7 @@ func PlainText(s string) string {
 	text := func(t string) string {
 		t = html.UnescapeString(t)
 		if isHTML { // source line breaks are spaces in HTML
-			t = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(t)
+			t = htmlLineBreaks.Replace(t)
 		}
 		return t
 	}
@@ -69,6 +69,9 @@ func PlainText(s string) string {
 	}
 	return tidy(b.String())
 }
+
+// htmlLineBreaks turns source line breaks into spaces.
+var htmlLineBreaks = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")
 
 // tagStart reports whether s starts with something that looks like an HTML
 // tag: "<" followed by a letter, "/" or "!".

@@ -214,6 +214,9 @@ func (s *skipReader) read(n int) bool {
 
 // scan reads one construct at s.pos; false when more input is needed.
 func (s *skipReader) scan() bool {
+	if s.chunkStart >= 0 && s.scanElements() {
+		return true
+	}
 	b := s.buf[s.pos:]
 	if len(b) == 0 {
 		return false
@@ -317,6 +320,54 @@ func (s *skipReader) scan() bool {
 	}
 	s.depth++
 	return true
+}
+
+// scanElements goes over the text, the start tags without quoted values
+// and the end tags inside a <formation> element (most of a document) in
+// one loop. It stops before anything else (comment, CDATA section,
+// processing instruction, quoted value), at the end of the element (which
+// it hands to endChunk) or of the buffer, and reports whether it moved.
+func (s *skipReader) scanElements() bool {
+	buf, pos, depth := s.buf, s.pos, s.depth
+	moved := false
+	for {
+		i := bytes.IndexByte(buf[pos:], '<')
+		if i < 0 || pos+i+1 >= len(buf) {
+			break
+		}
+		p := pos + i
+		c := buf[p+1]
+		if c == '!' || c == '?' {
+			pos, moved = p, moved || i > 0
+			break
+		}
+		j := bytes.IndexByte(buf[p:], '>')
+		if j < 0 {
+			pos, moved = p, moved || i > 0
+			break
+		}
+		tag := buf[p : p+j+1]
+		if c == '/' {
+			pos, depth = p+j+1, depth-1
+			if depth == s.chunkDepth {
+				s.pos, s.depth = pos, depth
+				s.endChunk()
+				return true
+			}
+			moved = true
+			continue
+		}
+		if bytes.IndexByte(tag, '"') >= 0 || bytes.IndexByte(tag, '\'') >= 0 {
+			pos, moved = p, moved || i > 0
+			break
+		}
+		pos, moved = p+j+1, true
+		if tag[len(tag)-2] != '/' {
+			depth++
+		}
+	}
+	s.pos, s.depth = pos, depth
+	return moved
 }
 
 func localName(tag []byte) string {

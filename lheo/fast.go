@@ -7,21 +7,23 @@ import (
 	"unicode/utf8"
 )
 
-// errBail is returned by fastReader.Token when the chunk holds something
-// it does not handle; Chunk.Decode then decodes the chunk with encoding/xml.
+// errBail is returned by fastReader.next when the chunk holds something it
+// does not handle; Chunk.Decode then decodes the chunk with encoding/xml.
 var errBail = errors.New("lheo: construct left to encoding/xml")
 
 // fastReader tokenizes a Chunk held in memory, for the XML that LHÉO files
-// are made of: ASCII names without prefixes, attributes in quotes, text with the predefined entities and character references,
-// CDATA sections, a default namespace. It yields the tokens that
-// encoding/xml (Strict) would yield for the same bytes, at the same lines,
-// and gives up (errBail) on anything else (a comment, a processing
-// instruction, a prefix, a non-ASCII name, any error, a token near the
-// size limits): the chunk is then decoded again by encoding/xml, which
-// reports errors with their exact positions. So it never accepts what
-// encoding/xml refuses (FuzzFastReader compares the two), and costs a
-// fraction of it: it reads a slice, not a byte at a time through an
-// interface, and returns text without copying when nothing is replaced.
+// are made of: ASCII names without prefixes, quoted attribute values, text
+// with the predefined entities and character references, CDATA sections,
+// one default namespace. It yields the tokens that encoding/xml (Strict)
+// yields for the same bytes, at the same lines, and gives up (errBail) on
+// anything else: a comment, a processing instruction, a prefix, a
+// non-ASCII name, any error, a token near the size limits. The chunk is
+// then decoded again by encoding/xml, which reports errors with their exact
+// positions. So it never accepts what encoding/xml refuses (FuzzFastReader
+// compares the two token by token), and costs a fraction of it: it reads a
+// slice instead of one byte at a time through an interface, fills one
+// token struct instead of allocating each token, and returns text without
+// copying when nothing in it is replaced.
 type fastReader struct {
 	data []byte
 	pos  int

@@ -21,6 +21,7 @@ test-postgres: assets
 check:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt: these files need formatting:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	@out=$$(git grep -nE '^(<<<<<<<|>>>>>>>) ' -- . 2>/dev/null || true); if [ -n "$$out" ]; then echo "merge conflict markers left in:"; echo "$$out"; exit 1; fi
 
 ## build: the kairos binary in bin/
 build: assets

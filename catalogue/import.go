@@ -676,6 +676,11 @@ func stageTables(pg bool) []string {
 	if pg {
 		f += " ON COMMIT DROP"
 		s += " ON COMMIT DROP"
+	} else {
+		// The rowid itself: no second B-tree to write while staging, and
+		// the publication reads the rows in id order without an index.
+		f = strings.Replace(f, "id BIGINT PRIMARY KEY", "id INTEGER PRIMARY KEY", 1)
+		s = strings.Replace(s, "id BIGINT PRIMARY KEY", "id INTEGER PRIMARY KEY", 1)
 	}
 	return []string{f, s}
 }

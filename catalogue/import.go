@@ -676,6 +676,11 @@ func stageTables(pg bool) []string {
 	if pg {
 		f += " ON COMMIT DROP"
 		s += " ON COMMIT DROP"
+	} else {
+		// The rowid itself: no second B-tree to write while staging, and
+		// the publication reads the rows in id order without an index.
+		f = strings.Replace(f, "id BIGINT PRIMARY KEY", "id INTEGER PRIMARY KEY", 1)
+		s = strings.Replace(s, "id BIGINT PRIMARY KEY", "id INTEGER PRIMARY KEY", 1)
 	}
 	return []string{f, s}
 }
@@ -1270,7 +1275,7 @@ const (
 
 func (run *importRun) stageFormation(ctx context.Context, f *fIdx, p *prepared) error {
 	f.staged = true
-	run.fBatch = append(run.fBatch, f.id, b2i(!f.stored), p.fkey, p.numero, p.datemaj, p.hash, p.rawHash, string(p.doc), p.search)
+	run.fBatch = append(run.fBatch, f.id, b2i(!f.stored), p.fkey, p.numero, p.datemaj, p.hash, p.rawHash, string(compactDoc(p.doc)), p.search)
 	run.fRows++
 	if run.fRows >= fBatchRows {
 		return run.flush(ctx, false)

@@ -1275,7 +1275,7 @@ const (
 
 func (run *importRun) stageFormation(ctx context.Context, f *fIdx, p *prepared) error {
 	f.staged = true
-	run.fBatch = append(run.fBatch, f.id, b2i(!f.stored), p.fkey, p.numero, p.datemaj, p.hash, p.rawHash, string(compactDoc(p.doc)), p.search)
+	run.fBatch = append(run.fBatch, f.id, b2i(!f.stored), p.fkey, p.numero, p.datemaj, p.hash, p.rawHash, string(p.doc), p.search)
 	run.fRows++
 	if run.fRows >= fBatchRows {
 		return run.flush(ctx, false)

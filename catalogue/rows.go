@@ -39,7 +39,7 @@ type prepared struct {
 	numero   string
 	fkey     string
 	datemaj  int64
-	doc      []byte // the formation as JSON, lines cleared
+	doc      []byte // the formation as stored JSON (compactDoc), lines cleared
 	hash     string
 	rawHash  string // lheo.Decoder.Digest of the record
 	search   string // folded text for full-text search
@@ -96,8 +96,10 @@ func prepare(f *lheo.Formation, fkey string) (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.doc = docs.formation
-	p.hash = hash64(p.doc)
+	// The hash is that of the whole JSON; the stored document leaves out
+	// what decoding does not miss (compactDoc), in the decoding workers.
+	p.hash = hash64(docs.formation)
+	p.doc = compactDoc(docs.formation)
 
 	var text strings.Builder
 	for _, t := range []string{f.Intitule, f.Objectif, f.ResultatsAttendus, f.Contenu, f.OrganismeResponsable.Nom, f.OrganismeResponsable.RaisonSociale} {

@@ -494,6 +494,11 @@ func (f Filter) conditions() (where []string, args []any, hint string) {
 // relevance) and gives their number, the count of matching sessions and the
 // page: on a 100 000-session catalogue a broad query such as « titre
 // professionnel » read its 8 000 formations three times before.
+//
+// The words are always given as (SELECT to_tsquery('simple', ?)), computed
+// once per statement: pgx prepares its statements, and in the generic plan
+// PostgreSQL chooses after a few runs, a bare to_tsquery of a parameter is
+// computed again for every row it is compared with or ranked against.
 func (s *Service) searchPostgres(ctx context.Context, f Filter) (*Result, error) {
 	where, args, _ := f.conditions()
 	res := &Result{Items: []Session{}}
@@ -507,7 +512,7 @@ func (s *Service) searchPostgres(ctx context.Context, f Filter) (*Result, error)
 		return res, s.scanPage(ctx, res, "SELECT "+sessionSelect+" FROM catalogue_sessions s"+w+" ORDER BY "+startOrder+page, args)
 	}
 	tsq := tsQuery(ts)
-	const match = "search @@ to_tsquery('simple', ?)"
+	const match = "search @@ (SELECT to_tsquery('simple', ?))"
 	// The matched set is read whole only when it is small enough for the
 	// plan that starts from it: RankCap formations to rank by relevance,
 	// dateWalkFrom to sort by start date.
@@ -529,9 +534,19 @@ func (s *Service) searchPostgres(ctx context.Context, f Filter) (*Result, error)
 	}
 	res.Broad = f.Sort == SortRelevance
 	res.Items, res.Total, res.More = res.Items[:0], 0, false
-	// The IN inside an expression stays a hashed subplan (not a join): the
-	// planner, which estimates a prefix tsquery at a few rows, then walks
-	// the start-date index instead of sorting every match.
+	if res.Broad {
+		// More than RankCap formations match: one session in a few belongs
+		// to one of them, so the walk of the start-date index finds its
+		// MaxCount+1 sessions soon, and checking each session's formation
+		// (by its primary key) costs less than building the whole matched
+		// set first.
+		return s.broadPage(ctx, res, f, "(SELECT f.search @@ (SELECT to_tsquery('simple', ?)) FROM catalogue_formations f WHERE f.id = s.formation_id) IS TRUE", "", where, append([]any{tsq}, args...))
+	}
+	// Listed by date, more than dateWalkFrom formations match but maybe few
+	// sessions: the matched set is built once. The IN inside an expression
+	// stays a hashed subplan (not a join): the planner, which estimates a
+	// prefix tsquery at a few rows, then walks the start-date index instead
+	// of sorting every match.
 	return s.broadPage(ctx, res, f, "(s.formation_id IN (SELECT id FROM catalogue_formations WHERE "+match+")) IS TRUE", "", where, append([]any{tsq}, args...))
 }
 
@@ -548,7 +563,7 @@ func (s *Service) wordsPagePostgres(ctx context.Context, res *Result, f Filter, 
 	score, cols, order, pageOrder, from := "", "s.*", startOrder, startOrder, "m"
 	var qargs []any
 	if relevance {
-		score, cols = ", ts_rank(search, to_tsquery('simple', ?)) AS score", "s.*, m.score"
+		score, cols = ", ts_rank(search, (SELECT to_tsquery('simple', ?))) AS score", "s.*, m.score"
 		order, pageOrder = "s.score DESC, "+startOrder, "m.score DESC, "+startOrder
 		// Only the k best formations are joined to their sessions.
 		from = "(SELECT fid, score FROM m WHERE " + small + " ORDER BY score DESC, fid LIMIT " + strconv.Itoa(k) + ") m"
@@ -557,15 +572,15 @@ func (s *Service) wordsPagePostgres(ctx context.Context, res *Result, f Filter, 
 	qargs = append(qargs, tsq)
 	qargs = append(append(qargs, args...), args...) // the filters of h, then of the page
 	// m: the matched formations, at most limit+1 of them, and n their number.
-	with := "WITH m AS MATERIALIZED (SELECT id AS fid FROM catalogue_formations WHERE search @@ to_tsquery('simple', ?) LIMIT " + strconv.Itoa(limit+1) + ")," +
+	with := "WITH m AS MATERIALIZED (SELECT id AS fid FROM catalogue_formations WHERE search @@ (SELECT to_tsquery('simple', ?)) LIMIT " + strconv.Itoa(limit+1) + ")," +
 		" n AS MATERIALIZED (SELECT COUNT(*) AS n FROM m),"
 	if relevance {
 		// Ranking costs about as much again as reading the matched
 		// formations: counted first (without reading their words), they are
 		// ranked only when there are few enough, and a broad search costs
 		// no more than that count.
-		with = "WITH n AS MATERIALIZED (SELECT COUNT(*) AS n FROM (SELECT 1 FROM catalogue_formations WHERE search @@ to_tsquery('simple', ?) LIMIT " + strconv.Itoa(limit+1) + ") x)," +
-			" m AS MATERIALIZED (SELECT id AS fid" + score + " FROM catalogue_formations WHERE " + small + " AND search @@ to_tsquery('simple', ?)),"
+		with = "WITH n AS MATERIALIZED (SELECT COUNT(*) AS n FROM (SELECT 1 FROM catalogue_formations WHERE search @@ (SELECT to_tsquery('simple', ?)) LIMIT " + strconv.Itoa(limit+1) + ") x)," +
+			" m AS MATERIALIZED (SELECT id AS fid" + score + " FROM catalogue_formations WHERE " + small + " AND search @@ (SELECT to_tsquery('simple', ?))),"
 		qargs = append([]any{tsq}, qargs...)
 	}
 	q := with +

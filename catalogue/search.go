@@ -490,10 +490,11 @@ func (f Filter) conditions() (where []string, args []any, hint string) {
 //
 // Unlike FTS5, the GIN index cannot count its matches without reading each
 // matched formation from the heap, so one statement (wordsPagePostgres)
-// reads the matched formations once (with their rank when sorting by
-// relevance) and gives their number, the count of matching sessions and the
-// page: on a 100 000-session catalogue a broad query such as « titre
-// professionnel » read its 8 000 formations three times before.
+// gives the number of matched formations (up to the plan's limit), the
+// count of matching sessions and the page, ranking the formations only when
+// there are few enough: on a 100 000-session catalogue a query such as
+// « titre professionnel » (8 000 formations) was three statements, each
+// reading the matched formations again.
 //
 // The words are always given as (SELECT to_tsquery('simple', ?)), computed
 // once per statement: pgx prepares its statements, and in the generic plan
@@ -551,11 +552,11 @@ func (s *Service) searchPostgres(ctx context.Context, f Filter) (*Result, error)
 }
 
 // wordsPagePostgres runs, in one statement, the plan that starts from the
-// formations matching tsq: it reads at most limit+1 of them once (m, with
-// their ts_rank when sorting by relevance) and returns their number; when
-// there are at most limit, it also sets res.Total (the sessions of m that
-// pass the filters, up to MaxCount+1) and res.Items (by relevance: the
-// sessions of the k best formations only; by start date: all of m's).
+// formations matching tsq: it counts them up to limit+1 (n) and returns
+// that number; when there are at most limit (m, with their ts_rank when
+// sorting by relevance), it also sets res.Total (the sessions of m that
+// pass the filters, up to MaxCount+1) and res.Items (by relevance: from the
+// sessions of the k best formations only; by start date: from all of m's).
 func (s *Service) wordsPagePostgres(ctx context.Context, res *Result, f Filter, tsq string, limit, k int, where []string, args []any) (int, error) {
 	relevance := f.Sort == SortRelevance
 	small := "(SELECT n FROM n) <= " + strconv.Itoa(limit) // a one-time filter: nothing more is read when m is too large

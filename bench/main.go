@@ -36,7 +36,15 @@ func main() {
 	searches := flag.Int("searches", 10, "runs of each search query for the latency figures")
 	pg := flag.String("pg", "", "PostgreSQL URL: also measure on that server (in a fresh schema, dropped afterwards)")
 	flag.StringVar(&profileDir, "profile", "", "directory where CPU profiles of each phase are written (import1, import2, search .pprof)")
+	searchOnly := flag.String("search-only", "", "only run the searches against existing databases (comma-separated SQLite paths and PostgreSQL URLs with their search_path, as printed by a BENCH_KEEP_DB=1 run)")
 	flag.Parse()
+	if *searchOnly != "" {
+		if err := searchOnlyRun(strings.Split(*searchOnly, ","), *searches); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*sessions, *dir, *searches, *pg); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -115,7 +123,11 @@ func run(sessions int, dir string, searches int, pgURL string) error {
 		if err != nil {
 			return err
 		}
-		defer drop()
+		if os.Getenv("BENCH_KEEP_DB") == "" {
+			defer drop()
+		} else {
+			fmt.Println("PostgreSQL schema kept:", url)
+		}
 		engines = append(engines, url)
 	}
 	for _, url := range engines {
@@ -195,7 +207,41 @@ func runEngine(ctx context.Context, url, file, changed string, sessions int, mb 
 		return err
 	}
 	addFigure(engine, "re-import, 10 % of formations changed, vs xmllint", third.Round(time.Millisecond).String(), third.Seconds()/ref.Seconds(), "≤ 1×")
+	return runSearches(ctx, svc, engine, searches)
+}
 
+// searchOnlyRun runs the searches alone against databases kept by an
+// earlier run (BENCH_KEEP_DB=1), each given by its path or URL.
+func searchOnlyRun(urls []string, searches int) error {
+	ctx := kairos.WithActor(context.Background(), kairos.System)
+	fmt.Printf("searches only, GOMAXPROCS=%d, load average %s\n", runtime.GOMAXPROCS(0), loadAvg())
+	for _, url := range urls {
+		db, err := store.Open(ctx, url)
+		if err != nil {
+			return err
+		}
+		if _, err := db.Migrate(ctx); err != nil {
+			db.Close()
+			return err
+		}
+		engine := string(db.Engine())
+		fmt.Printf("\n== %s\n", engine)
+		err = runSearches(ctx, &catalogue.Service{DB: db, Log: slog.Default()}, engine, searches)
+		db.Close()
+		if err != nil {
+			return err
+		}
+	}
+	fmt.Printf("\nsummary (load average %s at the end)\n", loadAvg())
+	fmt.Printf("| engine | measure | value | ratio to baseline | goal |\n|---|---|---|---|---|\n")
+	for _, f := range figures {
+		fmt.Printf("| %s | %s | %s | | %s |\n", f.engine, f.name, f.value, f.goal)
+	}
+	return nil
+}
+
+// runSearches measures the latencies of the bench's search queries.
+func runSearches(ctx context.Context, svc *catalogue.Service, engine string, searches int) error {
 	queries := []catalogue.Filter{
 		{Q: "soudage"}, {Q: "comptabilité gestion"}, {Q: "developpeur web", Departement: "31"},
 		{Q: "aide soignant", Sort: catalogue.SortStart}, {Q: "anglais"}, {Q: "cariste", Region: "84"},
@@ -223,10 +269,10 @@ func runEngine(ctx context.Context, url, file, changed string, sessions int, mb 
 		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 		p95 := lat[int(.95*float64(len(lat)-1))]
 		if p95 > worst {
-			worst, worstQ = p95, fmt.Sprintf("%+v", f)
+			worst, worstQ = p95, label(f)
 		}
 		if os.Getenv("BENCH_PER_QUERY") != "" {
-			fmt.Printf("  %-70s %4d  p50 %s p95 %s\n", fmt.Sprintf("%+v", f), total, lat[len(lat)/2].Round(time.Microsecond), p95.Round(time.Microsecond))
+			fmt.Printf("  %-60s %4d  p50 %9s p95 %9s\n", label(f), total, lat[len(lat)/2].Round(time.Microsecond), p95.Round(time.Microsecond))
 		}
 		all = append(all, lat...)
 	}
@@ -237,6 +283,21 @@ func runEngine(ctx context.Context, url, file, changed string, sessions int, mb 
 	addFigure(engine, fmt.Sprintf("search, %d queries, p95 of all", len(queries)), pct(.95).Round(time.Microsecond).String(), 0, "< 50 ms")
 	addFigure(engine, "search, p95 of the slowest query", worst.Round(time.Microsecond).String()+" "+worstQ, 0, "< 50 ms every query")
 	return nil
+}
+
+// label describes a query by its fields that are set.
+func label(f catalogue.Filter) string {
+	var b []string
+	for _, kv := range [][2]string{{"q", f.Q}, {"region", f.Region}, {"departement", f.Departement}, {"etat", f.Etat}, {"certifiante", f.Certifiante},
+		{"modalite", f.Modalite}, {"tri", f.Sort}} {
+		if kv[1] != "" {
+			b = append(b, kv[0]+"="+kv[1])
+		}
+	}
+	if f.Offset != 0 {
+		b = append(b, fmt.Sprintf("offset=%d", f.Offset))
+	}
+	return "{" + strings.Join(b, " ") + "}"
 }
 
 // writersLoad writes as logins do (a row in login_attempts, one statement

@@ -424,6 +424,12 @@ func (s *Service) scanPage(ctx context.Context, res *Result, q string, args []an
 // migration 0006 have this expression, so that a page stops early.
 const startOrder = "CASE WHEN s.debut = 0 THEN 1 ELSE 0 END, s.debut, s.id"
 
+// placeOnly reports whether f filters the sessions by place (and end date)
+// at most: such a filter has its own index and leaves most sessions.
+func (f Filter) placeOnly() bool {
+	return f.Formacode == "" && f.ROME == "" && f.SIRET == "" && f.Etat == "" && f.Modalite == "" && f.Certifiante == "" && f.StartFrom == 0 && f.StartTo == 0
+}
+
 // conditions returns the WHERE conditions of the filters other than the
 // words, their arguments, and (SQLite) the index to walk for the start-date
 // order.
@@ -487,6 +493,19 @@ func (f Filter) conditions() (where []string, args []any, hint string) {
 // formations match, the query starts from them and ranks (ts_rank) only the
 // best candidates; a broader search lists sessions by start date, walking
 // the start-date index and keeping those of matched formations.
+//
+// Unlike FTS5, the GIN index cannot count its matches without reading each
+// matched formation from the heap, so one statement (wordsPagePostgres)
+// gives the number of matched formations (up to the plan's limit), the
+// count of matching sessions and the page, ranking the formations only when
+// there are few enough: on a 100 000-session catalogue a query such as
+// « titre professionnel » (8 000 formations) was three statements, each
+// reading the matched formations again.
+//
+// The words are always given as (SELECT to_tsquery('simple', ?)), computed
+// once per statement: pgx prepares its statements, and in the generic plan
+// PostgreSQL chooses after a few runs, a bare to_tsquery of a parameter is
+// computed again for every row it is compared with or ranked against.
 func (s *Service) searchPostgres(ctx context.Context, f Filter) (*Result, error) {
 	where, args, _ := f.conditions()
 	res := &Result{Items: []Session{}}
@@ -500,40 +519,117 @@ func (s *Service) searchPostgres(ctx context.Context, f Filter) (*Result, error)
 		return res, s.scanPage(ctx, res, "SELECT "+sessionSelect+" FROM catalogue_sessions s"+w+" ORDER BY "+startOrder+page, args)
 	}
 	tsq := tsQuery(ts)
-	const match = "search @@ to_tsquery('simple', ?)"
-	var matched int
-	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM catalogue_formations WHERE "+match+" LIMIT ?) x", tsq, s.rankCap()+1).Scan(&matched); err != nil || matched == 0 {
-		return res, err
+	const match = "search @@ (SELECT to_tsquery('simple', ?))"
+	// The matched set is read whole only when it is small enough for the
+	// plan that starts from it: RankCap formations to rank by relevance,
+	// dateWalkFrom to sort by start date.
+	limit := dateWalkFrom
+	if f.Sort == SortRelevance {
+		limit = s.rankCap()
 	}
-	margs := append([]any{tsq}, args...)
-	if matched <= s.rankCap() && (f.Sort == SortRelevance || matched <= dateWalkFrom) {
-		w := whereClause(where)
-		from := " FROM (SELECT id AS fid FROM catalogue_formations WHERE " + match + ") m JOIN catalogue_sessions s ON s.formation_id = m.fid"
-		if err := s.count(ctx, res, from+w, margs); err != nil || res.Total == 0 {
+	for k := max(4*(f.Offset+f.Limit), 256); ; k *= 8 {
+		matched, err := s.wordsPagePostgres(ctx, res, f, tsq, limit, k, where, args)
+		if err != nil || matched == 0 {
 			return res, err
 		}
-		if f.Sort != SortRelevance {
-			return res, s.scanPage(ctx, res, "SELECT "+sessionSelect+from+w+" ORDER BY "+startOrder+page, margs)
+		if matched > limit {
+			break
 		}
-		k := max(4*(f.Offset+f.Limit), 256)
-		for ; ; k *= 8 {
-			q := "SELECT " + sessionSelect + " FROM (SELECT id AS fid, ts_rank(search, to_tsquery('simple', ?)) AS score FROM catalogue_formations WHERE " + match +
-				" ORDER BY score DESC LIMIT " + strconv.Itoa(k) + ") m JOIN catalogue_sessions s ON s.formation_id = m.fid" + w +
-				" ORDER BY m.score DESC, " + startOrder + page
-			res.Items = res.Items[:0]
-			if err := s.scanPage(ctx, res, q, append([]any{tsq}, margs...)); err != nil {
-				return nil, err
-			}
-			if len(res.Items) == f.Limit || k >= matched {
-				return res, nil
-			}
+		if f.Sort != SortRelevance || res.Total == 0 || len(res.Items) == f.Limit || k >= matched {
+			return res, nil
 		}
 	}
 	res.Broad = f.Sort == SortRelevance
-	// The IN inside an expression stays a hashed subplan (not a join): the
-	// planner, which estimates a prefix tsquery at a few rows, then walks
-	// the start-date index instead of sorting every match.
-	return s.broadPage(ctx, res, f, "(s.formation_id IN (SELECT id FROM catalogue_formations WHERE "+match+")) IS TRUE", "", where, margs)
+	res.Items, res.Total, res.More = res.Items[:0], 0, false
+	if res.Broad && f.placeOnly() {
+		// More than RankCap formations match and no filter but the place:
+		// one walked session in a few belongs to one of them, so the walk of
+		// the start-date (or place) index finds its MaxCount+1 sessions
+		// soon, and checking each session's formation (by its primary key)
+		// costs less than building the whole matched set first. Other
+		// filters may leave few sessions: the walk could then check most of
+		// the catalogue (on 100 000 sessions, with a filter no session
+		// passes, nine times slower than building the matched set).
+		return s.broadPage(ctx, res, f, "(SELECT f.search @@ (SELECT to_tsquery('simple', ?)) FROM catalogue_formations f WHERE f.id = s.formation_id) IS TRUE", "", where, append([]any{tsq}, args...))
+	}
+	// Listed by date (more than dateWalkFrom formations match), or broad
+	// with other filters: the matched set is built once. The IN inside an
+	// expression stays a hashed subplan (not a join): the planner, which
+	// estimates a prefix tsquery at a few rows, then walks the start-date
+	// index instead of sorting every match.
+	return s.broadPage(ctx, res, f, "(s.formation_id IN (SELECT id FROM catalogue_formations WHERE "+match+")) IS TRUE", "", where, append([]any{tsq}, args...))
+}
+
+// wordsPagePostgres runs, in one statement, the plan that starts from the
+// formations matching tsq: it counts them up to limit+1 (n) and returns
+// that number; when there are at most limit (m, with their ts_rank when
+// sorting by relevance), it also sets res.Total (the sessions of m that
+// pass the filters, up to MaxCount+1) and res.Items (by relevance: from the
+// sessions of the k best formations only; by start date: from all of m's).
+func (s *Service) wordsPagePostgres(ctx context.Context, res *Result, f Filter, tsq string, limit, k int, where []string, args []any) (int, error) {
+	relevance := f.Sort == SortRelevance
+	small := "(SELECT n FROM n) <= " + strconv.Itoa(limit) // a one-time filter: nothing more is read when m is too large
+	w := whereClause(append([]string{small}, where...))
+	score, cols, order, pageOrder, from := "", "s.*", startOrder, startOrder, "m"
+	var qargs []any
+	if relevance {
+		score, cols = ", ts_rank(search, (SELECT to_tsquery('simple', ?))) AS score", "s.*, m.score"
+		order, pageOrder = "s.score DESC, "+startOrder, "m.score DESC, "+startOrder
+		// Only the k best formations are joined to their sessions.
+		from = "(SELECT fid, score FROM m WHERE " + small + " ORDER BY score DESC, fid LIMIT " + strconv.Itoa(k) + ") m"
+		qargs = append(qargs, tsq)
+	}
+	qargs = append(qargs, tsq)
+	qargs = append(append(qargs, args...), args...) // the filters of h, then of the page
+	// m: the matched formations, at most limit+1 of them, and n their number.
+	with := "WITH m AS MATERIALIZED (SELECT id AS fid FROM catalogue_formations WHERE search @@ (SELECT to_tsquery('simple', ?)) LIMIT " + strconv.Itoa(limit+1) + ")," +
+		" n AS MATERIALIZED (SELECT COUNT(*) AS n FROM m),"
+	if relevance {
+		// Ranking costs about as much again as reading the matched
+		// formations: counted first (without reading their words), they are
+		// ranked only when there are few enough, and a broad search costs
+		// no more than that count.
+		with = "WITH n AS MATERIALIZED (SELECT COUNT(*) AS n FROM (SELECT 1 FROM catalogue_formations WHERE search @@ (SELECT to_tsquery('simple', ?)) LIMIT " + strconv.Itoa(limit+1) + ") x)," +
+			" m AS MATERIALIZED (SELECT id AS fid" + score + " FROM catalogue_formations WHERE " + small + " AND search @@ (SELECT to_tsquery('simple', ?))),"
+		qargs = append([]any{tsq}, qargs...)
+	}
+	q := with +
+		" h AS MATERIALIZED (SELECT COUNT(*) AS total FROM (SELECT 1 FROM m JOIN catalogue_sessions s ON s.formation_id = m.fid" + w + " LIMIT " + strconv.Itoa(MaxCount+1) + ") x)" +
+		" SELECT n.n, h.total, s.id IS NOT NULL, " + sessionSelect + " FROM n CROSS JOIN h LEFT JOIN (SELECT " + cols + " FROM " + from + " JOIN catalogue_sessions s ON s.formation_id = m.fid" + w + " ORDER BY " + pageOrder + " LIMIT " + strconv.Itoa(f.Limit) + " OFFSET " + strconv.Itoa(f.Offset) + ") s ON TRUE ORDER BY " + order
+	rows, err := s.DB.Query(ctx, q, qargs...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var matched int
+	res.Items = res.Items[:0]
+	for rows.Next() {
+		var found bool
+		head := []any{&matched, &res.Total, &found}
+		rest := make([]any, strings.Count(sessionSelect, ",")+1)
+		for i := range rest {
+			rest[i] = new(any)
+		}
+		if err := rows.Scan(append(head, rest...)...); err != nil {
+			return 0, err
+		}
+		if !found { // no session on this page: the counts alone
+			continue
+		}
+		x, err := scanSession(scanFunc(func(dest ...any) error { return rows.Scan(append(head, dest...)...) }))
+		if err != nil {
+			return 0, err
+		}
+		res.Items = append(res.Items, x)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	res.More = res.Total > MaxCount
+	if res.More {
+		res.Total = MaxCount
+	}
+	return matched, nil
 }
 
 // Detail is a session with its formation, action and visibility.

@@ -1,11 +1,14 @@
 package catalogue_test
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"kairos/catalogue"
 	"kairos/lheo/lheotest"
+	"kairos/store"
 )
 
 func ids(items []catalogue.Session) []int64 {
@@ -102,5 +105,126 @@ func TestSearchShortAndStopWords(t *testing.T) {
 		if res.Total != want {
 			t.Errorf("%q: %d sessions, want %d", q, res.Total, want)
 		}
+	}
+}
+
+// TestSearchRankedAsEveryMatch pins the ranked plan (on PostgreSQL one
+// statement: matched formations counted, ranked, their sessions counted and
+// the page joined from the best ones only): a search by relevance, with or
+// without a place, gives the same total as counting every match, and the
+// page ranking every matching session in plain SQL gives: the same sessions
+// in the same order when every matched formation is a candidate (fewer
+// than 256 match the words), the same scores in the same order otherwise
+// (the candidates are the 256 best formations: among formations of equal
+// score at that boundary, other sessions may then be listed). French stop words and short words are not part of
+// the match (the reference expressions leave them out).
+func TestSearchRankedAsEveryMatch(t *testing.T) {
+	s, _ := newService(t)
+	mustImport(t, s, lheotest.MustGenerate(t, 1600, 11), catalogue.ImportOptions{Source: "synthese"})
+	pg := s.DB.Engine() == store.Postgres
+	cases := []struct {
+		f      catalogue.Filter
+		words  []string // the words matched as prefixes
+		checks string   // which filter the reference applies
+	}{
+		{catalogue.Filter{Q: "titre professionnel", Region: "84"}, []string{"titre", "professionnel"}, "region"},
+		{catalogue.Filter{Q: "titre professionnel"}, []string{"titre", "professionnel"}, ""},
+		{catalogue.Filter{Q: "les règles de sécurité", Departement: "13"}, []string{"regles", "securite"}, "departement"},
+		{catalogue.Filter{Q: "module theorique"}, []string{"module", "theorique"}, ""}, // every formation: more than 256 candidates
+		{catalogue.Filter{Q: "attestation de fin de formation", Offset: 20, Limit: 10}, []string{"attestation", "fin", "formation"}, ""},
+		{catalogue.Filter{Q: "électricien d'équipement", Region: "76"}, []string{"electricien", "equipement"}, "region"},
+		{catalogue.Filter{Q: "soudage", Offset: 990, Limit: 20}, []string{"soudage"}, ""}, // past the last page
+	}
+	for _, c := range cases {
+		f := c.f
+		f.Sort = catalogue.SortRelevance
+		got, err := s.Search(ctx(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The reference: every matching session ranked, no candidate set.
+		var q, count string
+		var args []any
+		if pg {
+			match := strings.Join(c.words, ":* & ") + ":*"
+			count = "SELECT COUNT(*) FROM catalogue_formations WHERE search @@ to_tsquery('simple', ?)"
+			q = "SELECT s.id, m.fid, m.score FROM (SELECT id AS fid, ts_rank(search, to_tsquery('simple', ?))::float8 AS score FROM catalogue_formations WHERE search @@ to_tsquery('simple', ?)) m" +
+				" JOIN catalogue_sessions s ON s.formation_id = m.fid WHERE s.withdrawn_at IS NULL"
+			args = []any{match, match}
+		} else {
+			count = "SELECT COUNT(*) FROM catalogue_search WHERE catalogue_search MATCH ?"
+			q = "SELECT s.id, m.fid, m.score FROM (SELECT rowid AS fid, -rank AS score FROM catalogue_search WHERE catalogue_search MATCH ?) m" +
+				" CROSS JOIN catalogue_sessions s ON s.formation_id = m.fid WHERE s.withdrawn_at IS NULL"
+			args = []any{`"` + strings.Join(c.words, `"* "`) + `"*`}
+		}
+		switch c.checks {
+		case "region":
+			q += " AND s.region = ?"
+			args = append(args, f.Region)
+		case "departement":
+			q += " AND s.departement = ?"
+			args = append(args, f.Departement)
+		}
+		rows, err := s.DB.Query(ctx(), q+" ORDER BY m.score DESC, CASE WHEN s.debut = 0 THEN 1 ELSE 0 END, s.debut, s.id", args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var matched int // formations matching the words, whatever the filters
+		if err := s.DB.QueryRow(ctx(), count, args[0]).Scan(&matched); err != nil {
+			t.Fatal(err)
+		}
+		var every []int64
+		score := map[int64]float64{}
+		formations := map[int64]bool{}
+		for rows.Next() {
+			var id, fid int64
+			var sc float64
+			if err := rows.Scan(&id, &fid, &sc); err != nil {
+				t.Fatal(err)
+			}
+			every, score[id], formations[fid] = append(every, id), sc, true
+		}
+		rows.Close()
+		limit := f.Limit
+		if limit == 0 {
+			limit = 20
+		}
+		want := every[min(f.Offset, len(every)):min(f.Offset+limit, len(every))]
+		if len(every) < 5 {
+			t.Fatalf("%+v: only %d matching sessions, the case proves nothing", c.f, len(every))
+		}
+		name := fmt.Sprintf("%q region %q departement %q offset %d (%d formations match, %d sessions of %d formations pass the filters)", f.Q, f.Region, f.Departement, f.Offset, matched, len(every), len(formations))
+		if got.Total != min(len(every), catalogue.MaxCount) || got.More != (len(every) > catalogue.MaxCount) || got.Broad {
+			t.Errorf("%s: total %d (more %v, broad %v), want %d", name, got.Total, got.More, got.Broad, len(every))
+		}
+		scores := func(ids []int64) []float64 {
+			out := make([]float64, len(ids))
+			for i, id := range ids {
+				sc, ok := score[id]
+				if !ok {
+					sc = -1 // does not match
+				}
+				out[i] = sc
+			}
+			return out
+		}
+		if matched < 256 && !slices.Equal(ids(got.Items), want) {
+			t.Errorf("%s: page %v, want %v", name, ids(got.Items), want)
+		}
+		if !slices.Equal(scores(ids(got.Items)), scores(want)) {
+			t.Errorf("%s: page scores %v, want %v", name, scores(ids(got.Items)), scores(want))
+		}
+	}
+	// A stop word does not narrow a query (no formation says « votre »), a
+	// word of two letters is matched whole (« ti » is not « TIG »).
+	total := func(q string) int {
+		r, err := s.Search(ctx(), catalogue.Filter{Q: q, Region: "84"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Total
+	}
+	if n := total("soudage"); n == 0 || total("soudage votre") != n || total("soudage tig") != n || total("soudage ti") != 0 {
+		t.Errorf("soudage: %d sessions, with « votre » %d, with « tig » %d, with « ti » %d", n, total("soudage votre"), total("soudage tig"), total("soudage ti"))
 	}
 }

@@ -308,11 +308,11 @@ func (s *Service) Search(ctx context.Context, f Filter) (*Result, error) {
 		// (CROSS JOIN keeps that order) and reaches their sessions by index.
 		w := whereClause(where)
 		from := " FROM (SELECT rowid AS fid FROM catalogue_search WHERE catalogue_search MATCH ?) m CROSS JOIN catalogue_sessions s ON s.formation_id = m.fid"
-		if err := s.count(ctx, res, from+w, margs); err != nil || res.Total == 0 {
-			return res, err
-		}
 		if f.Sort == SortRelevance {
 			return res, s.rankedPage(ctx, res, f, match, matched, w, args)
+		}
+		if err := s.count(ctx, res, from+w, margs); err != nil || res.Total == 0 {
+			return res, err
 		}
 		return res, s.scanPage(ctx, res, "SELECT "+sessionSelect+from+w+" ORDER BY "+startOrder+page, margs)
 	}
@@ -382,26 +382,52 @@ func whereClause(conds []string) string {
 	return " WHERE " + strings.Join(conds, " AND ")
 }
 
-// rankedPage fills res with the page of f ordered by relevance: bm25 over the
-// matching formations, joined only for the k best (k grows when the filters
-// w leave the page short).
+// rankedPage reads the page of a search by relevance (SQLite) and its
+// count in one statement: the matched formations are read from the
+// full-text index and scored once (a MATERIALIZED set), the count joins
+// all of them to their sessions, the page only the best k; k grows ×8
+// when the filters leave the page short.
 func (s *Service) rankedPage(ctx context.Context, res *Result, f Filter, match string, matched int, w string, args []any) error {
 	k := 4 * (f.Offset + f.Limit)
 	if k < 256 {
 		k = 256
 	}
+	qargs := append(append([]any{match}, args...), args...)
 	for ; ; k *= 8 {
-		q := "SELECT " + sessionSelect + " FROM (SELECT rowid AS fid, rank AS score FROM catalogue_search WHERE catalogue_search MATCH ? ORDER BY rank LIMIT " +
-			strconv.Itoa(k) + ") m CROSS JOIN catalogue_sessions s ON s.formation_id = m.fid" + w + " ORDER BY m.score, " + startOrder +
-			" LIMIT " + strconv.Itoa(f.Limit) + " OFFSET " + strconv.Itoa(f.Offset)
+		q := "WITH m AS MATERIALIZED (SELECT rowid AS fid, rank AS score FROM catalogue_search WHERE catalogue_search MATCH ?)" +
+			" SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM m CROSS JOIN catalogue_sessions s ON s.formation_id = m.fid" + w + " LIMIT " + strconv.Itoa(MaxCount+1) + ")), " +
+			sessionSelect + " FROM (SELECT fid, score FROM m ORDER BY score LIMIT " + strconv.Itoa(k) + ") m CROSS JOIN catalogue_sessions s ON s.formation_id = m.fid" + w +
+			" ORDER BY m.score, " + startOrder + " LIMIT " + strconv.Itoa(f.Limit) + " OFFSET " + strconv.Itoa(f.Offset)
 		res.Items = res.Items[:0]
-		if err := s.scanPage(ctx, res, q, append([]any{match}, args...)); err != nil {
+		rows, err := s.DB.Query(ctx, q, qargs...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			x, err := scanSession(scanFunc(func(dest ...any) error { return rows.Scan(append([]any{&res.Total}, dest...)...) }))
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			res.Items = append(res.Items, x)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return err
 		}
 		if len(res.Items) == f.Limit || k >= matched {
-			return nil
+			break
 		}
 	}
+	if len(res.Items) == 0 {
+		// No row to carry the count (no match, or past the last page).
+		from := " FROM (SELECT rowid AS fid FROM catalogue_search WHERE catalogue_search MATCH ?) m CROSS JOIN catalogue_sessions s ON s.formation_id = m.fid"
+		return s.count(ctx, res, from+w, append([]any{match}, args...))
+	}
+	if res.Total > MaxCount {
+		res.Total, res.More = MaxCount, true
+	}
+	return nil
 }
 
 func (s *Service) scanPage(ctx context.Context, res *Result, q string, args []any) error {

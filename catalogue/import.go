@@ -578,6 +578,7 @@ func (run *importRun) execute(ctx context.Context) error {
 	mu := importLock(run.s.DB)
 	mu.Lock()
 	defer mu.Unlock()
+	defer limitMemory()()
 	conn, err := run.s.DB.Conn(ctx)
 	if err != nil {
 		return err

@@ -309,7 +309,7 @@ func (s *Service) Search(ctx context.Context, f Filter) (*Result, error) {
 		w := whereClause(where)
 		from := " FROM (SELECT rowid AS fid FROM catalogue_search WHERE catalogue_search MATCH ?) m CROSS JOIN catalogue_sessions s ON s.formation_id = m.fid"
 		if f.Sort == SortRelevance {
-			return res, s.rankedPage(ctx, res, f, match, matched, w, args)
+			return res, s.rankedPage(ctx, res, f, match, matched, from, w, args)
 		}
 		if err := s.count(ctx, res, from+w, margs); err != nil || res.Total == 0 {
 			return res, err
@@ -333,19 +333,7 @@ func (s *Service) broadPage(ctx context.Context, res *Result, f Filter, cond, hi
 	w := whereClause(append([]string{cond}, where...))
 	q := "WITH hits AS MATERIALIZED (SELECT s.id AS id FROM catalogue_sessions s" + hint + w + " ORDER BY " + startOrder + " LIMIT " + strconv.Itoa(MaxCount+1) + ")" +
 		" SELECT (SELECT COUNT(*) FROM hits), " + sessionSelect + " FROM catalogue_sessions s WHERE s.id IN (SELECT id FROM hits) ORDER BY " + startOrder + page
-	rows, err := s.DB.Query(ctx, q, margs...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		x, err := scanSession(scanFunc(func(dest ...any) error { return rows.Scan(append([]any{&res.Total}, dest...)...) }))
-		if err != nil {
-			return nil, err
-		}
-		res.Items = append(res.Items, x)
-	}
-	if err := rows.Err(); err != nil {
+	if err := s.scanCountedPage(ctx, res, q, margs); err != nil {
 		return nil, err
 	}
 	if len(res.Items) == 0 && f.Offset > 0 { // past the last page: count alone
@@ -357,6 +345,24 @@ func (s *Service) broadPage(ctx context.Context, res *Result, f Filter, cond, hi
 		res.Total, res.More = MaxCount, true
 	}
 	return res, nil
+}
+
+// scanCountedPage appends to res.Items the sessions of rows whose first
+// column is the count of the search (res.Total).
+func (s *Service) scanCountedPage(ctx context.Context, res *Result, q string, args []any) error {
+	rows, err := s.DB.Query(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		x, err := scanSession(scanFunc(func(dest ...any) error { return rows.Scan(append([]any{&res.Total}, dest...)...) }))
+		if err != nil {
+			return err
+		}
+		res.Items = append(res.Items, x)
+	}
+	return rows.Err()
 }
 
 // scanFunc adapts a function to the Scan interface of scanSession.
@@ -386,8 +392,9 @@ func whereClause(conds []string) string {
 // count in one statement: the matched formations are read from the
 // full-text index and scored once (a MATERIALIZED set), the count joins
 // all of them to their sessions, the page only the best k; k grows ×8
-// when the filters leave the page short.
-func (s *Service) rankedPage(ctx context.Context, res *Result, f Filter, match string, matched int, w string, args []any) error {
+// when the filters leave the page short. from joins the matched formations
+// to their sessions (for the count alone, when the page is empty).
+func (s *Service) rankedPage(ctx context.Context, res *Result, f Filter, match string, matched int, from, w string, args []any) error {
 	k := 4 * (f.Offset + f.Limit)
 	if k < 256 {
 		k = 256
@@ -399,20 +406,7 @@ func (s *Service) rankedPage(ctx context.Context, res *Result, f Filter, match s
 			sessionSelect + " FROM (SELECT fid, score FROM m ORDER BY score LIMIT " + strconv.Itoa(k) + ") m CROSS JOIN catalogue_sessions s ON s.formation_id = m.fid" + w +
 			" ORDER BY m.score, " + startOrder + " LIMIT " + strconv.Itoa(f.Limit) + " OFFSET " + strconv.Itoa(f.Offset)
 		res.Items = res.Items[:0]
-		rows, err := s.DB.Query(ctx, q, qargs...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			x, err := scanSession(scanFunc(func(dest ...any) error { return rows.Scan(append([]any{&res.Total}, dest...)...) }))
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			res.Items = append(res.Items, x)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if err := s.scanCountedPage(ctx, res, q, qargs); err != nil {
 			return err
 		}
 		if len(res.Items) == f.Limit || k >= matched {
@@ -421,7 +415,6 @@ func (s *Service) rankedPage(ctx context.Context, res *Result, f Filter, match s
 	}
 	if len(res.Items) == 0 {
 		// No row to carry the count (no match, or past the last page).
-		from := " FROM (SELECT rowid AS fid FROM catalogue_search WHERE catalogue_search MATCH ?) m CROSS JOIN catalogue_sessions s ON s.formation_id = m.fid"
 		return s.count(ctx, res, from+w, append([]any{match}, args...))
 	}
 	if res.Total > MaxCount {

@@ -268,9 +268,7 @@ func (r *fastReader) name(i int) int {
 	return j
 }
 
-func isNameStart(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_'
-}
+func isNameStart(c byte) bool { return isLetter(c) || c == '_' }
 
 func isNameChar(c byte) bool {
 	return isNameStart(c) || '0' <= c && c <= '9' || c == '.' || c == '-' || c == ':'
@@ -278,13 +276,8 @@ func isNameChar(c byte) bool {
 
 // space skips XML white space from data[i] and returns where it ends.
 func (r *fastReader) space(i int) int {
-	for i < len(r.data) {
-		switch r.data[i] {
-		case ' ', '\t', '\r', '\n':
-			i++
-		default:
-			return i
-		}
+	for i < len(r.data) && isXMLSpace(r.data[i]) {
+		i++
 	}
 	return i
 }

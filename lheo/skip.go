@@ -439,13 +439,7 @@ func (s *skipReader) endChunk() {
 		}
 		// Same lines and, on the last one, the same characters.
 		nl := bytes.Count(raw, []byte{'\n'})
-		last := raw[bytes.LastIndexByte(raw, '\n')+1:]
-		cols := 0
-		for _, c := range last {
-			if c&0xC0 != 0x80 {
-				cols++
-			}
-		}
+		cols := chars(raw[bytes.LastIndexByte(raw, '\n')+1:])
 		s.countLines(s.pos)
 		// Empty comments keep the whitespace of consecutive skipped
 		// elements from making one text token longer than MaxTextSize;

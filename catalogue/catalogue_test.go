@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -432,5 +433,97 @@ func TestReimportSkipsUnchangedBytes(t *testing.T) {
 	fourth := mustImport(t, s, append(append([]byte{}, changed[:i]...), changed[j:]...), catalogue.ImportOptions{Source: "skip"})
 	if fourth.Counts.Formations.Withdrawn != 1 || fourth.Counts.Sessions.Withdrawn == 0 || fourth.Counts.Formations.Unchanged != first.Counts.Formations.Created-1 {
 		t.Fatalf("fourth %+v", fourth.Counts)
+	}
+}
+
+// TestDroppedActionIsWithdrawn: an action missing from the new version of
+// its formation is withdrawn with its sessions, by a full import and by a
+// partial one alike.
+func TestDroppedActionIsWithdrawn(t *testing.T) {
+	full := string(lheotest.MustGenerate(t, 30, 3))
+	// The first formation with two actions loses its first one.
+	var dropped string
+	var sessions int
+	for off := 0; ; {
+		i := strings.Index(full[off:], "<formation ")
+		if i < 0 {
+			t.Fatal("no formation with two actions")
+		}
+		i += off
+		end := i + strings.Index(full[i:], "</formation>")
+		body := full[i:end]
+		if strings.Count(body, "<action ") >= 2 {
+			a := i + strings.Index(body, "<action ")
+			b := a + strings.Index(full[a:], "</action>") + len("</action>")
+			sessions = strings.Count(full[a:b], "<session ")
+			dropped = full[:a] + full[b:]
+			break
+		}
+		off = end
+	}
+	if sessions == 0 {
+		t.Fatal("the dropped action has no session")
+	}
+	for _, partial := range []bool{false, true} {
+		s, _ := newService(t)
+		mustImport(t, s, []byte(full), catalogue.ImportOptions{Source: "carif"})
+		c := mustImport(t, s, []byte(dropped), catalogue.ImportOptions{Source: "carif", Partial: partial}).Counts
+		if c.Formations.Updated != 1 || c.Actions.Withdrawn != 1 || c.Sessions.Withdrawn != sessions || c.Sessions.Unchanged != 30-sessions {
+			t.Fatalf("partial %v: counts = %+v, want 1 action and %d sessions withdrawn", partial, c, sessions)
+		}
+		if live := len(allSessions(t, s, catalogue.Filter{})); live != 30-sessions {
+			t.Fatalf("partial %v: search shows %d sessions", partial, live)
+		}
+		back := mustImport(t, s, []byte(full), catalogue.ImportOptions{Source: "carif", Partial: partial}).Counts
+		if back.Actions.Updated != 1 || back.Sessions.Updated != sessions || back.Actions.Withdrawn != 0 {
+			t.Fatalf("partial %v: return = %+v", partial, back)
+		}
+	}
+}
+
+// TestUpdatedSessionsStoreTheirColumns: a re-import rewrites the stored
+// columns of the sessions it updates, whether an indexed column changes
+// (a start date) or only the others (a title), and the filters read the
+// new values.
+func TestUpdatedSessionsStoreTheirColumns(t *testing.T) {
+	s, _ := newService(t)
+	doc := string(lheotest.MustGenerate(t, 3, 5))
+	mustImport(t, s, []byte(doc), catalogue.ImportOptions{Source: "carif"})
+	before := map[string]catalogue.Session{}
+	for _, x := range allSessions(t, s, catalogue.Filter{}) {
+		before[strconv.FormatInt(x.ID, 10)] = x
+	}
+	const title, oldStart = "Maçon du bâti ancien (session 0)", "<debut>20261008</debut>"
+	for _, old := range []string{title, oldStart} {
+		if !strings.Contains(doc, old) {
+			t.Fatalf("%q not in the generated document", old)
+		}
+	}
+	changed := strings.Replace(strings.Replace(doc, title, "Maçon du bâti ancien révisé", 1), oldStart, "<debut>20270104</debut>", 1)
+	c := mustImport(t, s, []byte(changed), catalogue.ImportOptions{Source: "carif"}).Counts
+	if c.Sessions.Updated == 0 {
+		t.Fatalf("counts = %+v", c)
+	}
+	retitled, moved := 0, 0
+	for _, x := range allSessions(t, s, catalogue.Filter{}) {
+		b := before[strconv.FormatInt(x.ID, 10)]
+		if x.Intitule != b.Intitule {
+			if x.Intitule != "Maçon du bâti ancien révisé" {
+				t.Fatalf("session %d: title %q", x.ID, x.Intitule)
+			}
+			retitled++
+		}
+		if x.Debut != b.Debut {
+			if x.Debut != 20270104 || b.Debut != 20261008 {
+				t.Fatalf("session %d: start %v → %v", x.ID, b.Debut, x.Debut)
+			}
+			moved++
+		}
+	}
+	if retitled != c.Sessions.Updated || moved != 1 {
+		t.Fatalf("%d sessions retitled, %d moved, counts %+v", retitled, moved, c)
+	}
+	if got := allSessions(t, s, catalogue.Filter{StartFrom: 20270101}); len(got) != 1 || got[0].Debut != 20270104 {
+		t.Fatalf("start filter = %+v", got)
 	}
 }

@@ -252,15 +252,13 @@ type fIdx struct {
 	datemaj   int64
 	withdrawn bool
 	seen      bool
-	sessions  []string // skeys stored before this import
 
 	stored bool   // in the database before this import
 	orig   fState // as stored before this import
 	did    int8
-	line   int      // line of this import's occurrence
-	keys   []string // skeys of this import's occurrence
-	akeys  []string // action keys of this import's occurrence
-	staged bool     // a row of it is staged
+	line   int   // line of this import's occurrence
+	staged bool  // a row of it is staged
+	tally  tally // what this import's occurrence did to its actions and sessions
 }
 
 type fState struct {
@@ -269,31 +267,34 @@ type fState struct {
 	withdrawn     bool
 }
 
-type sIdx struct {
-	id        int64
-	fid       int64
-	akey      string
-	hash      string
-	withdrawn bool
-	seen      bool
-
-	stored        bool
-	origHash      string
-	origWithdrawn bool
-	did           int8
+// tally is what the occurrence of a created or updated formation did to its
+// actions and sessions (a later occurrence of the same numero takes it
+// back). Kept and absent formations have none: their live actions and
+// sessions are counted from the database (see liveCounts).
+type tally struct {
+	actions, sessions Count
+	withdrawn         []int64 // ids of the stored sessions it withdraws
+	absentActions     int     // live actions of the stored version it no longer has
 }
 
-type aIdx struct {
-	hash      string
-	live      bool // at least one session not withdrawn
-	seen      bool
-	withdrawn bool // withdrawn by this import
-
-	stored   bool
-	origHash string
-	origLive bool
-	did      int8
+func (c *Count) plus(o Count, sign int) {
+	c.Created += sign * o.Created
+	c.Updated += sign * o.Updated
+	c.Unchanged += sign * o.Unchanged
+	c.Withdrawn += sign * o.Withdrawn
 }
+
+// storedSession is a stored session of a formation that this import
+// rewrites, read when its formation is applied (see loadSessions).
+type storedSession struct {
+	id          int64
+	skey, akey  string
+	ahash, hash string
+	withdrawn   bool
+}
+
+// live is what a stored formation has that is not withdrawn.
+type live struct{ sessions, actions int }
 
 type importRun struct {
 	s      *Service
@@ -309,10 +310,16 @@ type importRun struct {
 	pg           bool
 	now          time.Time
 	formations   map[string]*fIdx
-	sessions     map[string]*sIdx
-	actions      map[string]*aIdx
 	nextF, nextS int64
-	doneImports  int // successful imports when the index was loaded (SQLite)
+	// The stored sessions of the formations this import rewrites are read
+	// when they are applied, a batch at a time (loadSessions); the live
+	// counts of the others, once, while the document is read (liveCounts).
+	batch       map[int64][]storedSession
+	live        map[int64]live
+	liveDone    chan struct{}
+	liveErr     error
+	absent      []int64 // formations absent from a full import with live sessions
+	doneImports int     // successful imports when the index was loaded (SQLite)
 	// byRaw maps the raw digests of stored formations that may be skipped
 	// undecoded to their keys; read-only once the decoding has started.
 	byRaw  map[string]string
@@ -689,31 +696,57 @@ func stageTables(pg bool) []string {
 // stage decodes the document and stages its rows.
 func (run *importRun) stage(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	run.startLiveCounts(ctx)
+	defer func() {
+		cancel()
+		<-run.liveDone
+	}()
 	items, version := run.decode(ctx, run.r)
 	run.startStager(ctx)
 	defer run.stopStager()
 	var firstErr error
+	batch := make([]item, 0, sessionBatch)
 	for it := range items {
-		if firstErr != nil {
-			continue // drain
-		}
-		if it.err != nil {
-			firstErr = it.err
-			cancel()
-			continue
-		}
-		if it.kept != "" {
-			if f := run.formations[it.kept]; f != nil && !f.seen {
-				run.keep(f)
-				f.did, f.line = didUnchanged, it.line
-				run.counts.Formations.Unchanged++
+		// The items already decoded, up to a batch: the stored sessions
+		// of the formations they rewrite are read in one query.
+		batch = append(batch[:0], it)
+	fill:
+		for len(batch) < sessionBatch {
+			select {
+			case it, ok := <-items:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, it)
+			default:
+				break fill
 			}
-			continue
 		}
-		if err := run.applyOne(ctx, it.p); err != nil {
-			firstErr = err
-			cancel()
+		if firstErr == nil {
+			if err := run.loadSessions(ctx, batch); err != nil {
+				firstErr = err
+				cancel()
+			}
+		}
+		for _, it := range batch {
+			if firstErr != nil {
+				break // drain
+			}
+			if it.err != nil {
+				firstErr = it.err
+				cancel()
+				break
+			}
+			if it.kept != "" {
+				if f := run.formations[it.kept]; f != nil && !f.seen {
+					run.keep(f, it.line)
+				}
+				continue
+			}
+			if err := run.applyOne(ctx, it.p); err != nil {
+				firstErr = err
+				cancel()
+			}
 		}
 	}
 	if firstErr != nil {
@@ -725,10 +758,120 @@ func (run *importRun) stage(ctx context.Context) error {
 	if v, ok := version.Load().(string); ok {
 		run.imp.Version = v
 	}
-	if run.imp.Full {
-		run.withdrawAbsent()
+	if err := run.countLive(ctx); err != nil {
+		return err
 	}
 	return run.flush(ctx, true)
+}
+
+// sessionBatch is the number of decoded formations whose stored sessions
+// are read in one query.
+const sessionBatch = 64
+
+// rewrites reports whether p rewrites the stored formation f (so that its
+// stored sessions are needed).
+func rewrites(f *fIdx, p *prepared) bool {
+	return f != nil && f.stored && p.rec == nil && (f.seen || f.withdrawn || f.orig.hash != p.hash)
+}
+
+// loadSessions reads the stored sessions of the formations the batch
+// rewrites.
+func (run *importRun) loadSessions(ctx context.Context, batch []item) error {
+	clear(run.batch)
+	var ids []any
+	for _, it := range batch {
+		if it.p == nil {
+			continue
+		}
+		if f := run.formations[it.p.fkey]; rewrites(f, it.p) {
+			if _, ok := run.batch[f.id]; !ok {
+				run.batch[f.id] = nil
+				ids = append(ids, f.id)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := run.s.DB.Query(ctx, "SELECT formation_id, id, skey, akey, ahash, hash, withdrawn_at IS NOT NULL FROM catalogue_sessions WHERE formation_id IN ("+placeholders(len(ids))+") ORDER BY id", ids...)
+	if err != nil {
+		return fmt.Errorf("stored sessions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var fid int64
+		var x storedSession
+		if err := rows.Scan(&fid, &x.id, &x.skey, &x.akey, &x.ahash, &x.hash, &x.withdrawn); err != nil {
+			return err
+		}
+		run.batch[fid] = append(run.batch[fid], x)
+	}
+	return rows.Err()
+}
+
+// startLiveCounts reads, beside the decoding, how many sessions and actions
+// of each stored formation are live: what a kept formation counts as
+// unchanged and what a full import withdraws from an absent one.
+func (run *importRun) startLiveCounts(ctx context.Context) {
+	run.live, run.liveDone = map[int64]live{}, make(chan struct{})
+	if len(run.formations) == 0 {
+		close(run.liveDone)
+		return
+	}
+	go func() {
+		defer close(run.liveDone)
+		rows, err := run.s.DB.Query(ctx, "SELECT formation_id, COUNT(*), COUNT(DISTINCT akey) FROM catalogue_sessions WHERE source = ? AND withdrawn_at IS NULL GROUP BY formation_id", run.imp.Source)
+		if err != nil {
+			run.liveErr = err
+			return
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var fid int64
+			var l live
+			if err := rows.Scan(&fid, &l.sessions, &l.actions); err != nil {
+				run.liveErr = err
+				return
+			}
+			run.live[fid] = l
+		}
+		run.liveErr = rows.Err()
+	}()
+}
+
+// countLive counts the actions and sessions of the kept formations and,
+// after a full import, withdraws what the document no longer holds.
+func (run *importRun) countLive(ctx context.Context) error {
+	select {
+	case <-run.liveDone:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if run.liveErr != nil {
+		return fmt.Errorf("live counts: %w", run.liveErr)
+	}
+	for _, f := range run.formations {
+		l := run.live[f.id]
+		switch {
+		case f.seen && f.did == didUnchanged:
+			run.counts.Sessions.Unchanged += l.sessions
+			run.counts.Actions.Unchanged += l.actions
+		case f.seen:
+			// Its sessions are withdrawn (applyOne), by a partial import too.
+			run.counts.Actions.Withdrawn += f.tally.absentActions
+		case run.imp.Full && f.stored:
+			if !f.withdrawn {
+				f.withdrawn = true
+				run.counts.Formations.Withdrawn++
+			}
+			if l.sessions > 0 {
+				run.absent = append(run.absent, f.id)
+				run.counts.Sessions.Withdrawn += l.sessions
+				run.counts.Actions.Withdrawn += l.actions
+			}
+		}
+	}
+	return nil
 }
 
 // publish applies the staged rows, the withdrawals and the report, in tx.
@@ -749,10 +892,21 @@ func (run *importRun) publish(ctx context.Context, tx *store.Tx) error {
 			SELECT id, formation_id, ?, skey, akey, ahash, numero, intitule, organisme, siret, formacodes, romes,
 			region, departement, ville, debut, fin, etat, certifiante, modalite, hash, ?, ?, ? FROM kairos_stage_s WHERE isnew = 1 ORDER BY id`,
 			[]any{src, id, now, now}},
+		// SQLite updates every index over a column the statement sets:
+		// the sessions whose indexed columns keep their values (most
+		// changes: titles, states, end dates) only set the others.
+		{`UPDATE catalogue_sessions SET akey = st.akey, ahash = st.ahash, intitule = st.intitule, organisme = st.organisme, formacodes = st.formacodes,
+			romes = st.romes, ville = st.ville, fin = st.fin, etat = st.etat, certifiante = st.certifiante, modalite = st.modalite, hash = st.hash,
+			import_id = ?, updated_at = ?, withdrawn_at = NULL FROM kairos_stage_s st WHERE st.isnew = 0 AND catalogue_sessions.id = st.id AND ` + sameIndexed, []any{id, now}},
 		{`UPDATE catalogue_sessions SET formation_id = st.formation_id, akey = st.akey, ahash = st.ahash, numero = st.numero, intitule = st.intitule,
 			organisme = st.organisme, siret = st.siret, formacodes = st.formacodes, romes = st.romes, region = st.region, departement = st.departement,
 			ville = st.ville, debut = st.debut, fin = st.fin, etat = st.etat, certifiante = st.certifiante, modalite = st.modalite, hash = st.hash,
-			import_id = ?, updated_at = ?, withdrawn_at = NULL FROM kairos_stage_s st WHERE st.isnew = 0 AND catalogue_sessions.id = st.id`, []any{id, now}},
+			import_id = ?, updated_at = ?, withdrawn_at = NULL FROM kairos_stage_s st WHERE st.isnew = 0 AND catalogue_sessions.id = st.id AND NOT ` + sameIndexed, []any{id, now}},
+	}
+	if run.pg {
+		// PostgreSQL leaves unchanged index entries alone by itself (HOT).
+		stmts = slices.Delete(stmts, 3, 4)
+		stmts[3].q = strings.Replace(stmts[3].q, " AND NOT "+sameIndexed, "", 1)
 	}
 	if !run.pg {
 		stmts = append(stmts,
@@ -792,6 +946,11 @@ func (run *importRun) publish(ctx context.Context, tx *store.Tx) error {
 	run.imp.Status = StatusDone
 	return run.finish(ctx, tx)
 }
+
+// sameIndexed holds when a staged session (st) keeps the values of the
+// stored one in every column an index of catalogue_sessions covers.
+const sameIndexed = `(catalogue_sessions.formation_id = st.formation_id AND catalogue_sessions.siret = st.siret AND catalogue_sessions.debut = st.debut
+	AND catalogue_sessions.departement = st.departement AND catalogue_sessions.region = st.region AND catalogue_sessions.numero = st.numero)`
 
 // bulkFrom is the number of staged rows from which the first load of an
 // empty table drops its secondary indexes and builds them after the rows
@@ -879,9 +1038,10 @@ func (run *importRun) skipper() func(digest, numero string) bool {
 	}
 }
 
-// load reads the stored identities of the source.
+// load reads the stored formations of the source (their sessions are read
+// when they are rewritten: see loadSessions and startLiveCounts).
 func (run *importRun) load(ctx context.Context, tx store.Querier) error {
-	run.formations, run.sessions, run.actions = map[string]*fIdx{}, map[string]*sIdx{}, map[string]*aIdx{}
+	run.formations, run.batch = map[string]*fIdx{}, map[int64][]storedSession{}
 	run.byRaw, run.rawFix = map[string]string{}, map[int64]string{}
 	if err := tx.QueryRow(ctx, "SELECT COALESCE(MAX(id), 0) FROM catalogue_formations").Scan(&run.nextF); err != nil {
 		return err
@@ -896,17 +1056,15 @@ func (run *importRun) load(ctx context.Context, tx store.Querier) error {
 	if err != nil {
 		return err
 	}
-	byID := map[int64]*fIdx{}
+	defer rows.Close()
 	for rows.Next() {
 		var k string
 		f := &fIdx{}
 		if err := rows.Scan(&f.id, &k, &f.hash, &f.rawHash, &f.datemaj, &f.withdrawn); err != nil {
-			rows.Close()
 			return err
 		}
 		f.stored, f.orig = true, fState{hash: f.hash, rawHash: f.rawHash, datemaj: f.datemaj, withdrawn: f.withdrawn}
 		run.formations[k] = f
-		byID[f.id] = f
 		// Formations keyed by their numero alone may be skipped undecoded
 		// when their bytes did not change; not those whose key carries an
 		// occurrence suffix or stands for a missing numero.
@@ -918,41 +1076,15 @@ func (run *importRun) load(ctx context.Context, tx store.Querier) error {
 			}
 		}
 	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
 	for d, k := range run.byRaw {
 		if k == "" {
 			delete(run.byRaw, d)
 		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	rows, err = tx.Query(ctx, "SELECT id, formation_id, skey, akey, ahash, hash, withdrawn_at IS NOT NULL FROM catalogue_sessions WHERE source = ?", run.imp.Source)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var sk, ah string
-		x := &sIdx{}
-		if err := rows.Scan(&x.id, &x.fid, &sk, &x.akey, &ah, &x.hash, &x.withdrawn); err != nil {
-			return err
-		}
-		x.stored, x.origHash, x.origWithdrawn = true, x.hash, x.withdrawn
-		run.sessions[sk] = x
-		if f := byID[x.fid]; f != nil {
-			f.sessions = append(f.sessions, sk)
-		}
-		a := run.actions[x.akey]
-		if a == nil {
-			a = &aIdx{hash: ah, stored: true, origHash: ah}
-			run.actions[x.akey] = a
-		}
-		if !x.withdrawn {
-			a.live, a.origLive = true, true
-		}
-	}
-	return rows.Err()
+	return nil
 }
 
 func (run *importRun) applyOne(ctx context.Context, p *prepared) error {
@@ -965,9 +1097,7 @@ func (run *importRun) applyOne(ctx context.Context, p *prepared) error {
 		// A formation that breaks the standard this time keeps its
 		// previous version rather than being withdrawn.
 		if f := run.formations[strings.TrimSpace(p.numero)]; p.numero != "" && f != nil && !f.withdrawn && !f.seen {
-			run.keep(f)
-			f.did, f.line = didUnchanged, p.line
-			run.counts.Formations.Unchanged++
+			run.keep(f, p.line)
 			run.report(LineWarning, p.line, p.numero, "La version précédente de cette formation est conservée.")
 		}
 		return nil
@@ -984,9 +1114,7 @@ func (run *importRun) applyOne(ctx context.Context, p *prepared) error {
 		old = run.formations[p.fkey]
 	}
 	if old != nil && !old.withdrawn && old.hash == p.hash {
-		run.keep(old)
-		old.did, old.line = didUnchanged, p.line
-		run.counts.Formations.Unchanged++
+		run.keep(old, p.line)
 		if p.rawHash != old.rawHash {
 			// Same record, other bytes (layout, or stored before digests):
 			// remember them so that the next import skips it.
@@ -996,16 +1124,16 @@ func (run *importRun) applyOne(ctx context.Context, p *prepared) error {
 		return nil
 	}
 	if old != nil && !old.withdrawn && known(old.datemaj) && known(p.datemaj) && p.datemaj < old.datemaj {
-		run.keep(old)
-		old.did, old.line = didUnchanged, p.line
-		run.counts.Formations.Unchanged++
+		run.keep(old, p.line)
 		run.report(LineWarning, p.line, p.numero, fmt.Sprintf("Date de mise à jour (%s) antérieure à celle de la version enregistrée (%s) : formation ignorée.",
 			lheo.Date(p.datemaj), lheo.Date(old.datemaj)))
 		return nil
 	}
 
-	// Created or updated formation.
+	// Created or updated formation: its stored sessions (read for the batch
+	// by loadSessions, or now after an earlier occurrence was taken back).
 	var f *fIdx
+	var stored []storedSession
 	if old == nil {
 		run.nextF++
 		f = &fIdx{id: run.nextF, did: didCreated}
@@ -1015,81 +1143,123 @@ func (run *importRun) applyOne(ctx context.Context, p *prepared) error {
 		f = old
 		f.did = didUpdated
 		run.counts.Formations.Updated++
+		var ok bool
+		if stored, ok = run.batch[f.id]; !ok {
+			var err error
+			if stored, err = run.storedSessions(ctx, f.id); err != nil {
+				return err
+			}
+		}
 	}
 	f.hash, f.rawHash, f.datemaj, f.withdrawn, f.seen, f.line = p.hash, p.rawHash, p.datemaj, false, true, p.line
 	delete(run.rawFix, f.id)
 	if err := run.stageFormation(ctx, f, p); err != nil {
 		return err
 	}
-	f.akeys = p.actions
+	type storedAction struct {
+		hash       string
+		live, seen bool
+	}
+	oldS := make(map[string]*storedSession, len(stored))
+	oldA := map[string]*storedAction{}
+	for i := range stored {
+		x := &stored[i]
+		oldS[x.skey] = x
+		a := oldA[x.akey]
+		if a == nil {
+			a = &storedAction{hash: x.ahash}
+			oldA[x.akey] = a
+		}
+		a.live = a.live || !x.withdrawn
+	}
+	t := &f.tally
+	*t = tally{}
 	for i, ak := range p.actions {
-		a := run.actions[ak]
+		a := oldA[ak]
 		switch {
 		case a == nil:
-			run.actions[ak] = &aIdx{hash: p.ahashes[i], live: true, seen: true, did: didCreated}
-			run.counts.Actions.Created++
+			oldA[ak] = &storedAction{seen: true}
+			t.actions.Created++
 		case a.seen:
 		case a.hash != p.ahashes[i] || !a.live:
-			a.seen, a.hash, a.live, a.did = true, p.ahashes[i], true, didUpdated
-			run.counts.Actions.Updated++
+			a.seen = true
+			t.actions.Updated++
 		default:
-			a.seen, a.did = true, didUnchanged
-			run.counts.Actions.Unchanged++
+			a.seen = true
+			t.actions.Unchanged++
+		}
+	}
+	for _, a := range oldA {
+		if !a.seen && a.live {
+			t.absentActions++
 		}
 	}
 	present := make(map[string]bool, len(p.sessions))
-	f.keys = make([]string, len(p.sessions))
 	for i := range p.sessions {
 		r := &p.sessions[i]
+		if present[r.skey] {
+			continue // cannot happen: keys carry an occurrence suffix
+		}
 		present[r.skey] = true
-		f.keys[i] = r.skey
-		x := run.sessions[r.skey]
+		x := oldS[r.skey]
 		switch {
 		case x == nil:
 			run.nextS++
 			r.id = run.nextS
-			run.sessions[r.skey] = &sIdx{id: r.id, fid: f.id, akey: r.akey, hash: r.hash, seen: true, did: didCreated}
-			run.counts.Sessions.Created++
+			t.sessions.Created++
 			if err := run.stageSession(ctx, f.id, r, true); err != nil {
 				return err
 			}
-		case x.seen:
-			// A session key repeated within the formation cannot happen
-			// (keys carry an occurrence suffix).
 		case x.hash != r.hash || x.withdrawn:
-			x.seen, x.hash, x.withdrawn, x.did = true, r.hash, false, didUpdated
 			r.id = x.id
-			run.counts.Sessions.Updated++
+			t.sessions.Updated++
 			if err := run.stageSession(ctx, f.id, r, false); err != nil {
 				return err
 			}
 		default:
-			x.seen, x.did = true, didUnchanged
-			run.counts.Sessions.Unchanged++
+			t.sessions.Unchanged++
 		}
 	}
 	// Sessions of the previous version missing from the new one.
-	if old != nil {
-		for _, sk := range old.sessions {
-			if x := run.sessions[sk]; x != nil && !present[sk] && !x.seen {
-				x.seen = true
-				if !x.withdrawn {
-					run.withdrawSession(x)
-				}
-			}
+	for _, x := range stored {
+		if !present[x.skey] && !x.withdrawn {
+			t.withdrawn = append(t.withdrawn, x.id)
+			t.sessions.Withdrawn++
 		}
 	}
+	run.counts.Actions.plus(t.actions, 1)
+	run.counts.Sessions.plus(t.sessions, 1)
 	return nil
 }
 
+// storedSessions reads the stored sessions of one formation.
+func (run *importRun) storedSessions(ctx context.Context, fid int64) ([]storedSession, error) {
+	rows, err := run.s.DB.Query(ctx, "SELECT id, skey, akey, ahash, hash, withdrawn_at IS NOT NULL FROM catalogue_sessions WHERE formation_id = ? ORDER BY id", fid)
+	if err != nil {
+		return nil, fmt.Errorf("stored sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []storedSession
+	for rows.Next() {
+		var x storedSession
+		if err := rows.Scan(&x.id, &x.skey, &x.akey, &x.ahash, &x.hash, &x.withdrawn); err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, rows.Err()
+}
+
 // undo takes back what an earlier occurrence of the formation keyed fkey
-// did in this import: its counts, its index entries and its staged rows. The
-// formation is then as stored before the import (or absent).
+// did in this import: its counts and its staged rows. The formation is then
+// as stored before the import (or absent).
 func (run *importRun) undo(ctx context.Context, fkey string, f *fIdx) error {
 	if err := run.flush(ctx, true); err != nil {
 		return err
 	}
 	run.counts.Formations.add(f.did, -1)
+	run.counts.Actions.plus(f.tally.actions, -1)
+	run.counts.Sessions.plus(f.tally.sessions, -1)
 	if f.staged {
 		if !run.stageIndex {
 			// Built at the first repeated numero only: the bulk staging
@@ -1107,100 +1277,29 @@ func (run *importRun) undo(ctx context.Context, fkey string, f *fIdx) error {
 		}
 	}
 	delete(run.rawFix, f.id)
-	akeys := map[string]bool{}
-	for _, ak := range f.akeys {
-		akeys[ak] = true
-	}
-	skeys := map[string]bool{}
-	for _, sk := range append(append([]string(nil), f.keys...), f.sessions...) {
-		x := run.sessions[sk]
-		if x == nil || skeys[sk] {
-			continue
-		}
-		skeys[sk] = true
-		akeys[x.akey] = true
-		run.counts.Sessions.add(x.did, -1)
-		if !x.stored {
-			delete(run.sessions, sk)
-			continue
-		}
-		x.hash, x.withdrawn, x.seen, x.did = x.origHash, x.origWithdrawn, false, didNone
-	}
-	for ak := range akeys {
-		a := run.actions[ak]
-		if a == nil {
-			continue
-		}
-		run.counts.Actions.add(a.did, -1)
-		a.did = didNone
-		if !a.stored {
-			delete(run.actions, ak)
-			continue
-		}
-		a.hash, a.live, a.seen, a.withdrawn = a.origHash, a.origLive, false, false
-	}
 	if !f.stored {
 		delete(run.formations, fkey)
 		return nil
 	}
 	o := f.orig
 	f.hash, f.rawHash, f.datemaj, f.withdrawn = o.hash, o.rawHash, o.datemaj, o.withdrawn
-	f.seen, f.did, f.keys, f.akeys, f.staged = false, didNone, nil, nil, false
+	f.seen, f.did, f.staged, f.tally = false, didNone, false, tally{}
 	return nil
 }
 
 func known(d int64) bool { return d != 0 && d != int64(lheo.UnknownEnd) }
 
-// keep marks a stored formation and its sessions as still present.
-func (run *importRun) keep(f *fIdx) {
-	f.seen = true
-	for _, sk := range f.sessions {
-		if x := run.sessions[sk]; x != nil && !x.seen {
-			x.seen = true
-			if !x.withdrawn {
-				x.did = didUnchanged
-				run.counts.Sessions.Unchanged++
-			}
-			if a := run.actions[x.akey]; a != nil && !a.seen && a.live {
-				a.seen, a.did = true, didUnchanged
-				run.counts.Actions.Unchanged++
-			}
-		}
-	}
-}
-
-func (run *importRun) withdrawSession(x *sIdx) {
-	x.withdrawn, x.did = true, didWithdrawn
-	run.counts.Sessions.Withdrawn++
-}
-
-// withdrawAbsent withdraws, after a full import, what the file did not hold.
-func (run *importRun) withdrawAbsent() {
-	for _, x := range run.sessions {
-		if !x.seen && !x.withdrawn {
-			run.withdrawSession(x)
-		}
-	}
-	for _, f := range run.formations {
-		if !f.seen && !f.withdrawn {
-			f.withdrawn = true
-			run.counts.Formations.Withdrawn++
-		}
-	}
-	for _, a := range run.actions {
-		if !a.seen && a.live {
-			a.withdrawn, a.did = true, didWithdrawn
-			run.counts.Actions.Withdrawn++
-		}
-	}
+// keep marks a stored formation as still present and unchanged (its live
+// actions and sessions are counted by countLive).
+func (run *importRun) keep(f *fIdx, line int) {
+	f.seen, f.did, f.line = true, didUnchanged, line
+	run.counts.Formations.Unchanged++
 }
 
 func (run *importRun) applyWithdrawals(ctx context.Context, tx *store.Tx) error {
 	var ids []int64
-	for _, x := range run.sessions {
-		if x.did == didWithdrawn {
-			ids = append(ids, x.id)
-		}
+	for _, f := range run.formations {
+		ids = append(ids, f.tally.withdrawn...)
 	}
 	slices.Sort(ids)
 	for len(ids) > 0 {
@@ -1213,6 +1312,19 @@ func (run *importRun) applyWithdrawals(ctx context.Context, tx *store.Tx) error 
 			return err
 		}
 		ids = ids[n:]
+	}
+	// The live sessions of the formations a full import no longer holds.
+	absent := slices.Sorted(slices.Values(run.absent))
+	for len(absent) > 0 {
+		n := min(len(absent), 500)
+		args := []any{run.now, run.imp.ID}
+		for _, id := range absent[:n] {
+			args = append(args, id)
+		}
+		if _, err := tx.Exec(ctx, "UPDATE catalogue_sessions SET withdrawn_at = ?, import_id = ? WHERE withdrawn_at IS NULL AND formation_id IN ("+placeholders(n)+")", args...); err != nil {
+			return err
+		}
+		absent = absent[n:]
 	}
 	if run.imp.Full && run.counts.Formations.Withdrawn > 0 {
 		var ids []int64

@@ -615,9 +615,11 @@ func (run *importRun) execute(ctx context.Context) error {
 			defer func() { run.logTimes(staged) }()
 			return run.publish(ctx, tx)
 		})
-		if err == nil {
+		if err == nil && reshapes(run.counts.Sessions) {
 			// Fresh statistics for the planner after a large change (the
-			// autovacuum daemon would come later).
+			// autovacuum daemon would come later); smaller changes are
+			// left to the daemon (ANALYZE reads a sample of 30 000 rows of
+			// each table: most of a second at a national size).
 			_, err = conn.Exec(ctx, "ANALYZE catalogue_formations, catalogue_sessions")
 		}
 		return err
@@ -662,6 +664,13 @@ func (run *importRun) execute(ctx context.Context) error {
 		}
 		return run.publish(ctx, tx)
 	})
+}
+
+// reshapes reports whether an import changed the number of live sessions
+// by a fifth or more (a first import does).
+func reshapes(c Count) bool {
+	moved := c.Created + c.Withdrawn
+	return moved > 0 && 5*moved >= c.Updated+c.Unchanged+c.Withdrawn
 }
 
 // logTimes logs how long the import staged and published its rows.

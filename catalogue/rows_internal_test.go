@@ -69,3 +69,22 @@ func TestMarshalDocsIsMarshal(t *testing.T) {
 		}
 	}
 }
+
+func TestReshapes(t *testing.T) {
+	for _, c := range []struct {
+		c    Count
+		want bool
+	}{
+		{Count{Created: 300000}, true},
+		{Count{Unchanged: 300000}, false},
+		{Count{Updated: 30000, Unchanged: 270000}, false},
+		{Count{Created: 100, Updated: 30000, Unchanged: 270000}, false},
+		{Count{Created: 30000, Withdrawn: 30000, Unchanged: 240000}, true},
+		{Count{Withdrawn: 10, Unchanged: 20}, true},
+		{Count{}, false},
+	} {
+		if got := reshapes(c.c); got != c.want {
+			t.Errorf("reshapes(%+v) = %v, want %v", c.c, got, c.want)
+		}
+	}
+}

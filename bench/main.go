@@ -2,7 +2,9 @@
 // it generates a synthetic LHÉO 2.3 file (lheotest.Generate), times
 // `xmllint --noout --stream` on it as the parse-speed reference, imports it
 // into a fresh SQLite database, imports it a second time (nothing changed),
-// and measures search latencies. Run it with bench/run.sh.
+// and measures search latencies. Run it with bench/run.sh. Environment:
+// BENCH_KEEP_DB=1 keeps the databases, BENCH_PER_QUERY=1 prints each search
+// query's latencies, BENCH_PG_ONLY=1 (with -pg) leaves SQLite out.
 package main
 
 import (
@@ -121,6 +123,9 @@ func run(sessions int, dir string, searches int, pgURL string) error {
 		fmt.Println("database kept:", dbPath)
 	}
 	engines := []string{dbPath}
+	if os.Getenv("BENCH_PG_ONLY") != "" && pgURL != "" {
+		engines = nil // BENCH_PG_ONLY=1: PostgreSQL alone
+	}
 	if pgURL != "" {
 		url, drop, err := pgSchema(ctx, pgURL)
 		if err != nil {

@@ -397,7 +397,11 @@ func (run *importRun) decode(ctx context.Context, r io.Reader) (<-chan item, *at
 		defer close(jobs)
 		defer close(order)
 		// Always through Skip: the digests are stored for the next import.
-		dec := lheo.NewDecoder(cr, &lheo.Options{Skip: run.skipper(), Split: true})
+		opts := &lheo.Options{Skip: run.skipper(), Split: true}
+		if len(run.byRaw) > 0 {
+			opts.Known = func(d string) bool { _, ok := run.byRaw[d]; return ok }
+		}
+		dec := lheo.NewDecoder(cr, opts)
 		for {
 			f, err := dec.Next()
 			var re *lheo.RecordError

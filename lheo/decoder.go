@@ -45,6 +45,14 @@ type Options struct {
 	// decoded and accepted before. It is called from the goroutine calling
 	// Next, ahead of Next.
 	Skip func(digest, numero string) bool
+	// Known, if set with Skip, reports whether a digest is that of a record
+	// Skip may accept (it must not depend on the order of the calls). The
+	// scanner then first tries the end of each element at its first
+	// "</formation>": when the bytes up to it have a known digest, they are
+	// those of an element scanned before, so its end is there and the
+	// tags inside need not be walked. Otherwise the element is scanned as
+	// usual.
+	Known func(digest string) bool
 	// Split, if set, makes Next cut out of the document every <formation>
 	// element that the scanner isolates and Skip does not skip: Next
 	// returns ErrChunk for it, in document order, and Chunk.Decode decodes
@@ -130,6 +138,9 @@ func NewDecoder(r io.Reader, opts *Options) *Decoder {
 			skip = func(string, string) bool { return false }
 		}
 		d.sk = newSkipReader(br, skip)
+		if d.opts.Skip != nil {
+			d.sk.known = d.opts.Known
+		}
 		if d.opts.Split {
 			opts := d.opts
 			d.sk.split = &opts

@@ -53,13 +53,17 @@ type chunkEvent struct {
 type skipReader struct {
 	r     io.Reader
 	skip  func(digest, numero string) bool
-	split *Options // when set, every element not skipped is cut out as a Chunk
-	buf   []byte
-	pos   int // next byte to scan in buf
-	emit  int // next byte of buf not yet given to out
-	out   []byte
-	err   error
-	pass  bool
+	known func(digest string) bool // Options.Known
+	// tryKnown: the current element's end is still to be looked for at its
+	// first "</formation>" (Options.Known).
+	tryKnown bool
+	split    *Options // when set, every element not skipped is cut out as a Chunk
+	buf      []byte
+	pos      int // next byte to scan in buf
+	emit     int // next byte of buf not yet given to out
+	out      []byte
+	err      error
+	pass     bool
 
 	depth      int
 	ctx        []byte // start tags enclosing the current position, up to <offres>
@@ -191,6 +195,7 @@ func (s *skipReader) compact(keep int) {
 	s.lineAt -= keep
 	if s.chunkStart >= 0 {
 		s.chunkStart -= keep
+
 	}
 }
 
@@ -214,8 +219,13 @@ func (s *skipReader) read(n int) bool {
 
 // scan reads one construct at s.pos; false when more input is needed.
 func (s *skipReader) scan() bool {
-	if s.chunkStart >= 0 && s.scanElements() {
-		return true
+	if s.chunkStart >= 0 {
+		if s.tryKnown {
+			return s.knownEnd()
+		}
+		if s.scanElements() {
+			return true
+		}
 	}
 	b := s.buf[s.pos:]
 	if len(b) == 0 {
@@ -314,6 +324,7 @@ func (s *skipReader) scan() bool {
 			s.ctx = append(s.ctx, tag...)
 		case s.depth == 2 && localName(tag) == "formation":
 			s.chunkStart, s.chunkDepth = start, s.depth
+			s.tryKnown = s.known != nil
 			s.countLines(start)
 			s.chunkLine, s.chunkCol = s.line, s.col
 		}
@@ -420,14 +431,44 @@ func numeroAttr(raw []byte) string {
 }
 
 // endChunk decides on the <formation> element buf[chunkStart:pos].
-func (s *skipReader) endChunk() {
-	raw := s.buf[s.chunkStart:s.pos]
+// formationEnd is the end tag that knownEnd looks for.
+var formationEnd = []byte("</formation>")
+
+// knownEnd tries the end of the current element at its first
+// "</formation>" in the buffer (Options.Known): the bytes up to it are an
+// element scanned before when their digest is known, so they end there, as
+// scanning their tags would find. Otherwise (not known, or no such end tag
+// in the buffer) the element is left to the scan of its tags, which has
+// not started: s.pos is after its start tag.
+func (s *skipReader) knownEnd() bool {
+	s.tryKnown = false
+	i := bytes.Index(s.buf[s.pos:], formationEnd)
+	if i < 0 {
+		return true
+	}
+	end := s.pos + i + len(formationEnd)
+	if d := s.digest(s.buf[s.chunkStart:end]); s.known(d) {
+		s.pos, s.depth = end, s.chunkDepth
+		s.endChunkAs(d)
+	}
+	return true
+}
+
+// digest is the digest of the element raw (with its enclosing start tags).
+func (s *skipReader) digest(raw []byte) string {
 	h := sha256.New()
 	h.Write(s.ctx)
 	h.Write([]byte{0})
 	h.Write(raw)
 	var sum [32]byte
-	digest := hex.EncodeToString(h.Sum(sum[:0])[:16])
+	return hex.EncodeToString(h.Sum(sum[:0])[:16])
+}
+
+func (s *skipReader) endChunk() { s.endChunkAs(s.digest(s.buf[s.chunkStart:s.pos])) }
+
+// endChunkAs ends the element buf[chunkStart:pos], of the given digest.
+func (s *skipReader) endChunkAs(digest string) {
+	raw := s.buf[s.chunkStart:s.pos]
 	ev := chunkEvent{line: s.chunkLine, digest: digest}
 	s.give(s.chunkStart)
 	ev.out = s.outOff

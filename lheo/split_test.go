@@ -106,3 +106,115 @@ func FuzzSplit(f *testing.F) {
 		sameDecoding(t, doc, lheo.Options{MaxTextSize: 1 << 16, MaxRecordSize: 1 << 20})
 	})
 }
+
+// event is an element Next returned: where, its digest, its outcome.
+type event struct {
+	desc string
+	f    *lheo.Formation
+}
+
+// decodeEvents decodes data with Split and a Skip accepting nothing, and
+// describes every element Next returns: line, digest and decoded record or
+// error. accepted collects the digests of the records that decoded without
+// error.
+func decodeEvents(data []byte, known func(string) bool, accepted map[string]bool) []event {
+	skip := func(string, string) bool { return false }
+	d := lheo.NewDecoder(bytes.NewReader(data), &lheo.Options{Split: true, Skip: skip, Known: known, MaxTextSize: 1 << 16, MaxRecordSize: 1 << 20})
+	var out []event
+	for {
+		f, err := d.Next()
+		desc := fmt.Sprintf("line %d digest %q", d.Line(), d.Digest())
+		if errors.Is(err, lheo.ErrChunk) {
+			c := d.Chunk()
+			desc = fmt.Sprintf("chunk line %d digest %q", c.Line, c.Digest)
+			f, err = c.Decode()
+			if err == nil && accepted != nil {
+				accepted[c.Digest] = true
+			}
+		}
+		if err == io.EOF {
+			return out
+		}
+		out = append(out, event{desc: fmt.Sprintf("%s: %v", desc, err), f: f})
+		var re *lheo.RecordError
+		if err != nil && !errors.As(err, &re) {
+			return out
+		}
+	}
+}
+
+// sameWithKnown checks that decoding doc with the digests of prev's
+// accepted records as Options.Known finds the same elements, digests,
+// records and errors as without.
+func sameWithKnown(tb testing.TB, prev, doc []byte) {
+	tb.Helper()
+	accepted := map[string]bool{}
+	decodeEvents(prev, nil, accepted)
+	want := decodeEvents(doc, nil, nil)
+	got := decodeEvents(doc, func(d string) bool { return accepted[d] }, nil)
+	if len(got) != len(want) {
+		tb.Fatalf("with Known: %d elements, without: %d", len(got), len(want))
+	}
+	for i := range got {
+		if got[i].desc != want[i].desc || !reflect.DeepEqual(got[i].f, want[i].f) {
+			tb.Fatalf("element %d differs:\nwith Known %s\nwithout    %s", i, got[i].desc, want[i].desc)
+		}
+	}
+}
+
+// TestKnownEndAsScanned: with Options.Known, an element whose bytes up to
+// its first "</formation>" are those of a record accepted before ends there;
+// any other is scanned tag by tag, so that nothing else changes, even when
+// its content holds a "</formation>" (CDATA, nested element, comment).
+func TestKnownEndAsScanned(t *testing.T) {
+	gen := lheotest.MustGenerate(t, 60, 4)
+	first := bytes.Index(gen, []byte("<intitule-formation>")) + len("<intitule-formation>")
+	tricks := map[string][]byte{
+		"same":            gen,
+		"one changed":     append(append(append([]byte{}, gen[:first]...), "Révisé "...), gen[first:]...),
+		"CDATA end tag":   bytes.Replace(gen, []byte("<intitule-formation>"), []byte("<intitule-formation><![CDATA[</formation>]]>"), 2),
+		"comment end tag": bytes.Replace(gen, []byte("<intitule-formation>"), []byte("<!-- </formation> --><intitule-formation>"), 2),
+		"nested":          bytes.Replace(gen, []byte("<intitule-formation>"), []byte("<formation></formation><intitule-formation>"), 1),
+		"spaced end":      bytes.Replace(gen, []byte("</formation>"), []byte("</formation >"), 2),
+		"truncated":       gen[:len(gen)/2],
+		"crlf":            bytes.ReplaceAll(gen, []byte("\n"), []byte("\r\n")),
+	}
+	for name, doc := range tricks {
+		t.Run(name, func(t *testing.T) {
+			sameWithKnown(t, gen, doc)
+			sameWithKnown(t, doc, doc)
+		})
+	}
+	// Known is used: the same document's elements end at their known end
+	// (a Known that is never asked would make this test pass vacuously).
+	accepted := map[string]bool{}
+	decodeEvents(gen, nil, accepted)
+	asked := 0
+	decodeEvents(gen, func(d string) bool { asked++; return accepted[d] }, nil)
+	if asked == 0 || len(accepted) == 0 {
+		t.Fatalf("Known asked %d times, %d records accepted", asked, len(accepted))
+	}
+}
+
+// FuzzKnownEnd: the same, on arbitrary pairs of documents.
+// go test -run='^$' -fuzz=FuzzKnownEnd -fuzztime=20000x ./lheo
+func FuzzKnownEnd(f *testing.F) {
+	gen := lheotest.MustGenerate(f, 6, 2)
+	f.Add(gen, gen)
+	f.Add(gen, bytes.Replace(gen, []byte("<intitule-formation>"), []byte("<intitule-formation><![CDATA[</formation>]]>"), 1))
+	f.Add(MustReadFile(f, "onisep-bts-nrc.ns23.xml"), MustReadFile(f, "onisep-bts-nrc.ns23.xml"))
+	f.Add([]byte(`<lheo xmlns="http://lheo.gouv.fr/2.3"><offres><formation numero="1"><a></formation></offres></lheo>`),
+		[]byte(`<lheo xmlns="http://lheo.gouv.fr/2.3"><offres><formation numero="1"><a></formation></a></formation></offres></lheo>`))
+	f.Fuzz(func(t *testing.T, prev, doc []byte) {
+		done := make(chan struct{})
+		defer close(done)
+		go func() {
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				panic(fmt.Sprintf("decoder still running after 5 s on %q", doc))
+			}
+		}()
+		sameWithKnown(t, prev, doc)
+	})
+}

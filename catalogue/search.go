@@ -298,8 +298,8 @@ func (s *Service) Search(ctx context.Context, f Filter) (*Result, error) {
 		return res, s.scanPage(ctx, res, "SELECT "+sessionSelect+" FROM catalogue_sessions s"+hint+w+" ORDER BY "+startOrder+page, args)
 	}
 	match := ftsMatch(ts)
-	var matched int // formations matching the words, counted up to the rank cap + 1
-	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM catalogue_search WHERE catalogue_search MATCH ? LIMIT ?) x", match, s.rankCap()+1).Scan(&matched); err != nil || matched == 0 {
+	matched, err := s.matchedFormations(ctx, ts, match)
+	if err != nil || matched == 0 {
 		return res, err
 	}
 	margs := append([]any{match}, args...)
@@ -307,7 +307,7 @@ func (s *Service) Search(ctx context.Context, f Filter) (*Result, error) {
 		// Few enough formations: every query starts from the matched set
 		// (CROSS JOIN keeps that order) and reaches their sessions by index.
 		w := whereClause(where)
-		from := " FROM (SELECT rowid AS fid FROM catalogue_search WHERE catalogue_search MATCH ?) m CROSS JOIN catalogue_sessions s ON s.formation_id = m.fid"
+		from := " FROM (SELECT rowid AS fid FROM catalogue_search WHERE catalogue_search MATCH ?) m" + sessionsOfMatched
 		if f.Sort == SortRelevance {
 			return res, s.rankedPage(ctx, res, f, match, matched, from, w, args)
 		}
@@ -322,6 +322,31 @@ func (s *Service) Search(ctx context.Context, f Filter) (*Result, error) {
 	// reads the page among them.
 	res.Broad = f.Sort == SortRelevance
 	return s.broadPage(ctx, res, f, "s.formation_id IN (SELECT rowid FROM catalogue_search WHERE catalogue_search MATCH ?)", hint, where, margs)
+}
+
+// matchedFormations counts the formations matching the words (match, the
+// FTS5 expression of ts) up to the rank cap + 1. A prefix term makes FTS5
+// merge the whole list of every word it begins, however few rows are read:
+// the count first reads the words matched whole, a subset of the matches,
+// which is enough when more than the rank cap of them match (at 300 000
+// sessions, « maîtriser les gestes professionnels »: 3 ms instead of 17).
+func (s *Service) matchedFormations(ctx context.Context, ts []term, match string) (int, error) {
+	limit := s.rankCap() + 1
+	count := func(m string) (int, error) {
+		var n int
+		err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM catalogue_search WHERE catalogue_search MATCH ? LIMIT ?) x", m, limit).Scan(&n)
+		return n, err
+	}
+	whole := make([]term, len(ts))
+	for i, t := range ts {
+		whole[i] = term{t.word, false}
+	}
+	if exact := ftsMatch(whole); exact != match {
+		if n, err := count(exact); err != nil || n == limit {
+			return n, err
+		}
+	}
+	return count(match)
 }
 
 // broadPage lists by start date the sessions of a broad search (cond: the
@@ -402,8 +427,8 @@ func (s *Service) rankedPage(ctx context.Context, res *Result, f Filter, match s
 	qargs := append(append([]any{match}, args...), args...)
 	for ; ; k *= 8 {
 		q := "WITH m AS MATERIALIZED (SELECT rowid AS fid, rank AS score FROM catalogue_search WHERE catalogue_search MATCH ?)" +
-			" SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM m CROSS JOIN catalogue_sessions s ON s.formation_id = m.fid" + w + " LIMIT " + strconv.Itoa(MaxCount+1) + ")), " +
-			sessionSelect + " FROM (SELECT fid, score FROM m ORDER BY score LIMIT " + strconv.Itoa(k) + ") m CROSS JOIN catalogue_sessions s ON s.formation_id = m.fid" + w +
+			" SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM m" + sessionsOfMatched + w + " LIMIT " + strconv.Itoa(MaxCount+1) + ")), " +
+			sessionSelect + " FROM (SELECT fid, score FROM m ORDER BY score LIMIT " + strconv.Itoa(k) + ") m" + sessionsOfMatched + w +
 			" ORDER BY m.score, " + startOrder + " LIMIT " + strconv.Itoa(f.Limit) + " OFFSET " + strconv.Itoa(f.Offset)
 		res.Items = res.Items[:0]
 		if err := s.scanCountedPage(ctx, res, q, qargs); err != nil {
@@ -438,6 +463,11 @@ func (s *Service) scanPage(ctx context.Context, res *Result, q string, args []an
 	}
 	return rows.Err()
 }
+
+// sessionsOfMatched joins the matched formations (m.fid) to their sessions
+// by the formation index: without statistics, SQLite would otherwise walk a
+// place index (which holds formation_id) once per formation.
+const sessionsOfMatched = " CROSS JOIN catalogue_sessions s INDEXED BY catalogue_sessions_formation ON s.formation_id = m.fid"
 
 // startOrder sorts sessions by start date, unknown dates last; the indexes of
 // migration 0006 have this expression, so that a page stops early.

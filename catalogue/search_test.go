@@ -228,3 +228,45 @@ func TestSearchRankedAsEveryMatch(t *testing.T) {
 		t.Errorf("soudage: %d sessions, with « votre » %d, with « tig » %d, with « ti » %d", n, total("soudage votre"), total("soudage tig"), total("soudage ti"))
 	}
 }
+
+// TestSearchRankCapCountsPrefixes pins the count that chooses the plan: on
+// SQLite it first reads the words matched whole, a subset of the matches;
+// « professionnel » is a whole word of some formations and the prefix of
+// « professionnels », in every one. With a rank cap between the two counts
+// the search is broad, as it is with a cap below both, and ranked with a
+// cap above both.
+func TestSearchRankCapCountsPrefixes(t *testing.T) {
+	s, _ := newService(t)
+	mustImport(t, s, lheotest.MustGenerate(t, 400, 11), catalogue.ImportOptions{Source: "synthese"})
+	count := func(prefix bool) int {
+		q, arg := "SELECT COUNT(*) FROM catalogue_search WHERE catalogue_search MATCH ?", `"professionnel"`
+		if s.DB.Engine() == store.Postgres {
+			q, arg = "SELECT COUNT(*) FROM catalogue_formations WHERE search @@ to_tsquery('simple', ?)", "professionnel"
+		}
+		if prefix {
+			arg += map[bool]string{true: ":*", false: "*"}[s.DB.Engine() == store.Postgres]
+		}
+		var n int
+		if err := s.DB.QueryRow(ctx(), q, arg).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	all, whole := count(true), count(false)
+	if whole == 0 || whole >= all {
+		t.Fatalf("%d formations say « professionnel », %d have a word beginning with it: the case proves nothing", whole, all)
+	}
+	for _, c := range []struct {
+		cap   int
+		broad bool
+	}{{whole / 2, true}, {(whole + all) / 2, true}, {all + 1, false}} {
+		svc := &catalogue.Service{DB: s.DB, RankCap: c.cap}
+		r, err := svc.Search(ctx(), catalogue.Filter{Q: "professionnel"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Broad != c.broad || r.Total == 0 {
+			t.Errorf("rank cap %d (%d formations say « professionnel », %d have a word beginning with it): broad %v, want %v (total %d)", c.cap, whole, all, r.Broad, c.broad, r.Total)
+		}
+	}
+}

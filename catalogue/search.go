@@ -298,7 +298,7 @@ func (s *Service) Search(ctx context.Context, f Filter) (*Result, error) {
 		return res, s.scanPage(ctx, res, "SELECT "+sessionSelect+" FROM catalogue_sessions s"+hint+w+" ORDER BY "+startOrder+page, args)
 	}
 	match := ftsMatch(ts)
-	matched, err := s.matchedFormations(ctx, ts, match)
+	matched, last, err := s.matchedFormations(ctx, ts, match)
 	if err != nil || matched == 0 {
 		return res, err
 	}
@@ -321,7 +321,56 @@ func (s *Service) Search(ctx context.Context, f Filter) (*Result, error) {
 	// that set once, keeps the first MaxCount+1 sessions (the count) and
 	// reads the page among them.
 	res.Broad = f.Sort == SortRelevance
+	if matched > s.rankCap() {
+		// More than the rank cap match, among the formations up to id last:
+		// the walk may find its sessions among its first few thousand.
+		walk := max((MaxCount+1)*int(last)/matched*5/4, 2*(MaxCount+1))
+		if denseWalkTest > 0 {
+			walk = denseWalkTest
+		}
+		if walk <= denseWalkMax {
+			if ok, err := s.densePage(ctx, res, f, match, hint, where, args, walk); err != nil || ok {
+				return res, err
+			}
+		}
+	}
 	return s.broadPage(ctx, res, f, "s.formation_id IN (SELECT rowid FROM catalogue_search WHERE catalogue_search MATCH ?)", hint, where, margs)
+}
+
+// denseWalkMax is the longest walk densePage tries: beyond, building the
+// whole matched set costs less than checking the walked formations. Tests
+// set it to 0 (no dense walk) or set denseWalkTest, the walk's length
+// whatever the density.
+var denseWalkMax, denseWalkTest = 8000, 0
+
+// densePage is broadPage for words that match many formations: the first
+// walk sessions in start-date order are read from the place or start-date
+// index (which holds their formation), the full-text query keeps those of
+// their formations that match (probing a set of at most walk formations
+// instead of building the whole matched set: at 300 000 sessions,
+// « maîtriser les gestes professionnels » matches all 71 610 formations),
+// and the first MaxCount+1 kept sessions are the count. It reports false,
+// with res untouched, when that walk is not enough to tell: fewer than
+// MaxCount+1 sessions kept and more sessions to walk, or no row on the page.
+func (s *Service) densePage(ctx context.Context, res *Result, f Filter, match, hint string, where []string, args []any, walk int) (bool, error) {
+	w := whereClause(where)
+	// +rowid: the formations walked are probed while the words are read,
+	// not looked up one by one in the full-text index.
+	q := "WITH w (id, fid, unknown, debut) AS MATERIALIZED (SELECT s.id, s.formation_id, CASE WHEN s.debut = 0 THEN 1 ELSE 0 END, s.debut FROM catalogue_sessions s" + hint + w + " ORDER BY " + startOrder + " LIMIT " + strconv.Itoa(walk) + ")," +
+		" r AS MATERIALIZED (SELECT rowid AS fid FROM catalogue_search WHERE catalogue_search MATCH ? AND +rowid IN (SELECT fid FROM w))," +
+		" hits AS MATERIALIZED (SELECT id FROM w WHERE fid IN r ORDER BY unknown, debut, id LIMIT " + strconv.Itoa(MaxCount+1) + ")" +
+		" SELECT (SELECT COUNT(*) FROM w), (SELECT COUNT(*) FROM hits), " + sessionSelect + " FROM catalogue_sessions s WHERE s.id IN (SELECT id FROM hits) ORDER BY " + startOrder +
+		" LIMIT " + strconv.Itoa(f.Limit) + " OFFSET " + strconv.Itoa(f.Offset)
+	var walked, total int
+	items, err := s.scanHeadPage(ctx, []any{&walked, &total}, q, append(append([]any{}, args...), match))
+	if err != nil || len(items) == 0 || total <= MaxCount && walked == walk {
+		return false, err
+	}
+	res.Items, res.Total = items, total
+	if res.Total > MaxCount {
+		res.Total, res.More = MaxCount, true
+	}
+	return true, nil
 }
 
 // matchedFormations counts the formations matching the words (match, the
@@ -330,23 +379,21 @@ func (s *Service) Search(ctx context.Context, f Filter) (*Result, error) {
 // the count first reads the words matched whole, a subset of the matches,
 // which is enough when more than the rank cap of them match (at 300 000
 // sessions, « maîtriser les gestes professionnels »: 3 ms instead of 17).
-func (s *Service) matchedFormations(ctx context.Context, ts []term, match string) (int, error) {
+func (s *Service) matchedFormations(ctx context.Context, ts []term, match string) (n int, last int64, err error) {
 	limit := s.rankCap() + 1
-	count := func(m string) (int, error) {
-		var n int
-		err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM catalogue_search WHERE catalogue_search MATCH ? LIMIT ?) x", m, limit).Scan(&n)
-		return n, err
+	count := func(m string) error {
+		return s.DB.QueryRow(ctx, "SELECT COUNT(*), COALESCE(MAX(r), 0) FROM (SELECT rowid AS r FROM catalogue_search WHERE catalogue_search MATCH ? LIMIT ?) x", m, limit).Scan(&n, &last)
 	}
 	whole := make([]term, len(ts))
 	for i, t := range ts {
 		whole[i] = term{t.word, false}
 	}
 	if exact := ftsMatch(whole); exact != match {
-		if n, err := count(exact); err != nil || n == limit {
-			return n, err
+		if err := count(exact); err != nil || n == limit {
+			return n, last, err
 		}
 	}
-	return count(match)
+	return n, last, count(match)
 }
 
 // broadPage lists by start date the sessions of a broad search (cond: the
@@ -375,19 +422,28 @@ func (s *Service) broadPage(ctx context.Context, res *Result, f Filter, cond, hi
 // scanCountedPage appends to res.Items the sessions of rows whose first
 // column is the count of the search (res.Total).
 func (s *Service) scanCountedPage(ctx context.Context, res *Result, q string, args []any) error {
+	items, err := s.scanHeadPage(ctx, []any{&res.Total}, q, args)
+	res.Items = append(res.Items, items...)
+	return err
+}
+
+// scanHeadPage returns the sessions of rows whose first columns are read
+// into head.
+func (s *Service) scanHeadPage(ctx context.Context, head []any, q string, args []any) ([]Session, error) {
 	rows, err := s.DB.Query(ctx, q, args...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
+	var items []Session
 	for rows.Next() {
-		x, err := scanSession(scanFunc(func(dest ...any) error { return rows.Scan(append([]any{&res.Total}, dest...)...) }))
+		x, err := scanSession(scanFunc(func(dest ...any) error { return rows.Scan(append(head, dest...)...) }))
 		if err != nil {
-			return err
+			return nil, err
 		}
-		res.Items = append(res.Items, x)
+		items = append(items, x)
 	}
-	return rows.Err()
+	return items, rows.Err()
 }
 
 // scanFunc adapts a function to the Scan interface of scanSession.

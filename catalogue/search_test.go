@@ -270,3 +270,52 @@ func TestSearchRankCapCountsPrefixes(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchDenseWalkAgrees compares, on SQLite, the broad plan that walks
+// a few thousand sessions and probes their formations (words matching many
+// formations) with the broad plan that builds the whole matched set:
+// counts and pages are the same whether the walk is long enough (« module
+// théorique » is in every formation: 1 001 sessions kept out of 1 300
+// walked), too short to tell (the plan falls back), or longer than the
+// catalogue.
+func TestSearchDenseWalkAgrees(t *testing.T) {
+	ranked, _ := newService(t)
+	if ranked.DB.Engine() == store.Postgres {
+		t.Skip("SQLite plan")
+	}
+	mustImport(t, ranked, lheotest.MustGenerate(t, 1600, 11), catalogue.ImportOptions{Source: "synthese"})
+	s := &catalogue.Service{DB: ranked.DB, RankCap: 5}
+	filters := []catalogue.Filter{
+		{Q: "module theorique"},
+		{Q: "module theorique", Offset: 990, Limit: 20},
+		{Q: "titre professionnel", Region: "84"},
+		{Q: "les règles de sécurité", Departement: "13", Offset: 20},
+		{Q: "soudage", Certifiante: "1"},
+		{Q: "maîtriser les gestes", Departement: "13", Offset: 1000},
+	}
+	search := func(f catalogue.Filter, longest, length int) *catalogue.Result {
+		defer catalogue.SetDenseWalk(longest, length)()
+		r, err := s.Search(ctx(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	for _, f := range filters {
+		for _, sort := range []string{catalogue.SortStart, catalogue.SortRelevance} {
+			f := f
+			f.Sort = sort
+			want := search(f, 0, 0)
+			for _, length := range []int{30, 1300, 5000} {
+				got := search(f, 8000, length)
+				if got.Total != want.Total || got.More != want.More || got.Broad != want.Broad || !slices.Equal(ids(got.Items), ids(want.Items)) {
+					t.Errorf("%+v, walk of %d: total %d (more %v, broad %v) %v, want %d (more %v, broad %v) %v", f, length,
+						got.Total, got.More, got.Broad, ids(got.Items), want.Total, want.More, want.Broad, ids(want.Items))
+				}
+			}
+			if want.Total == 0 {
+				t.Errorf("%+v: no match, the case proves nothing", f)
+			}
+		}
+	}
+}

@@ -1,0 +1,3 @@
+-- SQLite only (its search indexes now cover the walks and joins of a search);
+-- PostgreSQL keeps its indexes of 0006.
+SELECT 1;

@@ -321,9 +321,10 @@ func (s *Service) Search(ctx context.Context, f Filter) (*Result, error) {
 	// that set once, keeps the first MaxCount+1 sessions (the count) and
 	// reads the page among them.
 	res.Broad = f.Sort == SortRelevance
-	if matched > s.rankCap() {
-		// More than the rank cap match, among the formations up to id last:
-		// the walk may find its sessions among its first few thousand.
+	if matched > s.rankCap() && f.placeOnly() {
+		// More than the rank cap match, among the formations up to id last,
+		// and no filter but the place (which the walked index holds): the
+		// walk may find its sessions among its first few thousand.
 		walk := max((MaxCount+1)*int(last)/matched*5/4, 2*(MaxCount+1))
 		if denseWalkTest > 0 {
 			walk = denseWalkTest

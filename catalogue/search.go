@@ -297,6 +297,10 @@ func (s *Service) Search(ctx context.Context, f Filter) (*Result, error) {
 		}
 		return res, s.scanPage(ctx, res, "SELECT "+sessionSelect+" FROM catalogue_sessions s"+hint+w+" ORDER BY "+startOrder+page, args)
 	}
+	ts, err := s.wholeWords(ctx, ts)
+	if err != nil {
+		return nil, err
+	}
 	match := ftsMatch(ts)
 	matched, last, err := s.matchedFormations(ctx, ts, match)
 	if err != nil || matched == 0 {
@@ -372,6 +376,31 @@ func (s *Service) densePage(ctx context.Context, res *Result, f Filter, match, h
 		res.Total, res.More = MaxCount, true
 	}
 	return true, nil
+}
+
+// wholeWords returns ts with its prefix terms that begin no other indexed
+// word (catalogue_search_vocab, migration 0026) matched whole: the same
+// matches and the same bm25 scores, without FTS5 merging the word's list
+// into a new one (« maîtriser les gestes professionnels », every formation:
+// 28 → 21 ms). Each word costs one look-up that stops at the first
+// occurrence of a longer word (0.1 ms).
+func (s *Service) wholeWords(ctx context.Context, ts []term) ([]term, error) {
+	out := make([]term, len(ts))
+	for i, t := range ts {
+		out[i] = t
+		if !t.prefix || strings.IndexFunc(t.word, func(r rune) bool { return (r < 'a' || r > 'z') && (r < '0' || r > '9') }) >= 0 {
+			continue // other letters may be indexed as FTS5 folds them, not as the word reads
+		}
+		var longer int
+		// Tokens hold no control character: "\x01" sorts before every longer
+		// word, U+10FFFF after.
+		err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM catalogue_search_vocab WHERE term >= ? AND term < ? LIMIT 1) x", t.word+"\x01", t.word+"\U0010FFFF").Scan(&longer)
+		if err != nil {
+			return nil, err
+		}
+		out[i].prefix = longer > 0
+	}
+	return out, nil
 }
 
 // matchedFormations counts the formations matching the words (match, the

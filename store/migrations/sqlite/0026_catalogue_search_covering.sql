@@ -13,3 +13,9 @@ CREATE INDEX catalogue_sessions_start ON catalogue_sessions ((CASE WHEN debut = 
 CREATE INDEX catalogue_sessions_departement ON catalogue_sessions (departement, (CASE WHEN debut = 0 THEN 1 ELSE 0 END), debut, id, formation_id, withdrawn_at, fin);
 CREATE INDEX catalogue_sessions_region ON catalogue_sessions (region, (CASE WHEN debut = 0 THEN 1 ELSE 0 END), debut, id, formation_id, withdrawn_at, fin);
 CREATE INDEX catalogue_sessions_formation ON catalogue_sessions (formation_id, withdrawn_at, departement, region, fin);
+
+-- The words of the full-text index, one row per occurrence (nothing
+-- stored): a search asks whether a word of its query begins any other
+-- indexed word, and matches it whole when none does (FTS5 merges the whole
+-- list of every word a prefix term begins).
+CREATE VIRTUAL TABLE catalogue_search_vocab USING fts5vocab (catalogue_search, 'instance');

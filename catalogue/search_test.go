@@ -228,3 +228,94 @@ func TestSearchRankedAsEveryMatch(t *testing.T) {
 		t.Errorf("soudage: %d sessions, with « votre » %d, with « tig » %d, with « ti » %d", n, total("soudage votre"), total("soudage tig"), total("soudage ti"))
 	}
 }
+
+// TestSearchRankCapCountsPrefixes pins the count that chooses the plan: on
+// SQLite it first reads the words matched whole, a subset of the matches;
+// « professionnel » is a whole word of some formations and the prefix of
+// « professionnels », in every one. With a rank cap between the two counts
+// the search is broad, as it is with a cap below both, and ranked with a
+// cap above both.
+func TestSearchRankCapCountsPrefixes(t *testing.T) {
+	s, _ := newService(t)
+	mustImport(t, s, lheotest.MustGenerate(t, 400, 11), catalogue.ImportOptions{Source: "synthese"})
+	count := func(prefix bool) int {
+		q, arg := "SELECT COUNT(*) FROM catalogue_search WHERE catalogue_search MATCH ?", `"professionnel"`
+		if s.DB.Engine() == store.Postgres {
+			q, arg = "SELECT COUNT(*) FROM catalogue_formations WHERE search @@ to_tsquery('simple', ?)", "professionnel"
+		}
+		if prefix {
+			arg += map[bool]string{true: ":*", false: "*"}[s.DB.Engine() == store.Postgres]
+		}
+		var n int
+		if err := s.DB.QueryRow(ctx(), q, arg).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	all, whole := count(true), count(false)
+	if whole == 0 || whole >= all {
+		t.Fatalf("%d formations say « professionnel », %d have a word beginning with it: the case proves nothing", whole, all)
+	}
+	for _, c := range []struct {
+		cap   int
+		broad bool
+	}{{whole / 2, true}, {(whole + all) / 2, true}, {all + 1, false}} {
+		svc := &catalogue.Service{DB: s.DB, RankCap: c.cap}
+		r, err := svc.Search(ctx(), catalogue.Filter{Q: "professionnel"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Broad != c.broad || r.Total == 0 {
+			t.Errorf("rank cap %d (%d formations say « professionnel », %d have a word beginning with it): broad %v, want %v (total %d)", c.cap, whole, all, r.Broad, c.broad, r.Total)
+		}
+	}
+}
+
+// TestSearchDenseWalkAgrees compares, on SQLite, the broad plan that walks
+// a few thousand sessions and probes their formations (words matching many
+// formations) with the broad plan that builds the whole matched set:
+// counts and pages are the same whether the walk is long enough (« module
+// théorique » is in every formation: 1 001 sessions kept out of 1 300
+// walked), too short to tell (the plan falls back), or longer than the
+// catalogue.
+func TestSearchDenseWalkAgrees(t *testing.T) {
+	ranked, _ := newService(t)
+	if ranked.DB.Engine() == store.Postgres {
+		t.Skip("SQLite plan")
+	}
+	mustImport(t, ranked, lheotest.MustGenerate(t, 1600, 11), catalogue.ImportOptions{Source: "synthese"})
+	s := &catalogue.Service{DB: ranked.DB, RankCap: 5}
+	filters := []catalogue.Filter{
+		{Q: "module theorique"},
+		{Q: "module theorique", Offset: 990, Limit: 20},
+		{Q: "titre professionnel", Region: "84"},
+		{Q: "les règles de sécurité", Departement: "13", Offset: 20},
+		{Q: "soudage", Certifiante: "1"},
+		{Q: "maîtriser les gestes", Departement: "13", Offset: 1000},
+	}
+	search := func(f catalogue.Filter, longest, length int) *catalogue.Result {
+		defer catalogue.SetDenseWalk(longest, length)()
+		r, err := s.Search(ctx(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	for _, f := range filters {
+		for _, sort := range []string{catalogue.SortStart, catalogue.SortRelevance} {
+			f := f
+			f.Sort = sort
+			want := search(f, 0, 0)
+			for _, length := range []int{30, 1300, 5000} {
+				got := search(f, 8000, length)
+				if got.Total != want.Total || got.More != want.More || got.Broad != want.Broad || !slices.Equal(ids(got.Items), ids(want.Items)) {
+					t.Errorf("%+v, walk of %d: total %d (more %v, broad %v) %v, want %d (more %v, broad %v) %v", f, length,
+						got.Total, got.More, got.Broad, ids(got.Items), want.Total, want.More, want.Broad, ids(want.Items))
+				}
+			}
+			if want.Total == 0 {
+				t.Errorf("%+v: no match, the case proves nothing", f)
+			}
+		}
+	}
+}

@@ -301,9 +301,13 @@ func TestWithdrawal(t *testing.T) {
 		t.Fatalf("partial import withdrew: %+v", p.Counts)
 	}
 	// Back in the file: the sessions come back.
+	beforeBack := len(allSessions(t, s, catalogue.Filter{}))
 	back := mustImport(t, s, full, catalogue.ImportOptions{Source: "carif", Partial: true})
 	if back.Counts.Sessions.Updated != c.Sessions.Withdrawn || back.Counts.Formations.Updated != 1 {
 		t.Fatalf("return = %+v", back.Counts)
+	}
+	if live := len(allSessions(t, s, catalogue.Filter{})); live != beforeBack+c.Sessions.Withdrawn {
+		t.Fatalf("after their return, search shows %d sessions, want %d", live, beforeBack+c.Sessions.Withdrawn)
 	}
 }
 

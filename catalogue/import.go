@@ -906,11 +906,10 @@ func (run *importRun) publish(ctx context.Context, tx *store.Tx) error {
 			region, departement, ville, debut, fin, etat, certifiante, modalite, hash, ?, ?, ? FROM kairos_stage_s WHERE isnew = 1 ORDER BY id`,
 			[]any{src, id, now, now}},
 		// SQLite updates every index over a column the statement sets:
-		// the sessions whose indexed columns keep their values (most
-		// changes: titles, states, end dates) only set the others.
-		{`UPDATE catalogue_sessions SET akey = st.akey, ahash = st.ahash, intitule = st.intitule, organisme = st.organisme, formacodes = st.formacodes,
-			romes = st.romes, ville = st.ville, fin = st.fin, etat = st.etat, certifiante = st.certifiante, modalite = st.modalite, hash = st.hash,
-			import_id = ?, updated_at = ?, withdrawn_at = NULL FROM kairos_stage_s st WHERE st.isnew = 0 AND catalogue_sessions.id = st.id AND ` + sameIndexed, []any{id, now}},
+		// the live sessions whose indexed columns keep their values (most
+		// changes: titles, states, organismes) only set the others.
+		{`UPDATE catalogue_sessions SET ` + unindexedSetClause() + ` FROM kairos_stage_s st WHERE st.isnew = 0 AND catalogue_sessions.id = st.id AND ` + sameIndexed,
+			[]any{id, now}},
 		{`UPDATE catalogue_sessions SET formation_id = st.formation_id, akey = st.akey, ahash = st.ahash, numero = st.numero, intitule = st.intitule,
 			organisme = st.organisme, siret = st.siret, formacodes = st.formacodes, romes = st.romes, region = st.region, departement = st.departement,
 			ville = st.ville, debut = st.debut, fin = st.fin, etat = st.etat, certifiante = st.certifiante, modalite = st.modalite, hash = st.hash,
@@ -961,9 +960,32 @@ func (run *importRun) publish(ctx context.Context, tx *store.Tx) error {
 }
 
 // sameIndexed holds when a staged session (st) keeps the values of the
-// stored one in every column an index of catalogue_sessions covers.
+// stored one, live, in every column an index of catalogue_sessions covers
+// (migrations 0003, 0006, 0015, 0026; TestSameIndexedCoversTheIndexes).
 const sameIndexed = `(catalogue_sessions.formation_id = st.formation_id AND catalogue_sessions.siret = st.siret AND catalogue_sessions.debut = st.debut
-	AND catalogue_sessions.departement = st.departement AND catalogue_sessions.region = st.region AND catalogue_sessions.numero = st.numero)`
+	AND catalogue_sessions.departement = st.departement AND catalogue_sessions.region = st.region AND catalogue_sessions.numero = st.numero
+	AND catalogue_sessions.fin = st.fin AND catalogue_sessions.withdrawn_at IS NULL)`
+
+// unindexedSet are the columns the first publication UPDATE sets (those
+// no index of catalogue_sessions covers).
+var unindexedSet = []string{"akey", "ahash", "intitule", "organisme", "formacodes", "romes", "ville", "etat", "certifiante", "modalite", "hash", "import_id", "updated_at"}
+
+// unindexedSetClause is the SET clause of that UPDATE: the staged values,
+// then the import and its instant (arguments).
+func unindexedSetClause() string {
+	var b strings.Builder
+	for _, c := range unindexedSet {
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		v := "st." + c
+		if c == "import_id" || c == "updated_at" {
+			v = "?"
+		}
+		b.WriteString(c + " = " + v)
+	}
+	return b.String()
+}
 
 // bulkFrom is the number of staged rows from which the first load of an
 // empty table drops its secondary indexes and builds them after the rows

@@ -2,12 +2,18 @@ package catalogue
 
 import (
 	"bytes"
+	"context"
+	"database/sql"
 	"encoding/json"
 	"os"
+	"regexp"
+	"strings"
 	"testing"
 
 	"kairos/lheo"
 	"kairos/lheo/lheotest"
+	"kairos/store"
+	"kairos/store/storetest"
 )
 
 // The formation's document put together by marshalDocs is byte for byte
@@ -85,6 +91,67 @@ func TestReshapes(t *testing.T) {
 	} {
 		if got := reshapes(c.c); got != c.want {
 			t.Errorf("reshapes(%+v) = %v, want %v", c.c, got, c.want)
+		}
+	}
+}
+
+// The first publication UPDATE of the sessions sets no column an index of
+// catalogue_sessions covers, and sameIndexed compares every column the
+// indexes cover (but the session's identity: id, source, skey), so that a
+// migration adding an index over a column cannot make it wrong silently.
+func TestSameIndexedCoversTheIndexes(t *testing.T) {
+	db := storetest.Open(t)
+	if db.Engine() != store.SQLite {
+		t.Skip("the split UPDATE is SQLite's")
+	}
+	ctx := context.Background()
+	var cols []string
+	rows, err := db.Query(ctx, "SELECT name FROM pragma_table_info('catalogue_sessions')")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			t.Fatal(err)
+		}
+		cols = append(cols, c)
+	}
+	rows.Close()
+	indexed := map[string]bool{}
+	rows, err = db.Query(ctx, `SELECT ii.name, COALESCE(m.sql, '') FROM sqlite_master m, pragma_index_xinfo(m.name) ii
+		WHERE m.type = 'index' AND m.tbl_name = 'catalogue_sessions'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var c sql.NullString
+		var def string
+		if err := rows.Scan(&c, &def); err != nil {
+			t.Fatal(err)
+		}
+		if c.Valid {
+			indexed[c.String] = true
+		}
+		// Columns inside expressions (CASE WHEN debut = 0 …).
+		for _, col := range cols {
+			if regexp.MustCompile(`\b` + col + `\b`).MatchString(def) {
+				indexed[col] = true
+			}
+		}
+	}
+	rows.Close()
+	if len(indexed) < 5 {
+		t.Fatalf("indexed columns read: %v", indexed)
+	}
+	for _, c := range unindexedSet {
+		if indexed[c] {
+			t.Errorf("column %s is indexed but set by the UPDATE that keeps the indexes", c)
+		}
+	}
+	for c := range indexed {
+		if c != "id" && c != "source" && c != "skey" && !strings.Contains(sameIndexed, "catalogue_sessions."+c+" ") {
+			t.Errorf("column %s is indexed but not compared by sameIndexed", c)
 		}
 	}
 }

@@ -695,6 +695,10 @@ func stageTables(pg bool) []string {
 		formacodes TEXT NOT NULL, romes TEXT NOT NULL, region TEXT NOT NULL, departement TEXT NOT NULL, ville TEXT NOT NULL,
 		debut BIGINT NOT NULL, fin BIGINT NOT NULL, etat TEXT NOT NULL, certifiante INTEGER NOT NULL, modalite TEXT NOT NULL, hash TEXT NOT NULL)`
 	if pg {
+		// The words of the full-text index are computed by the server as
+		// the rows are copied (while the document is still being read),
+		// not by the publication.
+		f = strings.Replace(f, "search TEXT NOT NULL)", "search TEXT NOT NULL, search_tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', search)) STORED)", 1)
 		f += " ON COMMIT DROP"
 		s += " ON COMMIT DROP"
 	} else {
@@ -895,10 +899,10 @@ func (run *importRun) publish(ctx context.Context, tx *store.Tx) error {
 		args []any
 	}{
 		{`INSERT INTO catalogue_formations (id, source, fkey, numero, datemaj, hash, raw_hash, doc, import_id, created_at, updated_at` + pgOnly(run.pg, ", search") + `)
-			SELECT id, ?, fkey, numero, datemaj, hash, raw_hash, doc, ?, ?, ?` + pgOnly(run.pg, ", to_tsvector('simple', search)") + ` FROM kairos_stage_f WHERE isnew = 1 ORDER BY id`,
+			SELECT id, ?, fkey, numero, datemaj, hash, raw_hash, doc, ?, ?, ?` + pgOnly(run.pg, ", search_tsv") + ` FROM kairos_stage_f WHERE isnew = 1 ORDER BY id`,
 			[]any{src, id, now, now}},
 		{`UPDATE catalogue_formations SET numero = st.numero, datemaj = st.datemaj, hash = st.hash, raw_hash = st.raw_hash, doc = st.doc,
-			import_id = ?, updated_at = ?, withdrawn_at = NULL` + pgOnly(run.pg, ", search = to_tsvector('simple', st.search)") + `
+			import_id = ?, updated_at = ?, withdrawn_at = NULL` + pgOnly(run.pg, ", search = st.search_tsv") + `
 			FROM kairos_stage_f st WHERE st.isnew = 0 AND catalogue_formations.id = st.id`, []any{id, now}},
 		{`INSERT INTO catalogue_sessions (id, formation_id, source, skey, akey, ahash, numero, intitule, organisme, siret, formacodes, romes,
 			region, departement, ville, debut, fin, etat, certifiante, modalite, hash, import_id, created_at, updated_at)

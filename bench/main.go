@@ -100,11 +100,20 @@ func run(sessions int, dir string, searches int, pgURL string) error {
 	mb := float64(st.Size()) / 1e6
 	fmt.Printf("file: %d sessions, %.1f MB, GOMAXPROCS=%d, load average %s\n", sessions, mb, runtime.GOMAXPROCS(0), loadAvg())
 
-	ref, err := xmllint(file)
-	if err != nil {
-		return err
+	// The reference is the fastest of three runs (the machine's load moves
+	// single runs by a third): the ratios are not flattered by a slow one.
+	var ref time.Duration
+	for i := range 3 {
+		d, err := xmllint(file)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("xmllint --noout --stream, run %d: %s\n", i+1, d.Round(time.Millisecond))
+		if ref == 0 || d < ref {
+			ref = d
+		}
 	}
-	fmt.Printf("xmllint --noout --stream: %s (%.1f MB/s)\n", ref.Round(time.Millisecond), mb/ref.Seconds())
+	fmt.Printf("xmllint --noout --stream: %s (%.1f MB/s), the fastest of 3\n", ref.Round(time.Millisecond), mb/ref.Seconds())
 	bare, err := tokenLoop(file)
 	if err != nil {
 		return err

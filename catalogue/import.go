@@ -812,6 +812,11 @@ func (run *importRun) loadSessions(ctx context.Context, batch []item) error {
 	if len(ids) == 0 {
 		return nil
 	}
+	return run.readStored(ctx, ids, run.batch)
+}
+
+// readStored reads the stored sessions of the formations ids into into.
+func (run *importRun) readStored(ctx context.Context, ids []any, into map[int64][]storedSession) error {
 	rows, err := run.s.DB.Query(ctx, "SELECT formation_id, id, skey, akey, ahash, hash, withdrawn_at IS NOT NULL FROM catalogue_sessions WHERE formation_id IN ("+placeholders(len(ids))+") ORDER BY id", ids...)
 	if err != nil {
 		return fmt.Errorf("stored sessions: %w", err)
@@ -823,7 +828,7 @@ func (run *importRun) loadSessions(ctx context.Context, batch []item) error {
 		if err := rows.Scan(&fid, &x.id, &x.skey, &x.akey, &x.ahash, &x.hash, &x.withdrawn); err != nil {
 			return err
 		}
-		run.batch[fid] = append(run.batch[fid], x)
+		into[fid] = append(into[fid], x)
 	}
 	return rows.Err()
 }
@@ -1186,10 +1191,11 @@ func (run *importRun) applyOne(ctx context.Context, p *prepared) error {
 		run.counts.Formations.Updated++
 		var ok bool
 		if stored, ok = run.batch[f.id]; !ok {
-			var err error
-			if stored, err = run.storedSessions(ctx, f.id); err != nil {
+			one := map[int64][]storedSession{}
+			if err := run.readStored(ctx, []any{f.id}, one); err != nil {
 				return err
 			}
+			stored = one[f.id]
 		}
 	}
 	f.hash, f.rawHash, f.datemaj, f.withdrawn, f.seen, f.line = p.hash, p.rawHash, p.datemaj, false, true, p.line
@@ -1273,24 +1279,6 @@ func (run *importRun) applyOne(ctx context.Context, p *prepared) error {
 	return nil
 }
 
-// storedSessions reads the stored sessions of one formation.
-func (run *importRun) storedSessions(ctx context.Context, fid int64) ([]storedSession, error) {
-	rows, err := run.s.DB.Query(ctx, "SELECT id, skey, akey, ahash, hash, withdrawn_at IS NOT NULL FROM catalogue_sessions WHERE formation_id = ? ORDER BY id", fid)
-	if err != nil {
-		return nil, fmt.Errorf("stored sessions: %w", err)
-	}
-	defer rows.Close()
-	var out []storedSession
-	for rows.Next() {
-		var x storedSession
-		if err := rows.Scan(&x.id, &x.skey, &x.akey, &x.ahash, &x.hash, &x.withdrawn); err != nil {
-			return nil, err
-		}
-		out = append(out, x)
-	}
-	return out, rows.Err()
-}
-
 // undo takes back what an earlier occurrence of the formation keyed fkey
 // did in this import: its counts and its staged rows. The formation is then
 // as stored before the import (or absent).
@@ -1342,50 +1330,40 @@ func (run *importRun) applyWithdrawals(ctx context.Context, tx *store.Tx) error 
 	for _, f := range run.formations {
 		ids = append(ids, f.tally.withdrawn...)
 	}
+	if err := execByIDs(ctx, tx, "UPDATE catalogue_sessions SET withdrawn_at = ?, import_id = ? WHERE id IN (%s)", ids, run.now, run.imp.ID); err != nil {
+		return err
+	}
+	// The live sessions of the formations a full import no longer holds.
+	if err := execByIDs(ctx, tx, "UPDATE catalogue_sessions SET withdrawn_at = ?, import_id = ? WHERE withdrawn_at IS NULL AND formation_id IN (%s)",
+		slices.Clone(run.absent), run.now, run.imp.ID); err != nil {
+		return err
+	}
+	if !run.imp.Full || run.counts.Formations.Withdrawn == 0 {
+		return nil
+	}
+	ids = ids[:0]
+	for _, f := range run.formations {
+		if f.withdrawn && !f.seen {
+			ids = append(ids, f.id)
+		}
+	}
+	return execByIDs(ctx, tx, "UPDATE catalogue_formations SET withdrawn_at = ? WHERE withdrawn_at IS NULL AND id IN (%s)", ids, run.now)
+}
+
+// execByIDs runs q (whose %s stands for a list of placeholders) for ids in
+// ascending order, 500 at a time, after the arguments head.
+func execByIDs(ctx context.Context, tx *store.Tx, q string, ids []int64, head ...any) error {
 	slices.Sort(ids)
 	for len(ids) > 0 {
 		n := min(len(ids), 500)
-		args := []any{run.now, run.imp.ID}
+		args := append([]any(nil), head...)
 		for _, id := range ids[:n] {
 			args = append(args, id)
 		}
-		if _, err := tx.Exec(ctx, "UPDATE catalogue_sessions SET withdrawn_at = ?, import_id = ? WHERE id IN ("+placeholders(n)+")", args...); err != nil {
+		if _, err := tx.Exec(ctx, fmt.Sprintf(q, placeholders(n)), args...); err != nil {
 			return err
 		}
 		ids = ids[n:]
-	}
-	// The live sessions of the formations a full import no longer holds.
-	absent := slices.Sorted(slices.Values(run.absent))
-	for len(absent) > 0 {
-		n := min(len(absent), 500)
-		args := []any{run.now, run.imp.ID}
-		for _, id := range absent[:n] {
-			args = append(args, id)
-		}
-		if _, err := tx.Exec(ctx, "UPDATE catalogue_sessions SET withdrawn_at = ?, import_id = ? WHERE withdrawn_at IS NULL AND formation_id IN ("+placeholders(n)+")", args...); err != nil {
-			return err
-		}
-		absent = absent[n:]
-	}
-	if run.imp.Full && run.counts.Formations.Withdrawn > 0 {
-		var ids []int64
-		for _, f := range run.formations {
-			if f.withdrawn && !f.seen {
-				ids = append(ids, f.id)
-			}
-		}
-		slices.Sort(ids)
-		for len(ids) > 0 {
-			n := min(len(ids), 500)
-			args := []any{run.now}
-			for _, id := range ids[:n] {
-				args = append(args, id)
-			}
-			if _, err := tx.Exec(ctx, "UPDATE catalogue_formations SET withdrawn_at = ? WHERE withdrawn_at IS NULL AND id IN ("+placeholders(n)+")", args...); err != nil {
-				return err
-			}
-			ids = ids[n:]
-		}
 	}
 	return nil
 }

@@ -2,12 +2,10 @@ package lheo_test
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"kairos/lheo"
 )
@@ -27,15 +25,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`<lheo xmlns="http://lheo.gouv.fr/2.3"><offres><formation/></offres></lheo>`))
 	f.Add([]byte(`<?xml version="1.0"?><!DOCTYPE lheo [<!ENTITY a "aaaa">]><lheo/>`))
 	f.Fuzz(func(t *testing.T, doc []byte) {
-		done := make(chan struct{})
-		defer close(done)
-		go func() {
-			select {
-			case <-done:
-			case <-time.After(5 * time.Second):
-				panic(fmt.Sprintf("decoder still running after 5 s on %q", doc))
-			}
-		}()
+		defer watchdog(doc)()
 		dec := lheo.NewDecoder(strings.NewReader(string(doc)), &lheo.Options{MaxTextSize: 1 << 16, MaxRecordSize: 1 << 20})
 		for i := 0; ; i++ {
 			if i > len(doc)+10 {

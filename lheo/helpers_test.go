@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"kairos/lheo"
 )
@@ -191,4 +192,19 @@ func diff(a, b reflect.Value, path string) string {
 		return fmt.Sprintf("%s: %#v != %#v", path, a.Interface(), b.Interface())
 	}
 	return ""
+}
+
+// watchdog panics when the fuzzed decoding of doc still runs after 5 s (a
+// loop would otherwise only end at the fuzzing's deadline); call the
+// returned function when it is done.
+func watchdog(doc []byte) func() {
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			panic(fmt.Sprintf("decoder still running after 5 s on %q", doc))
+		}
+	}()
+	return func() { close(done) }
 }

@@ -8,7 +8,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"kairos/lheo"
 	"kairos/lheo/lheotest"
@@ -94,15 +93,7 @@ func FuzzSplit(f *testing.F) {
 	f.Add([]byte(`<lheo xmlns="http://lheo.gouv.fr/2.3"><offres><formation/></offres></lheo>`))
 	f.Add([]byte("<lheo xmlns=\"http://lheo.gouv.fr/2.3\">\n<offres>\n  <formation numero=\"1\"><a></formation></offres></lheo>"))
 	f.Fuzz(func(t *testing.T, doc []byte) {
-		done := make(chan struct{})
-		defer close(done)
-		go func() {
-			select {
-			case <-done:
-			case <-time.After(5 * time.Second):
-				panic(fmt.Sprintf("decoder still running after 5 s on %q", doc))
-			}
-		}()
+		defer watchdog(doc)()
 		sameDecoding(t, doc, lheo.Options{MaxTextSize: 1 << 16, MaxRecordSize: 1 << 20})
 	})
 }
@@ -206,15 +197,7 @@ func FuzzKnownEnd(f *testing.F) {
 	f.Add([]byte(`<lheo xmlns="http://lheo.gouv.fr/2.3"><offres><formation numero="1"><a></formation></offres></lheo>`),
 		[]byte(`<lheo xmlns="http://lheo.gouv.fr/2.3"><offres><formation numero="1"><a></formation></a></formation></offres></lheo>`))
 	f.Fuzz(func(t *testing.T, prev, doc []byte) {
-		done := make(chan struct{})
-		defer close(done)
-		go func() {
-			select {
-			case <-done:
-			case <-time.After(5 * time.Second):
-				panic(fmt.Sprintf("decoder still running after 5 s on %q", doc))
-			}
-		}()
+		defer watchdog(doc)()
 		sameWithKnown(t, prev, doc)
 	})
 }

@@ -195,7 +195,6 @@ func (s *skipReader) compact(keep int) {
 	s.lineAt -= keep
 	if s.chunkStart >= 0 {
 		s.chunkStart -= keep
-
 	}
 }
 
@@ -430,7 +429,6 @@ func numeroAttr(raw []byte) string {
 	}
 }
 
-// endChunk decides on the <formation> element buf[chunkStart:pos].
 // formationEnd is the end tag that knownEnd looks for.
 var formationEnd = []byte("</formation>")
 
@@ -464,6 +462,7 @@ func (s *skipReader) digest(raw []byte) string {
 	return hex.EncodeToString(h.Sum(sum[:0])[:16])
 }
 
+// endChunk decides on the <formation> element buf[chunkStart:pos].
 func (s *skipReader) endChunk() { s.endChunkAs(s.digest(s.buf[s.chunkStart:s.pos])) }
 
 // endChunkAs ends the element buf[chunkStart:pos], of the given digest.

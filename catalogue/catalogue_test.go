@@ -17,6 +17,7 @@ import (
 	"kairos/fixture"
 	"kairos/lheo"
 	"kairos/lheo/lheotest"
+	"kairos/store"
 )
 
 func newService(t *testing.T) (*catalogue.Service, *account.Service) {
@@ -529,5 +530,52 @@ func TestUpdatedSessionsStoreTheirColumns(t *testing.T) {
 	}
 	if got := allSessions(t, s, catalogue.Filter{StartFrom: 20270101}); len(got) != 1 || got[0].Debut != 20270104 {
 		t.Fatalf("start filter = %+v", got)
+	}
+}
+
+// TestImportVacuums checks, on PostgreSQL, the maintenance after an
+// import: a VACUUM of both tables after a first import and after one that
+// rewrote a formation (so that the visibility map covers the rewritten
+// pages), none after an import that changed nothing.
+func TestImportVacuums(t *testing.T) {
+	s, _ := newService(t)
+	if s.DB.Engine() != store.Postgres {
+		t.Skip("PostgreSQL maintenance")
+	}
+	vacuums := func() [2]int {
+		var n [2]int
+		for i, table := range []string{"catalogue_formations", "catalogue_sessions"} {
+			if err := s.DB.QueryRow(ctx(), "SELECT vacuum_count FROM pg_stat_user_tables WHERE relid = ?::regclass", table).Scan(&n[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return n
+	}
+	// The autovacuum daemon comes once 2 % of a table is dead (migration
+	// 0028): it cleans the indexes that this VACUUM leaves.
+	for _, table := range []string{"catalogue_formations", "catalogue_sessions"} {
+		var opts string
+		if err := s.DB.QueryRow(ctx(), "SELECT array_to_string(reloptions, ',') FROM pg_class WHERE oid = ?::regclass", table).Scan(&opts); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(opts, "autovacuum_vacuum_scale_factor=0.02") {
+			t.Errorf("%s: options %q", table, opts)
+		}
+	}
+	doc := lheotest.MustGenerate(t, 100, 11)
+	mustImport(t, s, doc, catalogue.ImportOptions{Source: "vacuum"})
+	if got := vacuums(); got != [2]int{1, 1} {
+		t.Fatalf("after a first import: %v vacuums, want one of each table", got)
+	}
+	changed := bytes.Replace(doc, []byte("<intitule-formation>"), []byte("<intitule-formation>Nouveau "), 1)
+	if imp := mustImport(t, s, changed, catalogue.ImportOptions{Source: "vacuum"}); imp.Counts.Formations.Updated != 1 {
+		t.Fatalf("%+v", imp.Counts)
+	}
+	if got := vacuums(); got != [2]int{2, 2} {
+		t.Fatalf("after a formation rewritten: %v vacuums, want two of each table", got)
+	}
+	mustImport(t, s, changed, catalogue.ImportOptions{Source: "vacuum"})
+	if got := vacuums(); got != [2]int{2, 2} {
+		t.Fatalf("after an unchanged import: %v vacuums, want still two of each table", got)
 	}
 }

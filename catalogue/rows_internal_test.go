@@ -95,6 +95,24 @@ func TestReshapes(t *testing.T) {
 	}
 }
 
+func TestMaintenance(t *testing.T) {
+	for _, c := range []struct {
+		c    Counts
+		want string
+	}{
+		{Counts{Sessions: Count{Created: 300000}}, "VACUUM (ANALYZE) catalogue_formations, catalogue_sessions"},
+		{Counts{Sessions: Count{Updated: 30000, Unchanged: 270000}}, vacuumLean},
+		{Counts{Formations: Count{Updated: 1, Unchanged: 9}, Sessions: Count{Unchanged: 100}}, vacuumLean},
+		{Counts{Actions: Count{Withdrawn: 1, Unchanged: 9}, Sessions: Count{Unchanged: 100}}, vacuumLean},
+		{Counts{Formations: Count{Unchanged: 10}, Sessions: Count{Unchanged: 300000}, Rejected: 3}, ""},
+		{Counts{}, ""},
+	} {
+		if got := maintenance(c.c); got != c.want {
+			t.Errorf("maintenance(%+v) = %q, want %q", c.c, got, c.want)
+		}
+	}
+}
+
 // The first publication UPDATE of the sessions sets no column an index of
 // catalogue_sessions covers, and sameIndexed compares every column the
 // indexes cover (but the session's identity: id, source, skey), so that a

@@ -58,6 +58,18 @@ func TestSearchPlansAgree(t *testing.T) {
 			if sort == catalogue.SortRelevance && b.Total > 0 && !b.Broad {
 				t.Errorf("%s: the broad plan does not say it is not ranked", name)
 			}
+			if sort == catalogue.SortRelevance && b.Broad {
+				// Not ranked: listed by start date, as the ranked plan lists them.
+				byDate := f
+				byDate.Sort = catalogue.SortStart
+				d, err := ranked.Search(ctx(), byDate)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(ids(b.Items), ids(d.Items)) {
+					t.Errorf("%s: broad page %v, by start date %v", name, ids(b.Items), ids(d.Items))
+				}
+			}
 			// Every listed session matches: it is among all the matches by date.
 			all := f
 			all.Sort, all.Offset, all.Limit = catalogue.SortStart, 0, 200
@@ -316,6 +328,120 @@ func TestSearchDenseWalkAgrees(t *testing.T) {
 			if want.Total == 0 {
 				t.Errorf("%+v: no match, the case proves nothing", f)
 			}
+		}
+	}
+}
+
+// TestSearchOnePassAgrees compares, on PostgreSQL, the two plans of a
+// search by relevance: matched formations counted and ranked in one pass,
+// or counted first and ranked only when few enough match. Whichever the
+// words' statistics choose, counts, pages and the broad flag are the same,
+// with a rank cap above and below the number of matched formations.
+func TestSearchOnePassAgrees(t *testing.T) {
+	s, _ := newService(t)
+	if s.DB.Engine() != store.Postgres {
+		t.Skip("PostgreSQL plan")
+	}
+	mustImport(t, s, lheotest.MustGenerate(t, 800, 11), catalogue.ImportOptions{Source: "synthese"})
+	filters := []catalogue.Filter{
+		{Q: "soudage"},
+		{Q: "titre professionnel", Region: "84"},
+		{Q: "module theorique"},
+		{Q: "developpeur web", Departement: "31"},
+		{Q: "les règles de sécurité", Departement: "13", Offset: 20},
+		{Q: "anglais", Offset: 5, Limit: 7},
+		{Q: "soudage", Offset: 390, Limit: 20}, // past the last page
+		{Q: "introuvable"},
+	}
+	search := func(svc *catalogue.Service, f catalogue.Filter, mode int) *catalogue.Result {
+		defer catalogue.SetOnePass(mode)()
+		r, err := svc.Search(ctx(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	for _, rankCap := range []int{5, 0} {
+		svc := &catalogue.Service{DB: s.DB, RankCap: rankCap}
+		for _, f := range filters {
+			f.Sort = catalogue.SortRelevance
+			want := search(svc, f, -1)
+			got := search(svc, f, 1)
+			if got.Total != want.Total || got.More != want.More || got.Broad != want.Broad || !slices.Equal(ids(got.Items), ids(want.Items)) {
+				t.Errorf("%+v, rank cap %d: one pass %d (more %v, broad %v) %v, counted first %d (more %v, broad %v) %v", f, rankCap,
+					got.Total, got.More, got.Broad, ids(got.Items), want.Total, want.More, want.Broad, ids(want.Items))
+			}
+			if f.Q != "introuvable" && want.Total == 0 {
+				t.Errorf("%+v: no match, the case proves nothing", f)
+			}
+			if rankCap == 5 && f.Q == "soudage" && !want.Broad {
+				t.Errorf("%+v, rank cap 5: not broad, the case proves nothing", f)
+			}
+		}
+	}
+}
+
+// TestSearchOnePassFromStatistics checks the plan PostgreSQL's statistics
+// of the words choose: after ANALYZE, the guessed number of formations
+// holding « soudage » is near the real one, a search ranks in one pass
+// under a rank cap above it and counts first under a cap below it.
+func TestSearchOnePassFromStatistics(t *testing.T) {
+	s, _ := newService(t)
+	if s.DB.Engine() != store.Postgres {
+		t.Skip("PostgreSQL statistics")
+	}
+	mustImport(t, s, lheotest.MustGenerate(t, 800, 11), catalogue.ImportOptions{Source: "synthese"})
+	if _, err := s.DB.Exec(ctx(), "ANALYZE catalogue_formations"); err != nil {
+		t.Fatal(err)
+	}
+	var real int
+	if err := s.DB.QueryRow(ctx(), "SELECT COUNT(*) FROM catalogue_formations WHERE search @@ to_tsquery('simple', 'soudage:*')").Scan(&real); err != nil {
+		t.Fatal(err)
+	}
+	_, n, ok, err := s.RankInOnePass(ctx(), "soudage")
+	if err != nil || !ok {
+		t.Fatalf("no statistics after ANALYZE (%v)", err)
+	}
+	if real < 10 || n < real*8/10 || n > real*12/10 {
+		t.Fatalf("%d formations guessed for « soudage », %d match", n, real)
+	}
+	for _, c := range []struct {
+		cap     int
+		onePass bool
+	}{{real / 2, false}, {real * 2, true}} {
+		svc := &catalogue.Service{DB: s.DB, RankCap: c.cap}
+		onePass, _, _, err := svc.RankInOnePass(ctx(), "soudage")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if onePass != c.onePass {
+			t.Errorf("rank cap %d, %d formations guessed: one pass %v, want %v", c.cap, n, onePass, c.onePass)
+		}
+	}
+}
+
+// The guess of matched formations from the words' shares: a listed word
+// gives its share, a word not listed the least listed share, a prefix the
+// sum of the listed words it begins, several words the smallest.
+func TestWordsEstimate(t *testing.T) {
+	share := map[string]float64{"soudage": 0.1, "titre": 0.3, "titres": 0.05, "professionnel": 0.5, "professionnelle": 0.2}
+	for _, c := range []struct {
+		words []string
+		want  int
+	}{
+		{[]string{"soudage"}, 100},
+		{[]string{"soudage*"}, 100},
+		{[]string{"soud*"}, 100},
+		{[]string{"rare"}, 20},
+		{[]string{"rare*"}, 20},
+		{[]string{"titre*"}, 350},
+		{[]string{"titre"}, 300},
+		{[]string{"titre*", "professionnel*"}, 350},
+		{[]string{"professionnel*"}, 700},
+		{[]string{"professionnel*", "rare"}, 20},
+	} {
+		if got := catalogue.WordsEstimate(c.words, share, 0.02, 1000); got != c.want {
+			t.Errorf("%v: %d, want %d", c.words, got, c.want)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -339,6 +340,8 @@ func (a *API) problem(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if status >= 500 && code != kairos.EUnavailable {
 		a.Log.Error("api: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	} else if ke := (*kairos.Error)(nil); code == kairos.EUnavailable && errors.As(err, &ke) && ke.Err != nil {
+		a.Log.Warn("api: unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	p := Problem{
 		Type:     "urn:kairos:problem:" + string(code),

@@ -1,5 +1,16 @@
 package store
 
+import "time"
+
+// SetBusyTimeout sets, for a test, how long a SQLite writer waits for the
+// write lock (for databases opened afterwards); it returns the function
+// that restores it.
+func SetBusyTimeout(d time.Duration) (restore func()) {
+	old := busyTimeout
+	busyTimeout = d
+	return func() { busyTimeout = old }
+}
+
 // PreparedCount is how many statements db keeps prepared.
 func PreparedCount(db *DB) int {
 	if db.stmts == nil {

@@ -76,7 +76,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		// writers from several processes wait for each other, and immediate
 		// transactions so that a read-then-write transaction never fails to
 		// upgrade its lock.
-		dsn := "file:" + path + sep + "_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(15000)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+		dsn := "file:" + path + sep + "_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(" + strconv.FormatInt(busyTimeout.Milliseconds(), 10) + ")&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
 		db.sql, err = sql.Open("sqlite", dsn)
 		if err == nil {
 			db.sql.SetMaxOpenConns(8)
@@ -179,7 +179,8 @@ func (r stmtRunner) QueryRowContext(ctx context.Context, _ string, args ...any) 
 
 func (x q) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	query = rebind(x.engine, query)
-	return x.run(ctx, query).ExecContext(ctx, query, args...)
+	res, err := x.run(ctx, query).ExecContext(ctx, query, args...)
+	return res, busy(x.engine, err)
 }
 
 func (x q) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
@@ -411,7 +412,7 @@ type Tx struct {
 func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	stx, err := db.begin(ctx)
 	if err != nil {
-		return fmt.Errorf("store: begin: %w", err)
+		return busy(db.engine, fmt.Errorf("store: begin: %w", err))
 	}
 	tx := &Tx{q: q{stx, db.engine, db.Clock, db.stmts, stx, false}, tx: stx, db: db}
 	defer func() {
@@ -424,7 +425,7 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 			return
 		}
 		if cerr := stx.Commit(); cerr != nil {
-			err = fmt.Errorf("store: commit: %w", cerr)
+			err = busy(db.engine, fmt.Errorf("store: commit: %w", cerr))
 			return
 		}
 		if tx.recorded {
@@ -629,6 +630,24 @@ func (c *Conn) CopyFrom(ctx context.Context, table string, cols []string, rows [
 // ErrNoCopy is CopyFrom's answer on SQLite.
 var ErrNoCopy = errors.New("store: COPY is PostgreSQL only")
 
+// busyTimeout is how long a SQLite writer waits for another one's write
+// lock (the busy timeout, and begin's retries) before giving up.
+var busyTimeout = 15 * time.Second
+
+// busy turns SQLite's SQLITE_BUSY, a writer that waited busyTimeout for the
+// write lock (another writer held it all that time: the publication of a
+// national catalogue import holds it for seconds), into EUnavailable: a 503
+// with Retry-After and a French message, not an internal error. Other
+// errors are returned as they are.
+func busy(e Engine, err error) error {
+	var ke *kairos.Error
+	if err == nil || e != SQLite || !strings.Contains(err.Error(), "SQLITE_BUSY") || errors.As(err, &ke) {
+		return err
+	}
+	return &kairos.Error{Code: kairos.EUnavailable, RetryAfter: 10 * time.Second, Err: err,
+		Message: "La base de données est momentanément occupée par une autre écriture : réessayez dans quelques secondes. Rien n'a été enregistré."}
+}
+
 // begin starts a transaction. On SQLite, BEGIN IMMEDIATE can answer
 // SQLITE_BUSY at once when many writers of this process queue (the busy
 // handler is not always given the chance): it is tried again, with a short
@@ -639,7 +658,7 @@ func (db *DB) begin(ctx context.Context) (*sql.Tx, error) {
 		return stx, err
 	}
 	pause, waited := 2*time.Millisecond, time.Duration(0)
-	for ; waited < 15*time.Second; waited += pause {
+	for ; waited < busyTimeout; waited += pause {
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()

@@ -396,3 +396,54 @@ func TestOnChangeAfterRecordMany(t *testing.T) {
 		t.Fatalf("calls: %v (organisations %d, %d)", got, a, b)
 	}
 }
+
+// A SQLite writer that waited the whole busy timeout for another writer's
+// lock gets EUnavailable (a 503 with Retry-After and a French message),
+// whether it writes in a transaction or alone, and nothing of it is stored.
+func TestBusyWriterIsUnavailable(t *testing.T) {
+	defer store.SetBusyTimeout(150 * time.Millisecond)()
+	db := storetest.Open(t)
+	if db.Engine() != store.SQLite {
+		t.Skip("SQLite's single writer")
+	}
+	ctx := context.Background()
+	if _, err := db.Exec(ctx, "CREATE TABLE busy_test (x INTEGER)"); err != nil {
+		t.Fatal(err)
+	}
+	holding, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
+	go func() {
+		done <- db.Tx(ctx, func(tx *store.Tx) error {
+			if _, err := tx.Exec(ctx, "INSERT INTO busy_test (x) VALUES (1)"); err != nil {
+				return err
+			}
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+	check := func(what string, err error) {
+		t.Helper()
+		var ke *kairos.Error
+		if kairos.ErrorCode(err) != kairos.EUnavailable || !errors.As(err, &ke) || ke.RetryAfter <= 0 || !strings.Contains(ke.Message, "réessayez") {
+			t.Errorf("%s while another writer holds the lock: %v, want EUnavailable with Retry-After", what, err)
+		}
+	}
+	check("a transaction", db.Tx(ctx, func(tx *store.Tx) error {
+		_, err := tx.Exec(ctx, "INSERT INTO busy_test (x) VALUES (2)")
+		return err
+	}))
+	_, err := db.Exec(ctx, "INSERT INTO busy_test (x) VALUES (3)")
+	check("a single statement", err)
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	var n, sum int
+	if err := db.QueryRow(ctx, "SELECT COUNT(*), COALESCE(SUM(x), 0) FROM busy_test").Scan(&n, &sum); err != nil || n != 1 || sum != 1 {
+		t.Fatalf("%d rows, sum %d (%v): want only the holder's row", n, sum, err)
+	}
+	if _, err := db.Exec(ctx, "INSERT INTO busy_test (x) VALUES (4)"); err != nil {
+		t.Fatalf("after the lock is released: %v", err)
+	}
+}

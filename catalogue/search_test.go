@@ -338,11 +338,7 @@ func TestSearchDenseWalkAgrees(t *testing.T) {
 // words' statistics choose, counts, pages and the broad flag are the same,
 // with a rank cap above and below the number of matched formations.
 func TestSearchOnePassAgrees(t *testing.T) {
-	s, _ := newService(t)
-	if s.DB.Engine() != store.Postgres {
-		t.Skip("PostgreSQL plan")
-	}
-	mustImport(t, s, lheotest.MustGenerate(t, 800, 11), catalogue.ImportOptions{Source: "synthese"})
+	s := generatedOnPostgres(t, "PostgreSQL plan")
 	filters := []catalogue.Filter{
 		{Q: "soudage"},
 		{Q: "titre professionnel", Region: "84"},
@@ -386,11 +382,7 @@ func TestSearchOnePassAgrees(t *testing.T) {
 // holding « soudage » is near the real one, a search ranks in one pass
 // under a rank cap above it and counts first under a cap below it.
 func TestSearchOnePassFromStatistics(t *testing.T) {
-	s, _ := newService(t)
-	if s.DB.Engine() != store.Postgres {
-		t.Skip("PostgreSQL statistics")
-	}
-	mustImport(t, s, lheotest.MustGenerate(t, 800, 11), catalogue.ImportOptions{Source: "synthese"})
+	s := generatedOnPostgres(t, "PostgreSQL statistics")
 	if _, err := s.DB.Exec(ctx(), "ANALYZE catalogue_formations"); err != nil {
 		t.Fatal(err)
 	}
@@ -444,4 +436,16 @@ func TestWordsEstimate(t *testing.T) {
 			t.Errorf("%v: %d, want %d", c.words, got, c.want)
 		}
 	}
+}
+
+// generatedOnPostgres is a service with a generated catalogue of 800
+// formations on PostgreSQL; the test is skipped (why) on SQLite.
+func generatedOnPostgres(t *testing.T, why string) *catalogue.Service {
+	t.Helper()
+	s, _ := newService(t)
+	if s.DB.Engine() != store.Postgres {
+		t.Skip(why)
+	}
+	mustImport(t, s, lheotest.MustGenerate(t, 800, 11), catalogue.ImportOptions{Source: "synthese"})
+	return s
 }

@@ -198,11 +198,7 @@ func (s *Server) adminUserConfirm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) adminUserStatus(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	disable := r.PostFormValue("action") == "desactiver"
-	if err == nil {
-		_, err = s.Accounts.SetStatus(r.Context(), kairos.ActorFrom(r.Context()), id, disable)
-	}
+	id, disable, err := s.setAccountStatus(r)
 	msg := "Compte réactivé."
 	if disable {
 		msg = "Compte désactivé : la personne ne peut plus se connecter et ses sessions ont été fermées."
@@ -219,12 +215,5 @@ func (s *Server) adminUserInvite(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) afterAdminUserAction(w http.ResponseWriter, r *http.Request, id int64, err error, ok string) {
-	switch kairos.ErrorCode(err) {
-	case "":
-		s.redirect(w, r, "/admin/utilisateurs/"+itoa(id), &Flash{"success", ok})
-	case kairos.EInvalid, kairos.EConflict:
-		s.redirect(w, r, "/admin/utilisateurs/"+itoa(id), &Flash{"error", kairos.ErrorMessage(err)})
-	default:
-		s.errorPage(w, r, err)
-	}
+	s.afterAccountAction(w, r, "/admin/utilisateurs/"+itoa(id), err, ok)
 }

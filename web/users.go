@@ -140,11 +140,7 @@ func (s *Server) setHabilitations(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) setUserStatus(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	disable := r.PostFormValue("action") == "desactiver"
-	if err == nil {
-		_, err = s.Accounts.SetStatus(r.Context(), kairos.ActorFrom(r.Context()), id, disable)
-	}
+	id, disable, err := s.setAccountStatus(r)
 	msg := "Compte réactivé."
 	if disable {
 		msg = "Compte désactivé : l'utilisateur ne peut plus se connecter."
@@ -161,11 +157,30 @@ func (s *Server) resendInvitation(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) afterUserAction(w http.ResponseWriter, r *http.Request, id int64, err error, ok string) {
+	s.afterAccountAction(w, r, "/organisme/utilisateurs/"+itoa(id), err, ok)
+}
+
+// setAccountStatus disables (action « desactiver ») or reactivates the
+// account of the path's id, for an OF administrator or a platform one (the
+// service checks which accounts each may change).
+func (s *Server) setAccountStatus(r *http.Request) (id int64, disable bool, err error) {
+	id, err = pathID(r)
+	disable = r.PostFormValue("action") == "desactiver"
+	if err == nil {
+		_, err = s.Accounts.SetStatus(r.Context(), kairos.ActorFrom(r.Context()), id, disable)
+	}
+	return id, disable, err
+}
+
+// afterAccountAction redirects to the account's page (page) with a flash:
+// ok after a success, the reason after a refused action; any other error
+// is an error page.
+func (s *Server) afterAccountAction(w http.ResponseWriter, r *http.Request, page string, err error, ok string) {
 	switch kairos.ErrorCode(err) {
 	case "":
-		s.redirect(w, r, "/organisme/utilisateurs/"+itoa(id), &Flash{"success", ok})
+		s.redirect(w, r, page, &Flash{"success", ok})
 	case kairos.EInvalid, kairos.EConflict:
-		s.redirect(w, r, "/organisme/utilisateurs/"+itoa(id), &Flash{"error", kairos.ErrorMessage(err)})
+		s.redirect(w, r, page, &Flash{"error", kairos.ErrorMessage(err)})
 	default:
 		s.errorPage(w, r, err)
 	}

@@ -56,21 +56,7 @@ func LoadInvoices(ctx context.Context, acc *account.Service, qs *quotes.Service,
 	if err != nil {
 		return err
 	}
-	actor := func(email string) (*kairos.Actor, error) {
-		u, err := acc.UserByEmail(ctx, email)
-		if err != nil {
-			return nil, fmt.Errorf("demo: %s: %w", email, err)
-		}
-		a := u.Actor()
-		if u.OrgID != 0 {
-			org, err := acc.Organisation(ctx, u.OrgID)
-			if err != nil {
-				return nil, err
-			}
-			a.OrgName = org.Name
-		}
-		return a, nil
-	}
+	actor := func(email string) (*kairos.Actor, error) { return demoActor(ctx, acc, email) }
 	rgc, err := actor("rgc@formapro-occitanie.example")
 	if err != nil {
 		return err

@@ -26,21 +26,7 @@ func LoadQuotes(ctx context.Context, acc *account.Service, svc *quotes.Service, 
 	if err := acc.DB.QueryRow(ctx, "SELECT COUNT(*) FROM quotes WHERE org_id = ?", of.ID).Scan(&n); err != nil || n > 0 {
 		return err
 	}
-	actor := func(email string) (*kairos.Actor, error) {
-		u, err := acc.UserByEmail(ctx, email)
-		if err != nil {
-			return nil, fmt.Errorf("demo: %s: %w", email, err)
-		}
-		a := u.Actor()
-		if u.OrgID != 0 {
-			org, err := acc.Organisation(ctx, u.OrgID)
-			if err != nil {
-				return nil, err
-			}
-			a.OrgName = org.Name
-		}
-		return a, nil
-	}
+	actor := func(email string) (*kairos.Actor, error) { return demoActor(ctx, acc, email) }
 	rgc, err := actor("rgc@formapro-occitanie.example")
 	if err != nil {
 		return err
@@ -133,4 +119,22 @@ func LoadQuotes(ctx context.Context, acc *account.Service, svc *quotes.Service, 
 	}
 	_, err = svc.Expire(ctx)
 	return err
+}
+
+// demoActor is the actor of the demo account with that e-mail, with its
+// organisation's name.
+func demoActor(ctx context.Context, acc *account.Service, email string) (*kairos.Actor, error) {
+	u, err := acc.UserByEmail(ctx, email)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %s: %w", email, err)
+	}
+	a := u.Actor()
+	if u.OrgID != 0 {
+		org, err := acc.Organisation(ctx, u.OrgID)
+		if err != nil {
+			return nil, err
+		}
+		a.OrgName = org.Name
+	}
+	return a, nil
 }

@@ -148,6 +148,7 @@ func NewDecoder(r io.Reader, opts *Options) *Decoder {
 		br = d.sk
 	}
 	d.cr = newCountingReader(br)
+	d.cr.sk = d.sk
 	d.xd = xml.NewDecoder(d.cr)
 	d.xd.Strict = true
 	d.xd.CharsetReader = passCharset

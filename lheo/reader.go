@@ -30,6 +30,9 @@ type countingReader struct {
 	col     int  // characters already read on the current line
 	prevCol int  // characters of the previous line
 	last    byte // last byte returned
+	// sk, when set, is the skip reader read from: at each of its marks the
+	// position becomes the one after the skipped element in the input.
+	sk *skipReader
 }
 
 func newCountingReader(r io.Reader) *countingReader {
@@ -55,8 +58,10 @@ func (c *countingReader) ReadByte() (byte, error) {
 	return b, nil
 }
 
-// slow refills the buffer or reports the end of the budget.
+// slow refills the buffer, moves the position to a mark of the skip reader
+// or reports the end of the budget.
 func (c *countingReader) slow() error {
+	c.mark()
 	if c.i >= c.n {
 		if c.err != nil {
 			return c.err
@@ -69,6 +74,7 @@ func (c *countingReader) slow() error {
 		if c.n == 0 {
 			return c.err
 		}
+		c.mark()
 	}
 	c.setStop()
 	if c.i >= c.stop {
@@ -81,6 +87,21 @@ func (c *countingReader) setStop() {
 	c.stop = c.n
 	if c.limit > 0 && c.limit-c.base < int64(c.n) {
 		c.stop = int(max(c.limit-c.base, 0))
+	}
+	if c.sk != nil && len(c.sk.marks) > 0 {
+		if m := c.sk.marks[0].off - c.base; m < int64(c.stop) {
+			c.stop = int(max(m, int64(c.i)))
+		}
+	}
+}
+
+// mark applies the skip reader's marks reached: the bytes read so far end
+// where a skipped element ended in the input.
+func (c *countingReader) mark() {
+	for c.sk != nil && len(c.sk.marks) > 0 && c.sk.marks[0].off <= c.offset() {
+		m := c.sk.marks[0]
+		c.sk.marks = c.sk.marks[1:]
+		c.line, c.col = m.line, m.col
 	}
 }
 
@@ -112,6 +133,7 @@ func (c *countingReader) budget(n int64) {
 // at offset off, which must be the current offset or the one before it
 // (encoding/xml pushes back at most one byte).
 func (c *countingReader) pos(off int64) (line, col int) {
+	c.mark()
 	if off >= c.offset() {
 		return c.line, c.col + 1
 	}

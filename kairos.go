@@ -74,6 +74,16 @@ func ErrorCode(err error) Code {
 	return EInternal
 }
 
+// ErrorCause returns the internal cause (Err) of err's *Error, nil when it
+// has none or err is not an *Error.
+func ErrorCause(err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Err
+	}
+	return nil
+}
+
 // ErrorMessage returns the French message to show for err. Internal errors
 // never leak their text.
 func ErrorMessage(err error) string {

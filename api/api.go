@@ -9,7 +9,6 @@ import (
 	"bytes"
 	_ "embed"
 	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -340,7 +339,7 @@ func (a *API) problem(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if status >= 500 && code != kairos.EUnavailable {
 		a.Log.Error("api: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
-	} else if ke := (*kairos.Error)(nil); code == kairos.EUnavailable && errors.As(err, &ke) && ke.Err != nil {
+	} else if code == kairos.EUnavailable && kairos.ErrorCause(err) != nil {
 		a.Log.Warn("api: unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	p := Problem{

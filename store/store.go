@@ -199,7 +199,7 @@ func (x q) Insert(ctx context.Context, query string, args ...any) (int64, error)
 	var id int64
 	query = rebind(x.engine, query+" RETURNING id")
 	err := x.run(ctx, query).QueryRowContext(ctx, query, args...).Scan(&id)
-	return id, err
+	return id, busy(x.engine, err)
 }
 
 // stmtCache keeps prepared statements of an SQLite database, by query text,

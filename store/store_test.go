@@ -407,7 +407,7 @@ func TestBusyWriterIsUnavailable(t *testing.T) {
 		t.Skip("SQLite's single writer")
 	}
 	ctx := context.Background()
-	if _, err := db.Exec(ctx, "CREATE TABLE busy_test (x INTEGER)"); err != nil {
+	if _, err := db.Exec(ctx, "CREATE TABLE busy_test (id INTEGER PRIMARY KEY, x INTEGER)"); err != nil {
 		t.Fatal(err)
 	}
 	holding, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
@@ -435,6 +435,8 @@ func TestBusyWriterIsUnavailable(t *testing.T) {
 	}))
 	_, err := db.Exec(ctx, "INSERT INTO busy_test (x) VALUES (3)")
 	check("a single statement", err)
+	_, err = db.Insert(ctx, "INSERT INTO busy_test (x) VALUES (5)")
+	check("an insert returning its id", err)
 	close(release)
 	if err := <-done; err != nil {
 		t.Fatal(err)

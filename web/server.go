@@ -11,7 +11,6 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -316,7 +315,7 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, err error) {
 	setRetryAfter(w, err)
 	if status >= 500 && code != kairos.EUnavailable {
 		s.Log.Error("web: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
-	} else if ke := (*kairos.Error)(nil); code == kairos.EUnavailable && errors.As(err, &ke) && ke.Err != nil {
+	} else if code == kairos.EUnavailable && kairos.ErrorCause(err) != nil {
 		s.Log.Warn("web: unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	data := struct {

@@ -28,6 +28,7 @@ import (
 	"kairos/input"
 	"kairos/invoices"
 	"kairos/quotes"
+	"kairos/store"
 	"kairos/webhooks"
 )
 
@@ -332,6 +333,7 @@ var problemTitles = map[kairos.Code]string{
 }
 
 func (a *API) problem(w http.ResponseWriter, r *http.Request, err error) {
+	err = store.Busy(err)
 	code := kairos.ErrorCode(err)
 	status := kairos.HTTPStatus(code)
 	if n := kairos.RetryAfter(err); n > 0 && w.Header().Get("Retry-After") == "" {

@@ -648,6 +648,11 @@ func busy(e Engine, err error) error {
 		Message: "La base de données est momentanément occupée par une autre écriture : réessayez dans quelques secondes. Rien n'a été enregistré."}
 }
 
+// Busy is busy for an error whose engine is not known where it surfaces
+// (the Scan of a QueryRow that writes): the web and the API pass every
+// error through it before choosing its status.
+func Busy(err error) error { return busy(SQLite, err) }
+
 // begin starts a transaction. On SQLite, BEGIN IMMEDIATE can answer
 // SQLITE_BUSY at once when many writers of this process queue (the busy
 // handler is not always given the chance): it is tried again, with a short

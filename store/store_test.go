@@ -449,3 +449,22 @@ func TestBusyWriterIsUnavailable(t *testing.T) {
 		t.Fatalf("after the lock is released: %v", err)
 	}
 }
+
+// Busy maps SQLITE_BUSY however it surfaced (the Scan of a QueryRow that
+// writes is not wrapped where it runs) and leaves other errors as they are.
+func TestBusyAtTheEdge(t *testing.T) {
+	if got := store.Busy(errors.New("database is locked (5) (SQLITE_BUSY)")); kairos.ErrorCode(got) != kairos.EUnavailable || kairos.RetryAfter(got) <= 0 {
+		t.Errorf("SQLITE_BUSY: %v", got)
+	}
+	other := errors.New("no such table: x")
+	if got := store.Busy(other); got != other {
+		t.Errorf("other error: %v", got)
+	}
+	if store.Busy(nil) != nil {
+		t.Error("nil")
+	}
+	wrapped := store.Busy(store.Busy(errors.New("SQLITE_BUSY")))
+	if strings.Count(wrapped.Error(), "unavailable") != 1 {
+		t.Errorf("wrapped twice: %v", wrapped)
+	}
+}

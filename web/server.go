@@ -306,6 +306,7 @@ var renderBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // errorPage renders err as a French error page with the right status.
 // Internal errors are logged and shown without their details.
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, err error) {
+	err = store.Busy(err)
 	code := kairos.ErrorCode(err)
 	status := kairos.HTTPStatus(code)
 	if code == kairos.EUnauthorized && r.Method == http.MethodGet {

@@ -122,7 +122,7 @@ func TestRepeatedNumeroReplacesEarlierOccurrence(t *testing.T) {
 	c = rev.Counts
 	if c.Formations.Updated != 1 || c.Formations.Unchanged != 1 || c.Sessions.Created != 1 || c.Sessions.Withdrawn != 1 ||
 		c.Sessions.Updated != 1 || c.Sessions.Unchanged != 4 || c.Warnings != 1 {
-		t.Fatalf("reversed import: %+v", c)
+		t.Fatalf("reversed import: %+v %s %s", c, rev.Status, rev.ErrorMessage)
 	}
 	if got := strings.Join(storedSessions(t, s, fkey), ","); got != "99_S0000000_0,99_S0000000_1" {
 		t.Fatalf("sessions after the reversed import: %s", got)

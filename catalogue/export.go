@@ -19,14 +19,14 @@ import (
 // a LHÉO 2.3 document. It returns the number of formations written. A
 // formation that the encoder refuses is skipped and counted in skipped.
 func (s *Service) Export(ctx context.Context, w io.Writer) (written, skipped int, err error) {
-	var n int
-	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM catalogue_formations WHERE withdrawn_at IS NULL").Scan(&n); err != nil {
+	n, err := s.LiveFormations(ctx)
+	if err != nil {
 		return 0, 0, err
 	}
 	if n == 0 {
 		return 0, 0, kairos.Errorf(kairos.ENotFound, "Le catalogue est vide : aucune formation à exporter.")
 	}
-	rows, err := s.DB.Query(ctx, "SELECT doc FROM catalogue_formations WHERE withdrawn_at IS NULL ORDER BY id")
+	rows, err := s.DB.Query(ctx, "SELECT doc FROM catalogue_formations WHERE withdrawn_at IS NULL"+s.publishedFormations()+" ORDER BY id")
 	if err != nil {
 		return 0, 0, err
 	}

@@ -45,3 +45,22 @@ func WordsEstimate(words []string, share map[string]float64, least, formations f
 	}
 	return wordsEstimate(ts, share, least, formations)
 }
+
+// SetAfterPrepublish sets, for a test, what a SQLite import runs once its
+// new rows are written unpublished, before it publishes them (an error
+// makes it fail there), and the rows per short transaction; it returns the
+// function that restores them.
+func SetAfterPrepublish(f func() error, formations, sessions int) (restore func()) {
+	a, pf, ps := afterPrepublish, prepublishFormations, prepublishSessions
+	afterPrepublish, prepublishFormations, prepublishSessions = f, formations, sessions
+	return func() { afterPrepublish, prepublishFormations, prepublishSessions = a, pf, ps }
+}
+
+// SetBulkFrom sets, for a test, the number of staged rows from which the
+// first load of an empty table drops its indexes; it returns the function
+// that restores it.
+func SetBulkFrom(n int) (restore func()) {
+	b := bulkFrom
+	bulkFrom = n
+	return func() { bulkFrom = b }
+}

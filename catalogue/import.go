@@ -320,6 +320,10 @@ type importRun struct {
 	liveErr     error
 	absent      []int64 // formations absent from a full import with live sessions
 	doneImports int     // successful imports when the index was loaded (SQLite)
+	// What prepublish wrote (SQLite): the published ids it wrote above,
+	// and how many formations and sessions.
+	hiddenAbove, hidden [2]int64
+	prepublished        bool
 	// byRaw maps the raw digests of stored formations that may be skipped
 	// undecoded to their keys; read-only once the decoding has started.
 	byRaw  map[string]string
@@ -656,6 +660,15 @@ func (run *importRun) execute(ctx context.Context) error {
 		}
 	}
 	run.w = conn
+	// Rows an interrupted import left unpublished (see unpublished.go).
+	if nf, ns, err := run.purgeUnpublished(ctx); err != nil {
+		return err
+	} else if nf+ns > 0 && run.s.Log != nil {
+		run.s.Log.Warn("catalogue: unpublished rows of an interrupted import deleted", "import", run.imp.ID, "formations", nf, "sessions", ns)
+	}
+	if err := run.restoreIndexes(ctx); err != nil {
+		return err
+	}
 	if err := run.load(ctx, conn); err != nil {
 		return fmt.Errorf("load index: %w", err)
 	}
@@ -664,16 +677,33 @@ func (run *importRun) execute(ctx context.Context) error {
 	}
 	staged := run.s.now()
 	defer func() { run.logTimes(staged) }()
-	return conn.Tx(ctx, func(tx *store.Tx) error {
-		var done int
-		if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM catalogue_imports WHERE status = ?", StatusDone).Scan(&done); err != nil {
-			return err
+	err = run.prepublish(ctx)
+	if err == nil {
+		run.prepublished = true
+		err = conn.Tx(ctx, func(tx *store.Tx) error {
+			var done int
+			if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM catalogue_imports WHERE status = ?", StatusDone).Scan(&done); err != nil {
+				return err
+			}
+			if done != run.doneImports {
+				return errConcurrentImport
+			}
+			if err := run.checkHidden(ctx, tx); err != nil {
+				return err
+			}
+			return run.publish(ctx, tx)
+		})
+	}
+	if err != nil {
+		bg := context.WithoutCancel(ctx)
+		if _, _, perr := run.purgeUnpublished(bg); perr != nil && run.s.Log != nil {
+			run.s.Log.Warn("catalogue: unpublished rows of a failed import left for the next one", "import", run.imp.ID, "err", perr)
 		}
-		if done != run.doneImports {
-			return errConcurrentImport
+		if rerr := run.restoreIndexes(bg); rerr != nil && run.s.Log != nil {
+			run.s.Log.Warn("catalogue: indexes dropped by a failed import left for the next one", "import", run.imp.ID, "err", rerr)
 		}
-		return run.publish(ctx, tx)
-	})
+	}
+	return err
 }
 
 // maintenance is the statement PostgreSQL runs after a publication that
@@ -967,6 +997,13 @@ func (run *importRun) publish(ctx context.Context, tx *store.Tx) error {
 		stmts[3].q = strings.Replace(stmts[3].q, " AND NOT "+sameIndexed, "", 1)
 	}
 	if !run.pg {
+		fts := "INSERT INTO catalogue_search (rowid, text) SELECT id, search FROM kairos_stage_f ORDER BY id"
+		if run.prepublished {
+			// The new rows are in already, unpublished.
+			stmts = slices.Delete(stmts, 2, 3)
+			stmts = slices.Delete(stmts, 0, 1)
+			fts = strings.Replace(fts, " ORDER BY", " WHERE isnew = 0 ORDER BY", 1)
+		}
 		stmts = append(stmts,
 			struct {
 				q    string
@@ -975,7 +1012,7 @@ func (run *importRun) publish(ctx context.Context, tx *store.Tx) error {
 			struct {
 				q    string
 				args []any
-			}{"INSERT INTO catalogue_search (rowid, text) SELECT id, search FROM kairos_stage_f ORDER BY id", nil})
+			}{fts, nil})
 	}
 	var rebuild []string
 	for _, table := range []string{"catalogue_formations", "catalogue_sessions"} {
@@ -983,7 +1020,9 @@ func (run *importRun) publish(ctx context.Context, tx *store.Tx) error {
 		if err != nil {
 			return fmt.Errorf("publish: indexes of %s: %w", table, err)
 		}
-		rebuild = append(rebuild, r...)
+		for _, x := range r {
+			rebuild = append(rebuild, x.def)
+		}
 	}
 	for _, st := range stmts {
 		if _, err := tx.Exec(ctx, st.q, st.args...); err != nil {
@@ -999,6 +1038,9 @@ func (run *importRun) publish(ctx context.Context, tx *store.Tx) error {
 		return err
 	}
 	if err := run.applyRawFixes(ctx, tx); err != nil {
+		return err
+	}
+	if err := run.publishIDs(ctx, tx); err != nil {
 		return err
 	}
 	run.imp.Status = StatusDone
@@ -1036,14 +1078,18 @@ func unindexedSetClause() string {
 // bulkFrom is the number of staged rows from which the first load of an
 // empty table drops its secondary indexes and builds them after the rows
 // are in (one sort instead of one B-tree insertion per row and index).
-const bulkFrom = 5000
+var bulkFrom = 5000
+
+// droppedIndex is a secondary index dropped for a bulk load: its name and
+// the statement that builds it again.
+type droppedIndex struct{ name, def string }
 
 // dropIndexesIfEmpty drops the secondary indexes of table when it is empty
-// and the import stages at least bulkFrom rows for it, and returns the
-// statements that build them again (read from the database's catalog, so
-// that they stay those of the migrations). Unique constraints stay.
-// On PostgreSQL this locks the (empty) table until the commit.
-func (run *importRun) dropIndexesIfEmpty(ctx context.Context, tx *store.Tx, table string) ([]string, error) {
+// and the import stages at least bulkFrom rows for it, and returns them
+// with the statements that build them again (read from the database's
+// catalog, so that they stay those of the migrations). Unique constraints
+// stay. On PostgreSQL this locks the (empty) table until the commit.
+func (run *importRun) dropIndexesIfEmpty(ctx context.Context, tx *store.Tx, table string) ([]droppedIndex, error) {
 	stage := map[string]string{"catalogue_formations": "kairos_stage_f", "catalogue_sessions": "kairos_stage_s"}[table]
 	var staged int
 	if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM "+stage+" WHERE isnew = 1 LIMIT ?) x", bulkFrom).Scan(&staged); err != nil || staged < bulkFrom {
@@ -1064,25 +1110,25 @@ func (run *importRun) dropIndexesIfEmpty(ctx context.Context, tx *store.Tx, tabl
 	if err != nil {
 		return nil, err
 	}
-	var names, defs []string
+	var out []droppedIndex
 	for rows.Next() {
-		var n, d string
-		if err := rows.Scan(&n, &d); err != nil {
+		var x droppedIndex
+		if err := rows.Scan(&x.name, &x.def); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		names, defs = append(names, n), append(defs, d)
+		out = append(out, x)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	for _, n := range names {
-		if _, err := tx.Exec(ctx, `DROP INDEX "`+n+`"`); err != nil {
+	for _, x := range out {
+		if _, err := tx.Exec(ctx, `DROP INDEX "`+x.name+`"`); err != nil {
 			return nil, err
 		}
 	}
-	return defs, nil
+	return out, nil
 }
 
 func pgOnly(pg bool, s string) string {
@@ -1130,6 +1176,14 @@ func (run *importRun) load(ctx context.Context, tx store.Querier) error {
 	if err := tx.QueryRow(ctx, "SELECT COALESCE(MAX(id), 0) FROM catalogue_sessions").Scan(&run.nextS); err != nil {
 		return err
 	}
+	// New ids go above the published ones too, which may be above the
+	// highest stored (ids allocated to rows that were replaced before
+	// being stored).
+	pf, ps, err := published(ctx, tx)
+	if err != nil {
+		return err
+	}
+	run.nextF, run.nextS = max(run.nextF, pf), max(run.nextS, ps)
 	if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM catalogue_imports WHERE status = ?", StatusDone).Scan(&run.doneImports); err != nil {
 		return err
 	}

@@ -286,8 +286,14 @@ func (s *Service) Search(ctx context.Context, f Filter) (*Result, error) {
 	if s.DB.Engine() == store.Postgres {
 		return s.searchPostgres(ctx, f)
 	}
-	where, args, hint := f.conditions()
 	res := &Result{Items: []Session{}}
+	// Nothing published yet: a first import may be loading the sessions
+	// without the indexes the plans below name (see unpublished.go).
+	if _, ps, err := published(ctx, s.DB); err != nil || ps == 0 {
+		return res, err
+	}
+	where, args, hint := f.conditions()
+	where = append(where, strings.TrimPrefix(s.publishedSessions(), " AND "))
 	page := " LIMIT " + strconv.Itoa(f.Limit) + " OFFSET " + strconv.Itoa(f.Offset)
 	ts := matchTerms(f.Q)
 	if len(ts) == 0 {
@@ -886,7 +892,7 @@ type Detail struct {
 
 // Session returns one session of the catalogue.
 func (s *Service) Session(ctx context.Context, id int64) (*Detail, error) {
-	row := s.DB.QueryRow(ctx, "SELECT "+sessionSelect+" FROM catalogue_sessions s WHERE s.id = ?", id)
+	row := s.DB.QueryRow(ctx, "SELECT "+sessionSelect+" FROM catalogue_sessions s WHERE s.id = ?"+s.publishedSessions(), id)
 	x, err := scanSession(row)
 	if err != nil {
 		return nil, store.NotFoundIf(err, "Session")

@@ -12,7 +12,7 @@ import (
 // SessionByID returns one session row, without its formation document
 // (withdrawn sessions included: links to them must still read).
 func (s *Service) SessionByID(ctx context.Context, id int64) (*Session, error) {
-	x, err := scanSession(s.DB.QueryRow(ctx, "SELECT "+sessionSelect+" FROM catalogue_sessions s WHERE s.id = ?", id))
+	x, err := scanSession(s.DB.QueryRow(ctx, "SELECT "+sessionSelect+" FROM catalogue_sessions s WHERE s.id = ?"+s.publishedSessions(), id))
 	if err != nil {
 		return nil, store.NotFoundIf(err, "Session")
 	}
@@ -22,7 +22,7 @@ func (s *Service) SessionByID(ctx context.Context, id int64) (*Session, error) {
 // SessionsOfSIRET lists the sessions of an organisme responsable that are
 // not withdrawn and not ended before from, by start date (at most limit).
 func (s *Service) SessionsOfSIRET(ctx context.Context, siret string, from lheo.Date, limit int) ([]Session, error) {
-	rows, err := s.DB.Query(ctx, "SELECT "+sessionSelect+" FROM catalogue_sessions s WHERE s.siret = ? AND s.withdrawn_at IS NULL AND s.fin >= ? ORDER BY s.debut, s.id LIMIT "+strconv.Itoa(limit),
+	rows, err := s.DB.Query(ctx, "SELECT "+sessionSelect+" FROM catalogue_sessions s WHERE s.siret = ? AND s.withdrawn_at IS NULL AND s.fin >= ?"+s.publishedSessions()+" ORDER BY s.debut, s.id LIMIT "+strconv.Itoa(limit),
 		siret, int64(from))
 	if err != nil {
 		return nil, err
@@ -42,7 +42,7 @@ func (s *Service) SessionsOfSIRET(ctx context.Context, siret string, from lheo.D
 // SessionsByNumero lists the sessions whose LHÉO number (numero, e.g.
 // DEMO_S_COMPTA_2) is numero, withdrawn ones included (at most limit).
 func (s *Service) SessionsByNumero(ctx context.Context, numero string, limit int) ([]Session, error) {
-	rows, err := s.DB.Query(ctx, "SELECT "+sessionSelect+" FROM catalogue_sessions s WHERE s.numero = ? ORDER BY s.debut, s.id LIMIT "+strconv.Itoa(limit), numero)
+	rows, err := s.DB.Query(ctx, "SELECT "+sessionSelect+" FROM catalogue_sessions s WHERE s.numero = ?"+s.publishedSessions()+" ORDER BY s.debut, s.id LIMIT "+strconv.Itoa(limit), numero)
 	if err != nil {
 		return nil, err
 	}

@@ -162,17 +162,17 @@ func (s *Service) OfferAfter(ctx context.Context, a *kairos.Actor, after *OfferK
 	if limit <= 0 || limit > 201 {
 		limit = 50
 	}
-	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM catalogue_sessions WHERE siret = ?", siret).Scan(&o.Total); err != nil {
+	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM catalogue_sessions s WHERE s.siret = ?"+s.publishedSessions(), siret).Scan(&o.Total); err != nil {
 		return nil, err
 	}
-	where, args := "", []any{siret}
+	where, args := s.publishedSessions(), []any{siret}
 	if after != nil {
 		w := 0
 		if after.Withdrawn {
 			w = 1
 		}
 		const flag = "(CASE WHEN s.withdrawn_at IS NULL THEN 0 ELSE 1 END)"
-		where = " AND (" + flag + " > ? OR (" + flag + " = ? AND (s.debut < ? OR (s.debut = ? AND s.id > ?))))"
+		where += " AND (" + flag + " > ? OR (" + flag + " = ? AND (s.debut < ? OR (s.debut = ? AND s.id > ?))))"
 		args = append(args, w, w, int64(after.Debut), int64(after.Debut), after.ID)
 	}
 	rows, err := s.DB.Query(ctx, "SELECT "+sessionSelect+" FROM catalogue_sessions s WHERE s.siret = ?"+where+" ORDER BY s.withdrawn_at IS NOT NULL, s.debut DESC, s.id LIMIT "+

@@ -26,3 +26,9 @@ func PreparedCount(db *DB) int {
 	}
 	return n
 }
+
+// Waiting is how many writers of db wait for SQLite's write lock.
+func Waiting(db *DB) int { return int(db.waiting.Load()) }
+
+// Writes is writes.
+var Writes = writes

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -45,6 +46,11 @@ type DB struct {
 	onChange  map[*func([]int64)]struct{} // OnChange callbacks
 
 	stmts *stmtCache // SQLite only
+
+	// waiting counts this process's SQLite writers asking for the write
+	// lock (a transaction until it began, a statement until it ended): see
+	// YieldToWriters.
+	waiting atomic.Int32
 }
 
 // Open connects to url: "postgres://…" or "postgresql://…" selects
@@ -380,19 +386,56 @@ func (db *DB) q() q { return q{db.sql, db.engine, db.Clock, db.stmts, nil, false
 func (db *DB) Now() time.Time { return db.Clock.Now() }
 
 func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	defer db.asking(true)()
 	return db.q().Exec(ctx, query, args...)
 }
 
 func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	defer db.asking(writes(query))()
 	return db.q().Query(ctx, query, args...)
 }
 
 func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	defer db.asking(writes(query))()
 	return db.q().QueryRow(ctx, query, args...)
 }
 
 func (db *DB) Insert(ctx context.Context, query string, args ...any) (int64, error) {
+	defer db.asking(true)()
 	return db.q().Insert(ctx, query, args...)
+}
+
+// asking counts a SQLite writer in waiting until the function it returns
+// is called (nothing when write is false or on PostgreSQL).
+func (db *DB) asking(write bool) func() {
+	if !write || db.engine != SQLite {
+		return func() {}
+	}
+	db.waiting.Add(1)
+	return func() { db.waiting.Add(-1) }
+}
+
+// writes reports whether a statement run through Query or QueryRow may
+// write (INSERT … RETURNING and the like): anything but a SELECT.
+func writes(query string) bool {
+	q := strings.TrimLeft(query, " \t\r\n(")
+	return len(q) < 6 || !strings.EqualFold(q[:6], "SELECT")
+}
+
+// YieldToWriters waits, up to max, while other writers of this process wait
+// for SQLite's write lock. A long series of short transactions (a catalogue
+// import's) calls it between two of them: SQLite's busy handler polls (up
+// to every 100 ms), so without it the series takes the lock again before a
+// waiting writer's next try, and that writer can starve until its busy
+// timeout. On PostgreSQL it returns at once.
+func (db *DB) YieldToWriters(ctx context.Context, max time.Duration) {
+	for i := time.Duration(0); i < max && db.waiting.Load() > 0; i += time.Millisecond {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Millisecond):
+		}
+	}
 }
 
 // Engine returns the engine of db.
@@ -658,6 +701,7 @@ func Busy(err error) error { return busy(SQLite, err) }
 // handler is not always given the chance): it is tried again, with a short
 // growing pause, for as long as the busy timeout (15 s) would have waited.
 func (db *DB) begin(ctx context.Context) (*sql.Tx, error) {
+	defer db.asking(true)()
 	stx, err := db.sql.BeginTx(ctx, nil)
 	if err == nil || db.engine != SQLite || !strings.Contains(err.Error(), "SQLITE_BUSY") {
 		return stx, err

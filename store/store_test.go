@@ -468,3 +468,77 @@ func TestBusyAtTheEdge(t *testing.T) {
 		t.Errorf("wrapped twice: %v", wrapped)
 	}
 }
+
+// A writer of this process waiting for SQLite's write lock is counted, and
+// YieldToWriters returns once it has written (not before).
+func TestYieldToWaitingWriters(t *testing.T) {
+	db := storetest.Open(t)
+	if db.Engine() != store.SQLite {
+		t.Skip("SQLite's single writer")
+	}
+	ctx := context.Background()
+	if _, err := db.Exec(ctx, "CREATE TABLE yield_test (id INTEGER PRIMARY KEY, x INTEGER)"); err != nil {
+		t.Fatal(err)
+	}
+	if n := store.Waiting(db); n != 0 {
+		t.Fatalf("%d writers waiting at rest", n)
+	}
+	holding, release, held := make(chan struct{}), make(chan struct{}), make(chan error)
+	go func() {
+		held <- db.Tx(ctx, func(tx *store.Tx) error {
+			if _, err := tx.Exec(ctx, "INSERT INTO yield_test (x) VALUES (1)"); err != nil {
+				return err
+			}
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+	wrote := make(chan error, 2)
+	go func() {
+		_, err := db.Exec(ctx, "INSERT INTO yield_test (x) VALUES (2)")
+		wrote <- err
+	}()
+	go func() {
+		wrote <- db.Tx(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, "INSERT INTO yield_test (x) VALUES (3)")
+			return err
+		})
+	}()
+	for i := 0; store.Waiting(db) < 2; i++ {
+		if i == 5000 {
+			t.Fatalf("%d writers counted as waiting, want 2", store.Waiting(db))
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	db.YieldToWriters(ctx, 10*time.Second)
+	if n := store.Waiting(db); n != 0 {
+		t.Fatalf("YieldToWriters returned with %d writers waiting", n)
+	}
+	for i := 0; i < 2; i++ {
+		if err := <-wrote; err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	if err := db.QueryRow(ctx, "SELECT COUNT(*) FROM yield_test").Scan(&n); err != nil || n != 3 {
+		t.Fatalf("%d rows (%v), want 3", n, err)
+	}
+}
+
+func TestWritesClassifiesStatements(t *testing.T) {
+	for q, want := range map[string]bool{
+		"SELECT 1": false, "  select id FROM t": false, "(SELECT 1) UNION (SELECT 2)": false,
+		"INSERT INTO t (x) VALUES (1) RETURNING id": true, "UPDATE t SET x = 1 RETURNING x": true,
+		"WITH x AS (SELECT 1) SELECT * FROM x": true, "DELETE FROM t RETURNING id": true, "": true,
+	} {
+		if got := store.Writes(q); got != want {
+			t.Errorf("writes(%q) = %v, want %v", q, got, want)
+		}
+	}
+}

@@ -220,8 +220,8 @@ func (s *Server) catalogueImportCSV(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) catalogueExport(w http.ResponseWriter, r *http.Request) {
-	var n int
-	if err := s.DB.QueryRow(r.Context(), "SELECT COUNT(*) FROM catalogue_formations WHERE withdrawn_at IS NULL").Scan(&n); err != nil || n == 0 {
+	n, err := s.Catalogue.LiveFormations(r.Context())
+	if err != nil || n == 0 {
 		if err == nil {
 			err = kairos.Errorf(kairos.ENotFound, "Le catalogue est vide : aucune formation à exporter.")
 		}

@@ -416,10 +416,18 @@ func (db *DB) asking(write bool) func() {
 }
 
 // writes reports whether a statement run through Query or QueryRow may
-// write (INSERT … RETURNING and the like): anything but a SELECT.
+// write (INSERT … RETURNING and the like): anything but a SELECT, or a WITH
+// whose statements do not write (a search's).
 func writes(query string) bool {
 	q := strings.TrimLeft(query, " \t\r\n(")
-	return len(q) < 6 || !strings.EqualFold(q[:6], "SELECT")
+	switch {
+	case len(q) >= 6 && strings.EqualFold(q[:6], "SELECT"):
+		return false
+	case len(q) >= 4 && strings.EqualFold(q[:4], "WITH"):
+		u := strings.ToUpper(q)
+		return strings.Contains(u, "INSERT ") || strings.Contains(u, "UPDATE ") || strings.Contains(u, "DELETE ")
+	}
+	return true
 }
 
 // YieldToWriters waits, up to max, while other writers of this process wait

@@ -535,7 +535,9 @@ func TestWritesClassifiesStatements(t *testing.T) {
 	for q, want := range map[string]bool{
 		"SELECT 1": false, "  select id FROM t": false, "(SELECT 1) UNION (SELECT 2)": false,
 		"INSERT INTO t (x) VALUES (1) RETURNING id": true, "UPDATE t SET x = 1 RETURNING x": true,
-		"WITH x AS (SELECT 1) SELECT * FROM x": true, "DELETE FROM t RETURNING id": true, "": true,
+		"WITH x AS (SELECT 1) SELECT * FROM x": false, "WITH x AS MATERIALIZED (SELECT s.updated_at FROM s) SELECT * FROM x": false,
+		"WITH x AS (SELECT 1) UPDATE t SET y = 1 RETURNING y": true, "WITH x AS (DELETE FROM t RETURNING id) SELECT * FROM x": true,
+		"DELETE FROM t RETURNING id": true, "": true,
 	} {
 		if got := store.Writes(q); got != want {
 			t.Errorf("writes(%q) = %v, want %v", q, got, want)

@@ -323,7 +323,6 @@ type importRun struct {
 	// What prepublish wrote (SQLite): the published ids it wrote above,
 	// and how many formations and sessions.
 	hiddenAbove, hidden [2]int64
-	prepublished        bool
 	// byRaw maps the raw digests of stored formations that may be skipped
 	// undecoded to their keys; read-only once the decoding has started.
 	byRaw  map[string]string
@@ -679,7 +678,6 @@ func (run *importRun) execute(ctx context.Context) error {
 	defer func() { run.logTimes(staged) }()
 	err = run.prepublish(ctx)
 	if err == nil {
-		run.prepublished = true
 		err = conn.Tx(ctx, func(tx *store.Tx) error {
 			var done int
 			if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM catalogue_imports WHERE status = ?", StatusDone).Scan(&done); err != nil {
@@ -995,15 +993,11 @@ func (run *importRun) publish(ctx context.Context, tx *store.Tx) error {
 		// PostgreSQL leaves unchanged index entries alone by itself (HOT).
 		stmts = slices.Delete(stmts, 3, 4)
 		stmts[3].q = strings.Replace(stmts[3].q, " AND NOT "+sameIndexed, "", 1)
-	}
-	if !run.pg {
-		fts := "INSERT INTO catalogue_search (rowid, text) SELECT id, search FROM kairos_stage_f ORDER BY id"
-		if run.prepublished {
-			// The new rows are in already, unpublished.
-			stmts = slices.Delete(stmts, 2, 3)
-			stmts = slices.Delete(stmts, 0, 1)
-			fts = strings.Replace(fts, " ORDER BY", " WHERE isnew = 0 ORDER BY", 1)
-		}
+	} else {
+		// SQLite: the new rows and their full-text entries are in
+		// already, unpublished (prepublish); the rewritten ones remain.
+		stmts = slices.Delete(stmts, 2, 3)
+		stmts = slices.Delete(stmts, 0, 1)
 		stmts = append(stmts,
 			struct {
 				q    string
@@ -1012,16 +1006,19 @@ func (run *importRun) publish(ctx context.Context, tx *store.Tx) error {
 			struct {
 				q    string
 				args []any
-			}{fts, nil})
+			}{"INSERT INTO catalogue_search (rowid, text) SELECT id, search FROM kairos_stage_f WHERE isnew = 0 ORDER BY id", nil})
 	}
+	// SQLite's bulk load dropped and built its indexes in prepublish.
 	var rebuild []string
-	for _, table := range []string{"catalogue_formations", "catalogue_sessions"} {
-		r, err := run.dropIndexesIfEmpty(ctx, tx, table)
-		if err != nil {
-			return fmt.Errorf("publish: indexes of %s: %w", table, err)
-		}
-		for _, x := range r {
-			rebuild = append(rebuild, x.def)
+	if run.pg {
+		for _, table := range []string{"catalogue_formations", "catalogue_sessions"} {
+			r, err := run.dropIndexesIfEmpty(ctx, tx, table)
+			if err != nil {
+				return fmt.Errorf("publish: indexes of %s: %w", table, err)
+			}
+			for _, x := range r {
+				rebuild = append(rebuild, x.def)
+			}
 		}
 	}
 	for _, st := range stmts {

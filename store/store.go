@@ -391,12 +391,12 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 }
 
 func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	defer db.asking(writes(query))()
+	defer db.asking(db.engine == SQLite && writes(query))()
 	return db.q().Query(ctx, query, args...)
 }
 
 func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	defer db.asking(writes(query))()
+	defer db.asking(db.engine == SQLite && writes(query))()
 	return db.q().QueryRow(ctx, query, args...)
 }
 
@@ -406,7 +406,8 @@ func (db *DB) Insert(ctx context.Context, query string, args ...any) (int64, err
 }
 
 // asking counts a SQLite writer in waiting until the function it returns
-// is called (nothing when write is false or on PostgreSQL).
+// is called (nothing when write is false or on PostgreSQL; Query and
+// QueryRow classify their statement on SQLite only).
 func (db *DB) asking(write bool) func() {
 	if !write || db.engine != SQLite {
 		return func() {}

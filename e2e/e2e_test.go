@@ -108,6 +108,15 @@ func baseEnv(dbURL string) []string {
 // It is stopped with SIGTERM at the end of the test, and must exit cleanly.
 func MustStart(tb testing.TB, dbURL string, env ...string) *Instance {
 	tb.Helper()
+	return mustStart(tb, 1, dbURL, env...)
+}
+
+// mustStart is MustStart's attempt number attempt: the port freePort found
+// free may be taken by another process before the instance binds it (the
+// packages' tests run beside each other), and the instance is then started
+// again on another port, up to three times.
+func mustStart(tb testing.TB, attempt int, dbURL string, env ...string) *Instance {
+	tb.Helper()
 	addr := freePort(tb)
 	in := &Instance{URL: "http://" + addr, logs: &syncBuffer{}}
 	in.cmd = exec.Command(binary, "serve")
@@ -138,6 +147,11 @@ func MustStart(tb testing.TB, dbURL string, env ...string) *Instance {
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-done:
+			if attempt < 3 && strings.Contains(in.logs.String(), "address already in use") {
+				once.Do(func() {}) // it exited: nothing to stop
+				return mustStart(tb, attempt+1, dbURL, env...)
+			}
+			done <- err // for stop
 			tb.Fatalf("kairos serve exited: %v\n%s", err, in.logs)
 		default:
 		}
